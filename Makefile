@@ -1,0 +1,61 @@
+# awstore — PGXS build
+#
+#   make && make install        build and install into the server of PG_CONFIG
+#   make installcheck           pg_regress on a temporary instance (needs a
+#                               running dynalite: see test/run)
+#   make unit                   C unit tests that need no server
+#
+# CI passes -Werror through PG_CFLAGS, not through this file.
+
+EXTENSION = awstore
+MODULE_big = awstore
+DATA = awstore--1.0.sql
+PGFILEDESC = "awstore - ActingWeb schema, TTL cleanup and a DynamoDB FDW"
+
+# Files that include postgres.h, and files that must not (the outside world:
+# libcurl, json-c, OpenSSL), kept apart as the design requires.
+PG_SRCS = $(wildcard src/*.c src/fdw/*.c)
+NOPG_SRCS = $(wildcard src/http/*.c src/dynamo/*.c) src/deps.c
+OBJS = $(sort $(patsubst %.c,%.o,$(PG_SRCS) $(NOPG_SRCS)))
+
+PKG_CONFIG ?= pkg-config
+AWSTORE_DEPS = libcurl json-c openssl
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(AWSTORE_DEPS))
+DEPS_LIBS := $(shell $(PKG_CONFIG) --libs $(AWSTORE_DEPS))
+
+# PostgreSQL's own headers do not build cleanly under -Wextra; reading them
+# as system headers keeps -Wall -Wextra -Werror meaningful for our code.
+PG_CPPFLAGS = -I$(srcdir)/src $(DEPS_CFLAGS) \
+	-isystem $(includedir_server) -isystem $(includedir_internal)
+SHLIB_LINK = $(DEPS_LIBS)
+
+REGRESS = schema adopt drop_keeps_data dump_restore upgrade \
+	ttl ttl_register orphans cron privileges
+REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
+	--temp-instance=tmp_check --inputdir=$(srcdir)
+
+EXTRA_CLEAN = test/unit/bin
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# --- C unit tests (no server) -------------------------------------------
+UNIT_SRCS = $(wildcard test/unit/test_*.c)
+UNIT_BINS = $(patsubst test/unit/%.c,test/unit/bin/%,$(UNIT_SRCS))
+UNIT_CFLAGS = -O1 -g -Wall -Wextra $(PG_CFLAGS) -Isrc -Itest/unit $(DEPS_CFLAGS)
+
+test/unit/bin/%: test/unit/%.c test/unit/unit.h $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(NOPG_SRCS) $(DEPS_LIBS) -lm
+
+unit: $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do ./$$t || exit 1; done
+
+.PHONY: unit
+
+# The pg_regress tests, for test/run.
+print-regress:
+	@echo $(REGRESS)
+
+.PHONY: print-regress

@@ -1,0 +1,46 @@
+--
+-- Upgrades go through ALTER EXTENSION awstore UPDATE.  An installation
+-- created at the oldest version and updated must have exactly the objects
+-- of a fresh installation at the default version.
+--
+CREATE SCHEMA aw;
+CREATE EXTENSION awstore VERSION '1.0' SCHEMA aw;
+ALTER EXTENSION awstore UPDATE;
+SELECT e.extversion = a.default_version AS at_default_version
+  FROM pg_extension e JOIN pg_available_extensions a ON a.name = e.extname
+ WHERE e.extname = 'awstore';
+
+CREATE TEMP TABLE updated AS
+SELECT pg_describe_object(classid, objid, objsubid) AS object
+  FROM pg_depend
+ WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'awstore')
+   AND deptype = 'e';
+CREATE TEMP TABLE updated_config AS
+SELECT unnest(extconfig)::regclass::text AS tbl, unnest(extcondition) AS cond
+  FROM pg_extension WHERE extname = 'awstore';
+
+DROP EXTENSION awstore;
+DROP SCHEMA aw CASCADE;
+CREATE SCHEMA aw;
+CREATE EXTENSION awstore SCHEMA aw;
+
+-- Objects and dump configuration missing on one side or the other: none.
+(SELECT 'only after update' AS side, object FROM updated
+ EXCEPT SELECT 'only after update', pg_describe_object(classid, objid, objsubid)
+  FROM pg_depend
+ WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'awstore') AND deptype = 'e')
+UNION ALL
+(SELECT 'only when fresh', pg_describe_object(classid, objid, objsubid)
+  FROM pg_depend
+ WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'awstore') AND deptype = 'e'
+ EXCEPT SELECT 'only when fresh', object FROM updated);
+SELECT count(*) AS config_differences FROM (
+    (SELECT * FROM updated_config
+     EXCEPT SELECT unnest(extconfig)::regclass::text, unnest(extcondition) FROM pg_extension WHERE extname = 'awstore')
+    UNION ALL
+    (SELECT unnest(extconfig)::regclass::text, unnest(extcondition) FROM pg_extension WHERE extname = 'awstore'
+     EXCEPT SELECT * FROM updated_config)) d;
+SELECT count(*) > 30 AS has_objects FROM updated;
+
+DROP EXTENSION awstore;
+DROP SCHEMA aw CASCADE;

@@ -1,0 +1,144 @@
+/*-------------------------------------------------------------------------
+ *
+ * keep_data.c
+ *		DROP EXTENSION awstore keeps the application tables and their rows.
+ *
+ * The ActingWeb tables are extension members (so that pg_dump restores
+ * them through CREATE EXTENSION and pg_extension_config_dump), and members
+ * are dropped with their extension.  An event trigger at ddl_command_start
+ * of DROP EXTENSION releases them first: each application table is taken
+ * out of the extension with ALTER EXTENSION … DROP TABLE, which also
+ * removes it from the extension's dump configuration.  The drop then
+ * removes only awstore's own objects; the tables stay where they are, with
+ * their rows, indexes and constraints, as ordinary tables, and a later
+ * CREATE EXTENSION adopts them again.
+ *
+ * Only an event trigger written in C can see which extensions a DROP
+ * EXTENSION names (the parse tree); a PL/pgSQL one sees only the tag.  If
+ * the drop fails afterwards, the release is rolled back with it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_extension.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "awstore.h"
+
+PG_FUNCTION_INFO_V1(awstore_keep_data_on_drop);
+
+/* Does this DROP statement name the awstore extension? */
+static bool
+keep_data_drops_awstore(Node *parsetree)
+{
+	DropStmt   *stmt;
+	ListCell   *lc;
+
+	if (parsetree == NULL || !IsA(parsetree, DropStmt))
+		return false;
+	stmt = (DropStmt *) parsetree;
+	if (stmt->removeType != OBJECT_EXTENSION)
+		return false;
+	foreach(lc, stmt->objects)
+	{
+		Node	   *name = lfirst(lc);
+
+		if (IsA(name, String) && strcmp(strVal(name), AWSTORE_EXTENSION_NAME) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Event trigger function for ddl_command_start of DROP EXTENSION.
+ *
+ * Releases every member table of awstore that lives in the extension's own
+ * schema (the application schema).  awstore's bookkeeping tables live in
+ * schema "awstore" and are dropped with the extension as usual.
+ */
+Datum
+awstore_keep_data_on_drop(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	Oid			extoid;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	char	   *app_schema = NULL;
+	StringInfoData names;
+	uint64		ntables;
+	Datum		args[1];
+	Oid			argtypes[1] = {OIDOID};
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		elog(ERROR, "awstore_keep_data_on_drop: not fired by event trigger manager");
+	trigdata = (EventTriggerData *) fcinfo->context;
+
+	if (!keep_data_drops_awstore(trigdata->parsetree))
+		PG_RETURN_VOID();
+	extoid = get_extension_oid(AWSTORE_EXTENSION_NAME, true);
+	if (!OidIsValid(extoid))
+		PG_RETURN_VOID();		/* DROP EXTENSION IF EXISTS of nothing */
+
+	initStringInfo(&names);
+	args[0] = ObjectIdGetDatum(extoid);
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), n.nspname"
+							  "  FROM pg_catalog.pg_extension e"
+							  "  JOIN pg_catalog.pg_depend d"
+							  "    ON d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass"
+							  "   AND d.refobjid = e.oid AND d.deptype = 'e'"
+							  "   AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+							  "  JOIN pg_catalog.pg_class c ON c.oid = d.objid"
+							  "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+							  " WHERE e.oid = $1 AND c.relkind = 'r'"
+							  "   AND c.relnamespace = e.extnamespace"
+							  " ORDER BY c.relname",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the tables of extension \"%s\"", AWSTORE_EXTENSION_NAME);
+
+	ntables = SPI_processed;
+	if (ntables > 0)
+	{
+		SPITupleTable *tuptable = SPI_tuptable;
+		char	  **tables = palloc(sizeof(char *) * ntables);
+
+		/* Copy the names out before the next SPI call frees the result. */
+		for (uint64 i = 0; i < ntables; i++)
+			tables[i] = SPI_getvalue(tuptable->vals[i], tuptable->tupdesc, 1);
+		app_schema = MemoryContextStrdup(caller_cxt,
+										 SPI_getvalue(tuptable->vals[0], tuptable->tupdesc, 2));
+
+		for (uint64 i = 0; i < ntables; i++)
+		{
+			char	   *sql = psprintf("ALTER EXTENSION %s DROP TABLE %s",
+									   quote_identifier(AWSTORE_EXTENSION_NAME),
+									   tables[i]);
+
+			if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
+				elog(ERROR, "could not release table %s from extension \"%s\"",
+					 tables[i], AWSTORE_EXTENSION_NAME);
+			/* names lives in the caller's context, allocated before SPI */
+			appendStringInfo(&names, "%s%s", i > 0 ? ", " : "", tables[i]);
+		}
+	}
+	SPI_finish();
+
+	if (ntables > 0)
+		ereport(NOTICE,
+				(errmsg("keeping %llu application tables of extension \"%s\" in schema \"%s\"",
+						(unsigned long long) ntables, AWSTORE_EXTENSION_NAME,
+						app_schema),
+				 errdetail("Kept with their rows: %s.", names.data),
+				 errhint("CREATE EXTENSION %s SCHEMA %s adopts them again; DROP TABLE removes them.",
+						 AWSTORE_EXTENSION_NAME, quote_identifier(app_schema))));
+
+	PG_RETURN_VOID();
+}

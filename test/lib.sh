@@ -1,0 +1,159 @@
+# test/lib.sh — shell functions shared by test/run, demo/run and bench/*.
+#
+# Source it; it defines functions and a few variables, and runs nothing.
+# Every function that starts a process records how to stop it, and
+# awstore_cleanup (installed as an EXIT trap by the callers) stops them all.
+
+AWSTORE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
+PG_CONFIG=${PG_CONFIG:-$PG_BINDIR/pg_config}
+AWSTORE_TEST_USER=${AWSTORE_TEST_USER:-awstore_test}
+
+# Debian packages the build, the tests and the demo need.
+AWSTORE_APT_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-cron
+  libcurl4-openssl-dev libjson-c-dev libssl-dev pkg-config make gcc
+  python3-boto3 python3-psycopg"
+
+_awstore_pids=()
+_awstore_cleanups=()
+
+awstore_log() { printf '== %s\n' "$*" >&2; }
+
+awstore_die() { printf 'error: %s\n' "$*" >&2; exit 2; }
+
+# Run a command as root: directly when we are root, through sudo otherwise.
+awstore_as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		awstore_die "need root (or sudo) to run: $*"
+	fi
+}
+
+# Install the Debian packages that are missing, and Node.js when there is
+# no npm on the machine.
+awstore_ensure_packages() {
+	local missing=() pkg
+	for pkg in $AWSTORE_APT_PACKAGES; do
+		if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+			missing+=("$pkg")
+		fi
+	done
+	if ! command -v npm >/dev/null 2>&1; then
+		missing+=(nodejs npm)
+	fi
+	if [ ${#missing[@]} -gt 0 ]; then
+		awstore_log "installing Debian packages: ${missing[*]}"
+		awstore_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		awstore_as_root env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+}
+
+# npm packages pinned in test/package-lock.json (dynalite).
+awstore_ensure_node_modules() {
+	local dir=$AWSTORE_ROOT/test
+	if [ ! -x "$dir/node_modules/.bin/dynalite" ] ||
+		[ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+		awstore_log "installing npm packages (npm ci)"
+		(cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >&2
+	fi
+}
+
+# Build and install the extension into the server of PG_CONFIG.
+awstore_build_install() {
+	awstore_log "building awstore"
+	make -C "$AWSTORE_ROOT" -s PG_CONFIG="$PG_CONFIG" \
+		PG_CFLAGS="-Wall -Wextra ${PG_CFLAGS:-}" >&2
+	awstore_as_root make -C "$AWSTORE_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+}
+
+# The unprivileged user that runs the servers (initdb refuses root).
+awstore_ensure_test_user() {
+	if [ "$(id -u)" -ne 0 ]; then
+		AWSTORE_TEST_USER=$(id -un)
+		return
+	fi
+	if ! id -u "$AWSTORE_TEST_USER" >/dev/null 2>&1; then
+		useradd --system --no-create-home --shell /usr/sbin/nologin "$AWSTORE_TEST_USER"
+	fi
+}
+
+# Run a command as the test user, with the PostgreSQL binaries on PATH.
+awstore_as_test_user() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u "$AWSTORE_TEST_USER" -- env PATH="$PG_BINDIR:$PATH" HOME=/tmp "$@"
+	else
+		env PATH="$PG_BINDIR:$PATH" "$@"
+	fi
+}
+
+# Is anything listening on this loopback TCP port?
+awstore_port_in_use() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Print a loopback TCP port that nothing listens on.
+awstore_free_port() {
+	local port tries=0
+	while [ $tries -lt 200 ]; do
+		port=$((20000 + RANDOM % 40000))
+		if ! awstore_port_in_use "$port"; then
+			echo "$port"
+			return 0
+		fi
+		tries=$((tries + 1))
+	done
+	awstore_die "no free loopback port found"
+}
+
+# Wait until a TCP port accepts connections (or fail after $2 seconds).
+awstore_wait_port() {
+	local port=$1 seconds=${2:-20} i
+	for ((i = 0; i < seconds * 10; i++)); do
+		awstore_port_in_use "$port" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Start dynalite on a free loopback port as the test user.  Sets
+# AWSTORE_DYNAMODB_PORT and AWSTORE_DYNAMODB_ENDPOINT.  Logs go to $1/dynalite.log.
+awstore_start_dynalite() {
+	local logdir=$1 port attempt
+	for attempt in 1 2 3; do
+		port=$(awstore_free_port)
+		awstore_as_test_user node "$AWSTORE_ROOT/test/node_modules/dynalite/cli.js" \
+			--host 127.0.0.1 --port "$port" --createTableMs 0 --deleteTableMs 0 \
+			--updateTableMs 0 >"$logdir/dynalite.log" 2>&1 &
+		_awstore_pids+=($!)
+		if awstore_wait_port "$port" 20; then
+			AWSTORE_DYNAMODB_PORT=$port
+			AWSTORE_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+			export AWSTORE_DYNAMODB_PORT AWSTORE_DYNAMODB_ENDPOINT
+			return 0
+		fi
+	done
+	cat "$logdir/dynalite.log" >&2
+	awstore_die "dynalite did not start"
+}
+
+# Register a command to run at cleanup.
+awstore_on_cleanup() { _awstore_cleanups+=("$*"); }
+
+awstore_cleanup() {
+	local pid cmd
+	for cmd in "${_awstore_cleanups[@]}"; do
+		eval "$cmd" >/dev/null 2>&1 || true
+	done
+	for pid in "${_awstore_pids[@]}"; do
+		# The child of runuser is the real process; kill the whole group.
+		pkill -TERM -P "$pid" 2>/dev/null || true
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${_awstore_pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+}
