@@ -30,7 +30,8 @@ PG_CPPFLAGS = -I$(srcdir)/src $(DEPS_CFLAGS) \
 SHLIB_LINK = $(DEPS_LIBS)
 
 REGRESS = schema adopt drop_keeps_data dump_restore upgrade \
-	ttl ttl_register orphans cron privileges
+	ttl ttl_register orphans cron privileges \
+	fdw_options fdw_scan
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
 	--temp-instance=tmp_check --inputdir=$(srcdir)
 

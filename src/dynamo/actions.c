@@ -1,0 +1,164 @@
+/*-------------------------------------------------------------------------
+ *
+ * actions.c
+ *		Request bodies of the DynamoDB actions awstore uses.
+ *
+ * One function per action, writing DynamoDB's JSON request format.  Names
+ * and strings are escaped here; expressions, AttributeValues and keys come
+ * in as JSON text already (built by the FDW's deparser and converters) and
+ * are inserted as they are.  Read requests always ask for
+ * ReturnConsumedCapacity TOTAL, which EXPLAIN ANALYZE reports.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "dynamo.h"
+
+#include <string.h>
+
+static void
+body_string_member(DynBuf *b, const char *name, const char *value)
+{
+	dynbuf_printf(b, ",\"%s\":", name);
+	dynbuf_append_json_string(b, value, strlen(value));
+}
+
+static void
+body_raw_member(DynBuf *b, const char *name, const char *json)
+{
+	dynbuf_printf(b, ",\"%s\":%s", name, json);
+}
+
+static void
+body_begin(DynBuf *b, const char *table)
+{
+	dynbuf_init(b);
+	dynbuf_append_str(b, "{\"TableName\":");
+	dynbuf_append_json_string(b, table, strlen(table));
+}
+
+/* Members shared by Scan and Query. */
+static void
+body_read_members(DynBuf *b, const DynReadRequest *req)
+{
+	if (req->index)
+		body_string_member(b, "IndexName", req->index);
+	if (req->filter)
+		body_string_member(b, "FilterExpression", req->filter);
+	if (req->projection && !req->count_only)
+		body_string_member(b, "ProjectionExpression", req->projection);
+	if (req->names_json)
+		body_raw_member(b, "ExpressionAttributeNames", req->names_json);
+	if (req->values_json)
+		body_raw_member(b, "ExpressionAttributeValues", req->values_json);
+	if (req->start_key_json)
+		body_raw_member(b, "ExclusiveStartKey", req->start_key_json);
+	if (req->consistent_read)
+		dynbuf_append_str(b, ",\"ConsistentRead\":true");
+	if (req->count_only)
+		dynbuf_append_str(b, ",\"Select\":\"COUNT\"");
+	if (req->limit > 0)
+		dynbuf_printf(b, ",\"Limit\":%ld", req->limit);
+	dynbuf_append_str(b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
+}
+
+char *
+dyn_body_scan(const DynReadRequest *req, size_t *len)
+{
+	DynBuf		b;
+
+	body_begin(&b, req->table);
+	if (req->total_segments > 1)
+		dynbuf_printf(&b, ",\"Segment\":%d,\"TotalSegments\":%d",
+					  req->segment, req->total_segments);
+	body_read_members(&b, req);
+	return dynbuf_release(&b, len);
+}
+
+char *
+dyn_body_query(const DynReadRequest *req, size_t *len)
+{
+	DynBuf		b;
+
+	body_begin(&b, req->table);
+	body_string_member(&b, "KeyConditionExpression", req->key_condition);
+	body_read_members(&b, req);
+	return dynbuf_release(&b, len);
+}
+
+char *
+dyn_body_get_item(const char *table, const char *key_json,
+				  const char *projection, const char *names_json,
+				  bool consistent_read, size_t *len)
+{
+	DynBuf		b;
+
+	body_begin(&b, table);
+	body_raw_member(&b, "Key", key_json);
+	if (projection)
+		body_string_member(&b, "ProjectionExpression", projection);
+	if (names_json)
+		body_raw_member(&b, "ExpressionAttributeNames", names_json);
+	if (consistent_read)
+		dynbuf_append_str(&b, ",\"ConsistentRead\":true");
+	dynbuf_append_str(&b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
+	return dynbuf_release(&b, len);
+}
+
+char *
+dyn_body_batch_get_item(const char *table, const char *keys_json,
+						const char *projection, const char *names_json,
+						bool consistent_read, const char *request_items_json,
+						size_t *len)
+{
+	DynBuf		b;
+
+	dynbuf_init(&b);
+	dynbuf_append_str(&b, "{\"RequestItems\":");
+	if (request_items_json)
+		dynbuf_append_str(&b, request_items_json);
+	else
+	{
+		dynbuf_append_char(&b, '{');
+		dynbuf_append_json_string(&b, table, strlen(table));
+		dynbuf_printf(&b, ":{\"Keys\":%s", keys_json);
+		if (projection)
+			body_string_member(&b, "ProjectionExpression", projection);
+		if (names_json)
+			body_raw_member(&b, "ExpressionAttributeNames", names_json);
+		if (consistent_read)
+			dynbuf_append_str(&b, ",\"ConsistentRead\":true");
+		dynbuf_append_str(&b, "}}");
+	}
+	dynbuf_append_str(&b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
+	return dynbuf_release(&b, len);
+}
+
+char *
+dyn_body_describe_table(const char *table, size_t *len)
+{
+	DynBuf		b;
+
+	body_begin(&b, table);
+	dynbuf_append_char(&b, '}');
+	return dynbuf_release(&b, len);
+}
+
+char *
+dyn_body_list_tables(const char *start_table, int limit, size_t *len)
+{
+	DynBuf		b;
+
+	dynbuf_init(&b);
+	dynbuf_append_char(&b, '{');
+	if (limit > 0)
+		dynbuf_printf(&b, "\"Limit\":%d", limit);
+	if (start_table)
+	{
+		if (limit > 0)
+			dynbuf_append_char(&b, ',');
+		dynbuf_append_str(&b, "\"ExclusiveStartTableName\":");
+		dynbuf_append_json_string(&b, start_table, strlen(start_table));
+	}
+	dynbuf_append_char(&b, '}');
+	return dynbuf_release(&b, len);
+}

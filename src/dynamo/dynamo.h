@@ -1,0 +1,285 @@
+/*-------------------------------------------------------------------------
+ *
+ * dynamo.h
+ *		DynamoDB's JSON protocol: calls with retries, and their responses.
+ *
+ * A DynClient sends DynamoDB actions over an HttpSession and retries what
+ * is worth retrying: throttling (ProvisionedThroughputExceededException,
+ * ThrottlingException, RequestLimitExceeded), InternalServerError and other
+ * HTTP 5xx, dropped or reset connections, timeouts, truncated or corrupt
+ * bodies (bad JSON, x-amz-crc32 mismatch).  Retries back off exponentially
+ * with full jitter (a random delay up to min(cap, base * 2^attempt)), at
+ * most max_retries times.  Several calls may be in flight at once.
+ *
+ * Request bodies are JSON text built with DynBuf; responses are parsed with
+ * json-c as they arrive and handed out as DynValue trees.  Nothing here
+ * includes postgres.h or raises errors: a failed call carries a DynError
+ * (kind, DynamoDB's __type and message, HTTP status, attempts) that the
+ * caller reports.  All memory is malloc'd; a DynCall and everything it
+ * returned are freed by dyn_call_free().
+ *
+ * json-c's own headers stay inside src/dynamo/: a DynValue is a
+ * struct json_object, named only through this typedef, so that PostgreSQL
+ * files (whose fmgrprotos.h declares a function json_object) can use it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AWSTORE_DYNAMO_H
+#define AWSTORE_DYNAMO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/http.h"
+
+struct json_object;
+typedef struct json_object DynValue;
+
+typedef struct DynClient DynClient;
+typedef struct DynCall DynCall;
+
+/* ---------------------------------------------------------------------
+ * Growable text buffer for request bodies (malloc'd).
+ * ---------------------------------------------------------------------
+ */
+typedef struct DynBuf
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+	bool		oom;			/* an allocation failed; data is unusable */
+} DynBuf;
+
+extern void dynbuf_init(DynBuf *buf);
+extern void dynbuf_free(DynBuf *buf);
+extern void dynbuf_reset(DynBuf *buf);
+extern void dynbuf_append(DynBuf *buf, const char *data, size_t len);
+extern void dynbuf_append_str(DynBuf *buf, const char *s);
+extern void dynbuf_append_char(DynBuf *buf, char c);
+extern void dynbuf_printf(DynBuf *buf, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+
+/* Appends s (len bytes, UTF-8) as a JSON string literal, quotes included. */
+extern void dynbuf_append_json_string(DynBuf *buf, const char *s, size_t len);
+
+/* Hands the text over to the caller (malloc'd, NUL-terminated). */
+extern char *dynbuf_release(DynBuf *buf, size_t *len);
+
+/* ---------------------------------------------------------------------
+ * Errors
+ * ---------------------------------------------------------------------
+ */
+typedef enum DynErrorKind
+{
+	DYN_ERR_NONE = 0,
+	DYN_ERR_UNREACHABLE,		/* could not resolve or connect */
+	DYN_ERR_TRANSPORT,			/* connection dropped, timed out (after retries) */
+	DYN_ERR_SERVICE,			/* DynamoDB answered with an error __type */
+	DYN_ERR_HTTP,				/* a non-200 status without a DynamoDB error */
+	DYN_ERR_RESPONSE,			/* a corrupt, truncated or malformed body */
+	DYN_ERR_CANCELED,			/* the wait was interrupted */
+	DYN_ERR_INTERNAL			/* out of memory, libcurl refused */
+} DynErrorKind;
+
+typedef struct DynError
+{
+	DynErrorKind kind;
+	char		type[96];		/* DynamoDB's __type, without its namespace */
+	char		message[768];	/* DynamoDB's or libcurl's message */
+	long		http_status;
+	int			curl_code;
+	int			attempts;		/* requests sent, retries included */
+	bool		retryable;		/* the last failure was of a retryable kind */
+	char		request_id[80];
+} DynError;
+
+/* Is this DynamoDB __type a throttling error that is retried? */
+extern bool dyn_error_type_throttling(const char *type);
+
+/* ---------------------------------------------------------------------
+ * Client and calls
+ * ---------------------------------------------------------------------
+ */
+typedef struct DynConfig
+{
+	HttpConfig	http;
+	int			max_retries;
+	long		backoff_base_ms;
+	long		backoff_cap_ms;
+} DynConfig;
+
+/* Counters a call accumulates, for EXPLAIN ANALYZE. */
+typedef struct DynStats
+{
+	long		requests;		/* HTTP requests sent */
+	long		retries;		/* of which retries */
+	double		capacity;		/* ConsumedCapacity.CapacityUnits summed */
+	long long	bytes;			/* response bytes received */
+} DynStats;
+
+typedef enum DynWaitResult
+{
+	DYN_WAIT_DONE,				/* a call finished (successfully or not) */
+	DYN_WAIT_INTERRUPTED,		/* the wait callback gave up */
+	DYN_WAIT_IDLE				/* no call is in flight */
+} DynWaitResult;
+
+extern DynClient *dyn_client_create(const DynConfig *cfg, DynError *err);
+extern void dyn_client_destroy(DynClient *client);
+
+/*
+ * Starts an action ("Scan", "Query", …) with a JSON body.  The client takes
+ * ownership of body (malloc'd).  Returns NULL only when out of memory.
+ */
+extern DynCall *dyn_call_start(DynClient *client, const char *action,
+							   char *body, size_t len);
+
+/*
+ * Drives the calls in flight (sending retries when their backoff is over)
+ * until one finishes.  Each finished call is handed out once.
+ */
+extern DynWaitResult dyn_wait(DynClient *client, HttpWaitFn wait, void *arg,
+							  DynCall **done);
+
+/*
+ * Runs one call to completion.  Returns the finished call (check
+ * dyn_call_ok), or NULL when the wait was interrupted; the call is then
+ * freed already.
+ */
+extern DynCall *dyn_call_run(DynClient *client, const char *action,
+							 char *body, size_t len,
+							 HttpWaitFn wait, void *arg);
+
+/* Has the call finished (successfully or not)? */
+extern bool dyn_call_finished(const DynCall *call);
+extern bool dyn_call_ok(const DynCall *call);
+extern const DynError *dyn_call_error(const DynCall *call);
+extern DynValue *dyn_call_response(const DynCall *call);
+extern const DynStats *dyn_call_stats(const DynCall *call);
+extern const char *dyn_call_action(const DynCall *call);
+
+/* Caller's own pointer, carried with the call. */
+extern void dyn_call_set_user(DynCall *call, void *user);
+extern void *dyn_call_get_user(const DynCall *call);
+
+/* Frees a call and its response; a call in flight is aborted. */
+extern void dyn_call_free(DynCall *call);
+
+/* Number of calls started and not yet handed out by dyn_wait. */
+extern int	dyn_in_flight(DynClient *client);
+
+/* Backoff delay before retry number attempt (1-based), full jitter. */
+extern long dyn_backoff_ms(long base_ms, long cap_ms, int attempt, uint64_t *rng);
+
+/* ---------------------------------------------------------------------
+ * Reading responses
+ * ---------------------------------------------------------------------
+ */
+typedef enum DynType
+{
+	DYN_T_INVALID = 0,
+	DYN_T_S,
+	DYN_T_N,
+	DYN_T_B,
+	DYN_T_BOOL,
+	DYN_T_NULL,
+	DYN_T_M,
+	DYN_T_L,
+	DYN_T_SS,
+	DYN_T_NS,
+	DYN_T_BS
+} DynType;
+
+extern const char *dyn_type_name(DynType type);
+extern DynType dyn_type_from_name(const char *name);
+
+extern DynValue *dyn_get(DynValue *object, const char *key);
+extern bool dyn_is_object(DynValue *v);
+extern bool dyn_is_array(DynValue *v);
+extern int	dyn_array_length(DynValue *array);
+extern DynValue *dyn_array_get(DynValue *array, int i);
+extern const char *dyn_string(DynValue *v, size_t *len);	/* NULL if not a string */
+extern long long dyn_integer(DynValue *v);
+extern double dyn_double(DynValue *v);
+extern bool dyn_boolean(DynValue *v);
+
+/* Iterating an object's members in order. */
+typedef struct DynObjectIter
+{
+	void	   *entry;
+} DynObjectIter;
+
+extern void dyn_object_iter_init(DynValue *object, DynObjectIter *iter);
+extern bool dyn_object_iter_next(DynObjectIter *iter, const char **key,
+								 DynValue **value);
+extern int	dyn_object_size(DynValue *object);
+
+/*
+ * An AttributeValue ({"S": "x"}): its type and the value inside (a string
+ * for S, N and B; a boolean; an object for M; an array for L and the
+ * sets).  DYN_T_INVALID when it is not a well-formed AttributeValue.
+ */
+extern DynType dyn_attr(DynValue *av, DynValue **inner);
+
+/*
+ * Renders an AttributeValue as plain JSON (S → string, N → number, BOOL,
+ * NULL → null, M → object, L and sets → arrays, B → base64 string) or a
+ * whole item (a map of AttributeValues) as a plain JSON object.  Returns
+ * false when the value is malformed.
+ */
+extern bool dyn_attr_to_plain_json(DynValue *av, DynBuf *out);
+extern bool dyn_item_to_plain_json(DynValue *item, DynBuf *out);
+
+/* Serializes any value as compact JSON (DynamoDB's typed form as is). */
+extern void dyn_to_json(DynValue *v, DynBuf *out);
+
+/* Parses JSON text into a value the caller frees with dyn_value_free. */
+extern DynValue *dyn_parse(const char *text, size_t len);
+extern void dyn_value_free(DynValue *v);
+
+/* Is text a number as DynamoDB's N accepts and JSON can carry as is? */
+extern bool dyn_number_is_json(const char *text, size_t len);
+
+/* ---------------------------------------------------------------------
+ * Request bodies, one function per action (actions.c).  Each returns a
+ * malloc'd JSON text for dyn_call_start(), or NULL when out of memory.
+ * Arguments named *_json are JSON text inserted as is: AttributeValues,
+ * keys, ExpressionAttributeNames / Values objects.
+ * ---------------------------------------------------------------------
+ */
+typedef struct DynReadRequest
+{
+	const char *table;
+	const char *index;			/* NULL: the table itself */
+	const char *key_condition;	/* Query's KeyConditionExpression */
+	const char *filter;			/* FilterExpression, NULL for none */
+	const char *projection;		/* ProjectionExpression, NULL for all */
+	const char *names_json;		/* ExpressionAttributeNames, NULL for none */
+	const char *values_json;	/* ExpressionAttributeValues, NULL for none */
+	const char *start_key_json; /* ExclusiveStartKey, NULL to start over */
+	bool		consistent_read;
+	bool		count_only;		/* Select = COUNT */
+	long		limit;			/* Limit, 0 for none */
+	int			segment;		/* parallel Scan: this segment ... */
+	int			total_segments; /* ... of that many (0: not parallel) */
+} DynReadRequest;
+
+extern char *dyn_body_scan(const DynReadRequest *req, size_t *len);
+extern char *dyn_body_query(const DynReadRequest *req, size_t *len);
+extern char *dyn_body_get_item(const char *table, const char *key_json,
+							   const char *projection, const char *names_json,
+							   bool consistent_read, size_t *len);
+
+/* keys_json: the JSON array of keys; request_items_json: a whole
+ * RequestItems object (to resend UnprocessedKeys), used when not NULL. */
+extern char *dyn_body_batch_get_item(const char *table, const char *keys_json,
+									 const char *projection,
+									 const char *names_json,
+									 bool consistent_read,
+									 const char *request_items_json,
+									 size_t *len);
+extern char *dyn_body_describe_table(const char *table, size_t *len);
+extern char *dyn_body_list_tables(const char *start_table, int limit, size_t *len);
+
+#endif							/* AWSTORE_DYNAMO_H */

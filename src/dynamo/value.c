@@ -1,0 +1,430 @@
+/*-------------------------------------------------------------------------
+ *
+ * value.c
+ *		Reading DynamoDB responses: values, AttributeValues, plain JSON.
+ *
+ * Thin accessors over json-c, so that the PostgreSQL side never includes
+ * json-c's headers, plus the two renderings of items the FDW offers: the
+ * typed form DynamoDB sends ({"n": {"N": "12.5"}}), serialized as is, and
+ * plain JSON ({"n": 12.5}), where numbers keep every digit (they are copied
+ * as text, never through a double), sets become arrays and binaries stay
+ * base64 strings.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "dynamo.h"
+
+#include <string.h>
+
+#include <json-c/json.h>
+
+static const char *const dyn_type_names[] = {
+	[DYN_T_INVALID] = "?",
+	[DYN_T_S] = "S",
+	[DYN_T_N] = "N",
+	[DYN_T_B] = "B",
+	[DYN_T_BOOL] = "BOOL",
+	[DYN_T_NULL] = "NULL",
+	[DYN_T_M] = "M",
+	[DYN_T_L] = "L",
+	[DYN_T_SS] = "SS",
+	[DYN_T_NS] = "NS",
+	[DYN_T_BS] = "BS",
+};
+
+const char *
+dyn_type_name(DynType type)
+{
+	if ((int) type < 0 || type > DYN_T_BS)
+		return "?";
+	return dyn_type_names[type];
+}
+
+DynType
+dyn_type_from_name(const char *name)
+{
+	for (int t = DYN_T_S; t <= DYN_T_BS; t++)
+		if (strcmp(name, dyn_type_names[t]) == 0)
+			return (DynType) t;
+	return DYN_T_INVALID;
+}
+
+DynValue *
+dyn_get(DynValue *object, const char *key)
+{
+	json_object *v;
+
+	if (object == NULL || !json_object_is_type(object, json_type_object) ||
+		!json_object_object_get_ex(object, key, &v))
+		return NULL;
+	return v;
+}
+
+bool
+dyn_is_object(DynValue *v)
+{
+	return v != NULL && json_object_is_type(v, json_type_object);
+}
+
+bool
+dyn_is_array(DynValue *v)
+{
+	return v != NULL && json_object_is_type(v, json_type_array);
+}
+
+int
+dyn_array_length(DynValue *array)
+{
+	return dyn_is_array(array) ? (int) json_object_array_length(array) : 0;
+}
+
+DynValue *
+dyn_array_get(DynValue *array, int i)
+{
+	return json_object_array_get_idx(array, (size_t) i);
+}
+
+const char *
+dyn_string(DynValue *v, size_t *len)
+{
+	if (v == NULL || !json_object_is_type(v, json_type_string))
+		return NULL;
+	if (len)
+		*len = (size_t) json_object_get_string_len(v);
+	return json_object_get_string(v);
+}
+
+long long
+dyn_integer(DynValue *v)
+{
+	return v ? (long long) json_object_get_int64(v) : 0;
+}
+
+double
+dyn_double(DynValue *v)
+{
+	return v ? json_object_get_double(v) : 0.0;
+}
+
+bool
+dyn_boolean(DynValue *v)
+{
+	return v != NULL && json_object_get_boolean(v);
+}
+
+void
+dyn_object_iter_init(DynValue *object, DynObjectIter *iter)
+{
+	iter->entry = dyn_is_object(object) ? json_object_get_object(object)->head : NULL;
+}
+
+bool
+dyn_object_iter_next(DynObjectIter *iter, const char **key, DynValue **value)
+{
+	struct lh_entry *entry = iter->entry;
+
+	if (entry == NULL)
+		return false;
+	*key = (const char *) lh_entry_k(entry);
+	*value = (json_object *) lh_entry_v(entry);
+	iter->entry = lh_entry_next(entry);
+	return true;
+}
+
+int
+dyn_object_size(DynValue *object)
+{
+	return dyn_is_object(object) ? json_object_object_length(object) : 0;
+}
+
+DynType
+dyn_attr(DynValue *av, DynValue **inner)
+{
+	struct lh_entry *entry;
+	const char *name;
+	json_object *v;
+	DynType		type;
+
+	*inner = NULL;
+	if (!dyn_is_object(av) || json_object_object_length(av) != 1)
+		return DYN_T_INVALID;
+	entry = json_object_get_object(av)->head;
+	name = (const char *) lh_entry_k(entry);
+	v = (json_object *) lh_entry_v(entry);
+	type = dyn_type_from_name(name);
+	switch (type)
+	{
+		case DYN_T_S:
+		case DYN_T_N:
+		case DYN_T_B:
+			if (!json_object_is_type(v, json_type_string))
+				return DYN_T_INVALID;
+			break;
+		case DYN_T_BOOL:
+		case DYN_T_NULL:
+			if (!json_object_is_type(v, json_type_boolean))
+				return DYN_T_INVALID;
+			break;
+		case DYN_T_M:
+			if (!json_object_is_type(v, json_type_object))
+				return DYN_T_INVALID;
+			break;
+		case DYN_T_L:
+		case DYN_T_SS:
+		case DYN_T_NS:
+		case DYN_T_BS:
+			if (!json_object_is_type(v, json_type_array))
+				return DYN_T_INVALID;
+			break;
+		case DYN_T_INVALID:
+			return DYN_T_INVALID;
+	}
+	*inner = v;
+	return type;
+}
+
+bool
+dyn_number_is_json(const char *s, size_t len)
+{
+	size_t		i = 0;
+
+	if (i < len && s[i] == '-')
+		i++;
+	if (i >= len)
+		return false;
+	if (s[i] == '0')
+		i++;
+	else if (s[i] >= '1' && s[i] <= '9')
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+	else
+		return false;
+	if (i < len && s[i] == '.')
+	{
+		size_t		start = ++i;
+
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == start)
+			return false;
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E'))
+	{
+		size_t		start;
+
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		start = i;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == start)
+			return false;
+	}
+	return i == len;
+}
+
+/*
+ * Appends a DynamoDB number as a JSON number, text for text.  The forms
+ * DynamoDB may send that JSON does not allow (a leading "+", ".5", "5.",
+ * leading zeros) are mended without changing the value; anything else is
+ * refused.
+ */
+static bool
+dyn_append_number(DynBuf *out, const char *s, size_t len)
+{
+	size_t		i = 0;
+	size_t		digits;
+
+	if (dyn_number_is_json(s, len))
+	{
+		dynbuf_append(out, s, len);
+		return true;
+	}
+	if (i < len && (s[i] == '+' || s[i] == '-'))
+	{
+		if (s[i] == '-')
+			dynbuf_append_char(out, '-');
+		i++;
+	}
+	/* leading zeros of the integer part */
+	while (i + 1 < len && s[i] == '0' && s[i + 1] >= '0' && s[i + 1] <= '9')
+		i++;
+	digits = i;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == digits)
+		dynbuf_append_char(out, '0');
+	else
+		dynbuf_append(out, s + digits, i - digits);
+	if (i < len && s[i] == '.')
+	{
+		size_t		frac = ++i;
+
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i > frac)
+		{
+			dynbuf_append_char(out, '.');
+			dynbuf_append(out, s + frac, i - frac);
+		}
+		else if (frac - 1 == digits)
+			return false;		/* "." alone */
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E'))
+	{
+		size_t		start = i;
+
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= len || s[i] < '0' || s[i] > '9')
+			return false;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+		dynbuf_append(out, s + start, i - start);
+	}
+	return i == len;
+}
+
+static bool
+dyn_append_plain_array(DynBuf *out, DynValue *array, DynType elem)
+{
+	int			n = dyn_array_length(array);
+
+	dynbuf_append_char(out, '[');
+	for (int i = 0; i < n; i++)
+	{
+		DynValue   *v = dyn_array_get(array, i);
+		size_t		len;
+		const char *s;
+
+		if (i > 0)
+			dynbuf_append_char(out, ',');
+		if (elem == DYN_T_L)
+		{
+			if (!dyn_attr_to_plain_json(v, out))
+				return false;
+			continue;
+		}
+		s = dyn_string(v, &len);
+		if (s == NULL)
+			return false;
+		if (elem == DYN_T_N)
+		{
+			if (!dyn_append_number(out, s, len))
+				return false;
+		}
+		else
+			dynbuf_append_json_string(out, s, len);
+	}
+	dynbuf_append_char(out, ']');
+	return true;
+}
+
+bool
+dyn_attr_to_plain_json(DynValue *av, DynBuf *out)
+{
+	DynValue   *v;
+	size_t		len;
+	const char *s;
+
+	switch (dyn_attr(av, &v))
+	{
+		case DYN_T_S:
+		case DYN_T_B:
+			s = dyn_string(v, &len);
+			dynbuf_append_json_string(out, s, len);
+			return true;
+		case DYN_T_N:
+			s = dyn_string(v, &len);
+			return dyn_append_number(out, s, len);
+		case DYN_T_BOOL:
+			dynbuf_append_str(out, dyn_boolean(v) ? "true" : "false");
+			return true;
+		case DYN_T_NULL:
+			dynbuf_append_str(out, "null");
+			return true;
+		case DYN_T_M:
+			return dyn_item_to_plain_json(v, out);
+		case DYN_T_L:
+			return dyn_append_plain_array(out, v, DYN_T_L);
+		case DYN_T_SS:
+		case DYN_T_BS:
+			return dyn_append_plain_array(out, v, DYN_T_S);
+		case DYN_T_NS:
+			return dyn_append_plain_array(out, v, DYN_T_N);
+		case DYN_T_INVALID:
+			break;
+	}
+	return false;
+}
+
+bool
+dyn_item_to_plain_json(DynValue *item, DynBuf *out)
+{
+	DynObjectIter iter;
+	const char *key;
+	DynValue   *value;
+	bool		first = true;
+
+	if (!dyn_is_object(item))
+		return false;
+	dynbuf_append_char(out, '{');
+	dyn_object_iter_init(item, &iter);
+	while (dyn_object_iter_next(&iter, &key, &value))
+	{
+		if (!first)
+			dynbuf_append_char(out, ',');
+		first = false;
+		dynbuf_append_json_string(out, key, strlen(key));
+		dynbuf_append_char(out, ':');
+		if (!dyn_attr_to_plain_json(value, out))
+			return false;
+	}
+	dynbuf_append_char(out, '}');
+	return true;
+}
+
+void
+dyn_to_json(DynValue *v, DynBuf *out)
+{
+	size_t		len;
+	const char *s = json_object_to_json_string_length(v,
+													  JSON_C_TO_STRING_PLAIN |
+													  JSON_C_TO_STRING_NOSLASHESCAPE,
+													  &len);
+
+	dynbuf_append(out, s, len);
+}
+
+DynValue *
+dyn_parse(const char *text, size_t len)
+{
+	json_tokener *tok = json_tokener_new_ex(256);
+	json_object *obj;
+
+	if (tok == NULL)
+		return NULL;
+	obj = json_tokener_parse_ex(tok, text, (int) len);
+	if (obj != NULL)
+	{
+		/* only whitespace may follow the value */
+		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+			if (text[i] != ' ' && text[i] != '\n' && text[i] != '\r' && text[i] != '\t')
+			{
+				json_object_put(obj);
+				obj = NULL;
+				break;
+			}
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+void
+dyn_value_free(DynValue *v)
+{
+	if (v)
+		json_object_put(v);
+}

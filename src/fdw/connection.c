@@ -1,0 +1,470 @@
+/*-------------------------------------------------------------------------
+ *
+ * connection.c
+ *		DynamoDB clients cached per user mapping, interruptible waits, and
+ *		the reporting of DynamoDB errors.
+ *
+ * A client (with its libcurl session and open connections) is kept per user
+ * mapping for the life of the backend, so TCP and TLS are set up once.
+ * Changing the server or the user mapping invalidates it through syscache
+ * callbacks (as postgres_fdw's ConnCacheEntry does); it is rebuilt at its
+ * next use, once no call of it is in flight.
+ *
+ * Credentials come from the user mapping.  Only when the mapping has none
+ * and its user is a superuser does the server's environment
+ * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) stand in,
+ * like postgres_fdw's password_required.
+ *
+ * Waiting: the client's sockets are watched together with the backend's
+ * latch and postmaster death (WaitEventSet).  A query cancel or a
+ * statement_timeout sets the latch; the wait then returns "interrupted", the
+ * transfers are abandoned (freed by their owners' memory context callbacks)
+ * and CHECK_FOR_INTERRUPTS() raises the real error.  Nothing ever longjmps
+ * out of libcurl.
+ *
+ * Errors: DynamoDB's __type maps to a SQLSTATE, its message goes in the
+ * detail, the action and table in the context.  No credential is ever part
+ * of a message.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <stdlib.h>
+
+#include "access/xact.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_user_mapping.h"
+#include "commands/defrem.h"
+#include "miscadmin.h"
+#include "storage/latch.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/wait_event.h"
+
+#include "fdw/fdw.h"
+
+typedef struct AwClientEntry
+{
+	Oid			umid;			/* hash key: user mapping OID */
+	DynClient  *client;
+	bool		invalidated;
+	uint32		server_hashvalue;
+	uint32		mapping_hashvalue;
+} AwClientEntry;
+
+static HTAB *aw_clients = NULL;
+
+static void
+aw_invalidate_clients(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS scan;
+	AwClientEntry *entry;
+
+	(void) arg;
+	hash_seq_init(&scan, aw_clients);
+	while ((entry = hash_seq_search(&scan)) != NULL)
+	{
+		if (hashvalue == 0 ||
+			(cacheid == FOREIGNSERVEROID && entry->server_hashvalue == hashvalue) ||
+			(cacheid == USERMAPPINGOID && entry->mapping_hashvalue == hashvalue))
+			entry->invalidated = true;
+	}
+	/* a changed server may point to another endpoint: describe again */
+	if (cacheid == FOREIGNSERVEROID)
+		awstore_forget_descriptions();
+}
+
+static char *
+aw_option_value(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		if (strcmp(def->defname, name) == 0)
+			return defGetString(def);
+	}
+	return NULL;
+}
+
+static void
+aw_credentials(ForeignServer *server, UserMapping *user, AwCredentials *cred)
+{
+	cred->access_key_id = aw_option_value(user->options, "access_key_id");
+	cred->secret_access_key = aw_option_value(user->options, "secret_access_key");
+	cred->session_token = aw_option_value(user->options, "session_token");
+
+	if (cred->access_key_id && cred->secret_access_key)
+		return;
+	if (cred->access_key_id || cred->secret_access_key)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("user mapping for server \"%s\" has only part of the credentials",
+						server->servername),
+				 errhint("Set both access_key_id and secret_access_key in the user mapping.")));
+	if (!OidIsValid(user->userid) || !superuser_arg(user->userid))
+		ereport(ERROR,
+				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
+				 errmsg("credentials are required for server \"%s\"", server->servername),
+				 errdetail("Non-superusers must give access_key_id and secret_access_key in their user mapping."),
+				 errhint("CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (access_key_id '...', secret_access_key '...');",
+						 quote_identifier(server->servername))));
+	cred->access_key_id = getenv("AWS_ACCESS_KEY_ID");
+	cred->secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
+	cred->session_token = getenv("AWS_SESSION_TOKEN");
+	if (cred->access_key_id == NULL || cred->access_key_id[0] == '\0' ||
+		cred->secret_access_key == NULL || cred->secret_access_key[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("no credentials for server \"%s\"", server->servername),
+				 errdetail("The user mapping has none, and the server's environment has no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."),
+				 errhint("Give access_key_id and secret_access_key in the user mapping.")));
+}
+
+/*
+ * Returns the cached client of a user mapping, creating it when needed.
+ * opts must hold the server's options.
+ */
+DynClient *
+awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
+{
+	AwClientEntry *entry;
+	bool		found;
+
+	if (aw_clients == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(AwClientEntry);
+		aw_clients = hash_create("awstore DynamoDB clients", 8, &ctl,
+								 HASH_ELEM | HASH_BLOBS);
+		CacheRegisterSyscacheCallback(FOREIGNSERVEROID, aw_invalidate_clients, (Datum) 0);
+		CacheRegisterSyscacheCallback(USERMAPPINGOID, aw_invalidate_clients, (Datum) 0);
+	}
+
+	entry = hash_search(aw_clients, &user->umid, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->client = NULL;
+		entry->invalidated = false;
+	}
+	if (entry->client && entry->invalidated && dyn_in_flight(entry->client) == 0)
+	{
+		dyn_client_destroy(entry->client);
+		entry->client = NULL;
+	}
+	if (entry->client == NULL)
+	{
+		AwCredentials cred;
+		DynConfig	cfg;
+		DynError	err;
+
+		aw_credentials(server, user, &cred);
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.http.endpoint = opts->endpoint;
+		cfg.http.region = opts->region;
+		cfg.http.service = "dynamodb";
+		cfg.http.access_key_id = cred.access_key_id;
+		cfg.http.secret_access_key = cred.secret_access_key;
+		cfg.http.session_token = cred.session_token;
+		cfg.http.connect_timeout_ms = opts->connect_timeout_ms;
+		cfg.http.request_timeout_ms = opts->request_timeout_ms;
+		cfg.max_retries = opts->max_retries;
+		cfg.backoff_base_ms = 25;
+		cfg.backoff_cap_ms = 5000;
+		entry->client = dyn_client_create(&cfg, &err);
+		if (entry->client == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+					 errmsg("could not set up a DynamoDB client for server \"%s\"",
+							server->servername),
+					 errdetail_internal("%s", err.message)));
+		entry->invalidated = false;
+		entry->server_hashvalue = GetSysCacheHashValue1(FOREIGNSERVEROID,
+														ObjectIdGetDatum(server->serverid));
+		entry->mapping_hashvalue = GetSysCacheHashValue1(USERMAPPINGOID,
+														 ObjectIdGetDatum(user->umid));
+	}
+	return entry->client;
+}
+
+bool
+awstore_wait(void *arg, HttpWaitSocket *socks, int nsocks, long timeout_ms)
+{
+	WaitEventSet *set;
+	WaitEvent  *events;
+	int			nevents;
+
+	(void) arg;
+	if (QueryCancelPending || ProcDiePending)
+		return false;
+
+	set = CreateWaitEventSet(CurrentMemoryContext, nsocks + 2);
+	AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	for (int i = 0; i < nsocks; i++)
+	{
+		uint32		ev = (socks[i].want_read ? WL_SOCKET_READABLE : 0) |
+			(socks[i].want_write ? WL_SOCKET_WRITEABLE : 0);
+
+		if (ev != 0)
+			AddWaitEventToSet(set, ev, socks[i].fd, NULL, &socks[i]);
+	}
+	events = palloc(sizeof(WaitEvent) * (nsocks + 2));
+	nevents = WaitEventSetWait(set, timeout_ms, events, nsocks + 2, PG_WAIT_EXTENSION);
+	for (int i = 0; i < nevents; i++)
+	{
+		if (events[i].events & WL_LATCH_SET)
+			ResetLatch(MyLatch);
+		else if (events[i].user_data)
+		{
+			HttpWaitSocket *s = events[i].user_data;
+
+			if (events[i].events & WL_SOCKET_READABLE)
+				s->readable = true;
+			if (events[i].events & WL_SOCKET_WRITEABLE)
+				s->writable = true;
+		}
+	}
+	pfree(events);
+	FreeWaitEventSet(set);
+	return !(QueryCancelPending || ProcDiePending);
+}
+
+void
+awstore_raise_canceled(void)
+{
+	CHECK_FOR_INTERRUPTS();
+	/* an interrupt that did not raise an error: still, the request is gone */
+	ereport(ERROR,
+			(errcode(ERRCODE_QUERY_CANCELED),
+			 errmsg("DynamoDB request interrupted")));
+}
+
+void
+awstore_wait_for(DynClient *client, DynCall *call)
+{
+	for (;;)
+	{
+		DynCall    *done;
+		DynWaitResult r;
+
+		if (dyn_call_finished(call))
+			return;
+		r = dyn_wait(client, awstore_wait, NULL, &done);
+		if (r == DYN_WAIT_INTERRUPTED)
+			awstore_raise_canceled();
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+static void
+aw_free_held_call(void *arg)
+{
+	AwCallHolder *holder = arg;
+
+	if (holder->call)
+	{
+		dyn_call_free(holder->call);
+		holder->call = NULL;
+	}
+}
+
+AwCallHolder *
+awstore_hold_call(MemoryContext cxt, DynCall *call)
+{
+	AwCallHolder *holder = MemoryContextAllocZero(cxt, sizeof(AwCallHolder));
+
+	holder->call = call;
+	holder->cb.func = aw_free_held_call;
+	holder->cb.arg = holder;
+	MemoryContextRegisterResetCallback(cxt, &holder->cb);
+	return holder;
+}
+
+void
+awstore_release_call(AwCallHolder *holder)
+{
+	aw_free_held_call(holder);
+}
+
+DynCall *
+awstore_call(DynClient *client, const char *action, char *body, size_t len,
+			 const char *table)
+{
+	DynCall    *call;
+	AwCallHolder *holder;
+
+	if (body == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory building a DynamoDB %s request", action)));
+	call = dyn_call_start(client, action, body, len);
+	if (call == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory starting a DynamoDB %s request", action)));
+	holder = awstore_hold_call(CurrentMemoryContext, call);
+	awstore_wait_for(client, call);
+	if (!dyn_call_ok(call))
+	{
+		DynError	err = *dyn_call_error(call);
+
+		awstore_release_call(holder);
+		awstore_report_error(&err, action, table);
+	}
+	return call;
+}
+
+/* The SQLSTATE of a DynamoDB error type. */
+static int
+aw_sqlstate(const DynError *err)
+{
+	const char *t = err->type;
+
+	switch (err->kind)
+	{
+		case DYN_ERR_UNREACHABLE:
+			return ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION;
+		case DYN_ERR_TRANSPORT:
+			return ERRCODE_CONNECTION_FAILURE;
+		case DYN_ERR_CANCELED:
+			return ERRCODE_QUERY_CANCELED;
+		case DYN_ERR_INTERNAL:
+			return ERRCODE_OUT_OF_MEMORY;
+		case DYN_ERR_RESPONSE:
+		case DYN_ERR_HTTP:
+			return ERRCODE_FDW_ERROR;
+		default:
+			break;
+	}
+	if (strcmp(t, "ResourceNotFoundException") == 0)
+		return ERRCODE_FDW_TABLE_NOT_FOUND;
+	if (strcmp(t, "UnrecognizedClientException") == 0 ||
+		strcmp(t, "InvalidSignatureException") == 0 ||
+		strcmp(t, "MissingAuthenticationTokenException") == 0 ||
+		strcmp(t, "IncompleteSignatureException") == 0 ||
+		strcmp(t, "ExpiredTokenException") == 0 ||
+		strcmp(t, "InvalidClientTokenId") == 0)
+		return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+	if (strcmp(t, "AccessDeniedException") == 0)
+		return ERRCODE_INSUFFICIENT_PRIVILEGE;
+	if (strcmp(t, "ConditionalCheckFailedException") == 0)
+		return ERRCODE_FDW_ERROR;
+	if (strcmp(t, "ItemCollectionSizeLimitExceededException") == 0)
+		return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+	if (strcmp(t, "ResourceInUseException") == 0)
+		return ERRCODE_OBJECT_IN_USE;
+	if (strcmp(t, "LimitExceededException") == 0 || dyn_error_type_throttling(t))
+		return ERRCODE_CONFIGURATION_LIMIT_EXCEEDED;
+	if (strcmp(t, "ValidationException") == 0 ||
+		strcmp(t, "SerializationException") == 0)
+		return ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE;
+	return ERRCODE_FDW_ERROR;
+}
+
+static int
+aw_error_context(const char *action, const char *table)
+{
+	if (table)
+		return errcontext("DynamoDB %s on table \"%s\"", action, table);
+	return errcontext("DynamoDB %s", action);
+}
+
+void
+awstore_report_error(const DynError *err, const char *action, const char *table)
+{
+	int			code = aw_sqlstate(err);
+	const char *retried = err->attempts > 1 ? psprintf(" after %d attempts", err->attempts) : "";
+
+	switch (err->kind)
+	{
+		case DYN_ERR_UNREACHABLE:
+			ereport(ERROR,
+					(errcode(code),
+					 errmsg("could not connect to DynamoDB"),
+					 errdetail_internal("%s", err->message),
+					 errhint("Check the server's endpoint and region options, and the network."),
+					 aw_error_context(action, table)));
+			break;
+		case DYN_ERR_TRANSPORT:
+			ereport(ERROR,
+					(errcode(code),
+					 errmsg("lost the connection to DynamoDB%s", retried),
+					 errdetail_internal("%s", err->message),
+					 errhint("Check the network, or raise the server's request_timeout or max_retries."),
+					 aw_error_context(action, table)));
+			break;
+		case DYN_ERR_RESPONSE:
+			ereport(ERROR,
+					(errcode(code),
+					 errmsg("invalid response from DynamoDB%s", retried),
+					 errdetail_internal("%s", err->message),
+					 aw_error_context(action, table)));
+			break;
+		case DYN_ERR_HTTP:
+			ereport(ERROR,
+					(errcode(code),
+					 errmsg("unexpected HTTP response from DynamoDB%s", retried),
+					 errdetail_internal("%s", err->message),
+					 errhint("Check that the server's endpoint is a DynamoDB endpoint."),
+					 aw_error_context(action, table)));
+			break;
+		case DYN_ERR_CANCELED:
+			awstore_raise_canceled();
+			break;
+		case DYN_ERR_INTERNAL:
+			ereport(ERROR,
+					(errcode(code),
+					 errmsg("could not send a DynamoDB request"),
+					 errdetail_internal("%s", err->message),
+					 aw_error_context(action, table)));
+			break;
+		case DYN_ERR_SERVICE:
+		case DYN_ERR_NONE:
+			break;
+	}
+
+	if (strcmp(err->type, "ResourceNotFoundException") == 0)
+		ereport(ERROR,
+				(errcode(code),
+				 table ? errmsg("DynamoDB table \"%s\" does not exist", table)
+				 : errmsg("DynamoDB resource not found"),
+				 errdetail_internal("%s", err->message),
+				 errhint("Check the table_name option and the server's region."),
+				 aw_error_context(action, table)));
+	if (strcmp(err->type, "InvalidSignatureException") == 0 &&
+		strstr(err->message, "scoped to a valid region") != NULL)
+		ereport(ERROR,
+				(errcode(code),
+				 errmsg("DynamoDB rejected the region of the request signature"),
+				 errdetail_internal("%s", err->message),
+				 errhint("Check the server's region option: it must match the endpoint's region."),
+				 aw_error_context(action, table)));
+	if (code == ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION)
+		ereport(ERROR,
+				(errcode(code),
+				 errmsg("DynamoDB rejected the credentials (%s)", err->type),
+				 errdetail_internal("%s", err->message),
+				 errhint("Check access_key_id, secret_access_key and session_token in the user mapping."),
+				 aw_error_context(action, table)));
+	if (dyn_error_type_throttling(err->type))
+		ereport(ERROR,
+				(errcode(code),
+				 errmsg("DynamoDB kept throttling requests%s", retried),
+				 errdetail_internal("%s: %s", err->type, err->message),
+				 errhint("Raise the table's capacity or the server's max_retries, or lower scan_segments."),
+				 aw_error_context(action, table)));
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("DynamoDB returned %s%s", err->type[0] ? err->type : "an error", retried),
+			 errdetail_internal("%s", err->message),
+			 aw_error_context(action, table)));
+	pg_unreachable();
+}

@@ -1,0 +1,294 @@
+/*-------------------------------------------------------------------------
+ *
+ * describe.c
+ *		What DescribeTable says about a DynamoDB table, cached per backend.
+ *
+ * The planner needs a table's key schema (to turn quals into Query or
+ * GetItem), its secondary indexes, and its item count and size (for
+ * costs).  DescribeTable is asked once per server and table and the answer
+ * kept for AW_DESCRIBE_TTL_SECONDS; a change of the foreign server forgets
+ * everything.  Key options of the foreign table (partition_key, sort_key)
+ * take precedence over what DynamoDB says.
+ *
+ * The cache lives in its own memory context under CacheMemoryContext;
+ * callers get a copy in their current context, so an invalidation during
+ * planning cannot pull the description from under them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "fdw/fdw.h"
+
+#define AW_DESCRIBE_TTL_SECONDS 300
+
+typedef struct AwDescribeKey
+{
+	Oid			serverid;
+	char		table[256];
+} AwDescribeKey;
+
+typedef struct AwDescribeEntry
+{
+	AwDescribeKey key;
+	AwTableInfo *info;			/* in aw_describe_cxt */
+	TimestampTz fetched_at;
+} AwDescribeEntry;
+
+static HTAB *aw_describe_cache = NULL;
+static MemoryContext aw_describe_cxt = NULL;
+
+void
+awstore_forget_descriptions(void)
+{
+	if (aw_describe_cache == NULL)
+		return;
+	hash_destroy(aw_describe_cache);
+	aw_describe_cache = NULL;
+	MemoryContextReset(aw_describe_cxt);
+}
+
+static DynType
+aw_attribute_definition(DynValue *table, const char *name)
+{
+	DynValue   *defs = dyn_get(table, "AttributeDefinitions");
+
+	for (int i = 0; i < dyn_array_length(defs); i++)
+	{
+		DynValue   *def = dyn_array_get(defs, i);
+		const char *n = dyn_string(dyn_get(def, "AttributeName"), NULL);
+		const char *t = dyn_string(dyn_get(def, "AttributeType"), NULL);
+
+		if (n && t && strcmp(n, name) == 0)
+			return dyn_type_from_name(t);
+	}
+	return DYN_T_S;
+}
+
+/* Reads a KeySchema into partition and sort key names and types. */
+static void
+aw_key_schema(DynValue *table, DynValue *schema, char **pk, DynType *pk_type,
+			  char **sk, DynType *sk_type)
+{
+	*pk = NULL;
+	*sk = NULL;
+	*pk_type = DYN_T_S;
+	*sk_type = DYN_T_S;
+	for (int i = 0; i < dyn_array_length(schema); i++)
+	{
+		DynValue   *k = dyn_array_get(schema, i);
+		const char *name = dyn_string(dyn_get(k, "AttributeName"), NULL);
+		const char *type = dyn_string(dyn_get(k, "KeyType"), NULL);
+
+		if (name == NULL || type == NULL)
+			continue;
+		if (strcmp(type, "HASH") == 0)
+		{
+			*pk = pstrdup(name);
+			*pk_type = aw_attribute_definition(table, name);
+		}
+		else if (strcmp(type, "RANGE") == 0)
+		{
+			*sk = pstrdup(name);
+			*sk_type = aw_attribute_definition(table, name);
+		}
+	}
+}
+
+static void
+aw_read_indexes(AwTableInfo *info, DynValue *table, const char *member, bool global)
+{
+	DynValue   *list = dyn_get(table, member);
+
+	for (int i = 0; i < dyn_array_length(list); i++)
+	{
+		DynValue   *ix = dyn_array_get(list, i);
+		DynValue   *proj = dyn_get(ix, "Projection");
+		const char *name = dyn_string(dyn_get(ix, "IndexName"), NULL);
+		const char *ptype = dyn_string(dyn_get(proj, "ProjectionType"), NULL);
+		const char *status = dyn_string(dyn_get(ix, "IndexStatus"), NULL);
+		AwIndex    *index;
+
+		if (name == NULL)
+			continue;
+		/* an index being built or deleted cannot be queried */
+		if (status && strcmp(status, "ACTIVE") != 0)
+			continue;
+		index = palloc0(sizeof(AwIndex));
+		index->name = pstrdup(name);
+		index->global = global;
+		aw_key_schema(table, dyn_get(ix, "KeySchema"), &index->partition_key,
+					  &index->partition_type, &index->sort_key, &index->sort_type);
+		if (index->partition_key == NULL)
+			continue;
+		if (ptype == NULL || strcmp(ptype, "ALL") == 0)
+			index->projection = AW_PROJ_ALL;
+		else if (strcmp(ptype, "KEYS_ONLY") == 0)
+			index->projection = AW_PROJ_KEYS_ONLY;
+		else
+		{
+			DynValue   *nka = dyn_get(proj, "NonKeyAttributes");
+
+			index->projection = AW_PROJ_INCLUDE;
+			for (int j = 0; j < dyn_array_length(nka); j++)
+			{
+				const char *a = dyn_string(dyn_array_get(nka, j), NULL);
+
+				if (a)
+					index->included = lappend(index->included, makeString(pstrdup(a)));
+			}
+		}
+		info->indexes = lappend(info->indexes, index);
+	}
+}
+
+static AwTableInfo *
+aw_copy_info(const AwTableInfo *src)
+{
+	AwTableInfo *dst = palloc0(sizeof(AwTableInfo));
+	ListCell   *lc;
+
+	*dst = *src;
+	dst->table_name = pstrdup(src->table_name);
+	dst->partition_key = src->partition_key ? pstrdup(src->partition_key) : NULL;
+	dst->sort_key = src->sort_key ? pstrdup(src->sort_key) : NULL;
+	dst->indexes = NIL;
+	foreach(lc, src->indexes)
+	{
+		AwIndex    *s = lfirst(lc);
+		AwIndex    *d = palloc(sizeof(AwIndex));
+		ListCell   *lc2;
+
+		*d = *s;
+		d->name = pstrdup(s->name);
+		d->partition_key = pstrdup(s->partition_key);
+		d->sort_key = s->sort_key ? pstrdup(s->sort_key) : NULL;
+		d->included = NIL;
+		foreach(lc2, s->included)
+			d->included = lappend(d->included, makeString(pstrdup(strVal(lfirst(lc2)))));
+		dst->indexes = lappend(dst->indexes, d);
+	}
+	return dst;
+}
+
+/*
+ * Describes a DynamoDB table (cached).  With missing_ok, a table that does
+ * not exist gives NULL instead of an error.  The result is the caller's.
+ */
+AwTableInfo *
+awstore_describe(Oid serverid, DynClient *client, const char *table, bool missing_ok)
+{
+	AwDescribeKey key;
+	AwDescribeEntry *entry;
+	bool		found;
+	DynCall    *call;
+	DynValue   *desc;
+	AwTableInfo *info;
+	MemoryContext old;
+	size_t		len;
+	char	   *body;
+
+	if (aw_describe_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		if (aw_describe_cxt == NULL)
+			aw_describe_cxt = AllocSetContextCreate(CacheMemoryContext,
+													"awstore table descriptions",
+													ALLOCSET_SMALL_SIZES);
+		ctl.keysize = sizeof(AwDescribeKey);
+		ctl.entrysize = sizeof(AwDescribeEntry);
+		ctl.hcxt = aw_describe_cxt;
+		aw_describe_cache = hash_create("awstore table descriptions", 16, &ctl,
+										HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+
+	memset(&key, 0, sizeof(key));
+	key.serverid = serverid;
+	strlcpy(key.table, table, sizeof(key.table));
+	entry = hash_search(aw_describe_cache, &key, HASH_FIND, NULL);
+	if (entry && !TimestampDifferenceExceeds(entry->fetched_at, GetCurrentTimestamp(),
+											  AW_DESCRIBE_TTL_SECONDS * 1000))
+		return aw_copy_info(entry->info);
+
+	body = dyn_body_describe_table(table, &len);
+	if (missing_ok)
+	{
+		DynCall    *c;
+		AwCallHolder *holder;
+
+		c = dyn_call_start(client, "DescribeTable", body, len);
+		if (c == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		holder = awstore_hold_call(CurrentMemoryContext, c);
+		awstore_wait_for(client, c);
+		if (!dyn_call_ok(c))
+		{
+			DynError	err = *dyn_call_error(c);
+
+			awstore_release_call(holder);
+			if (strcmp(err.type, "ResourceNotFoundException") == 0)
+				return NULL;
+			awstore_report_error(&err, "DescribeTable", table);
+		}
+		call = c;
+	}
+	else
+		call = awstore_call(client, "DescribeTable", body, len, table);
+
+	desc = dyn_get(dyn_call_response(call), "Table");
+	old = MemoryContextSwitchTo(aw_describe_cxt);
+	info = palloc0(sizeof(AwTableInfo));
+	info->table_name = pstrdup(table);
+	info->described = true;
+	aw_key_schema(desc, dyn_get(desc, "KeySchema"), &info->partition_key,
+				  &info->partition_type, &info->sort_key, &info->sort_type);
+	info->item_count = (double) dyn_integer(dyn_get(desc, "ItemCount"));
+	info->size_bytes = (double) dyn_integer(dyn_get(desc, "TableSizeBytes"));
+	aw_read_indexes(info, desc, "GlobalSecondaryIndexes", true);
+	aw_read_indexes(info, desc, "LocalSecondaryIndexes", false);
+	MemoryContextSwitchTo(old);
+
+	if (info->partition_key == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("DescribeTable of \"%s\" did not return a key schema", table)));
+
+	if (entry == NULL)
+		entry = hash_search(aw_describe_cache, &key, HASH_ENTER, &found);
+	entry->info = info;
+	entry->fetched_at = GetCurrentTimestamp();
+	return aw_copy_info(info);
+}
+
+/*
+ * The description of a foreign table's DynamoDB table, with the table's
+ * partition_key / sort_key options applied.
+ */
+AwTableInfo *
+awstore_table_info(Relation rel, ForeignServer *server, UserMapping *user,
+				   AwOptions *opts)
+{
+	DynClient  *client = awstore_get_client(server, user, opts);
+	AwTableInfo *info = awstore_describe(server->serverid, client, opts->table_name, false);
+
+	(void) rel;
+	if (opts->partition_key && strcmp(opts->partition_key, info->partition_key) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("option partition_key \"%s\" does not match DynamoDB table \"%s\", whose partition key is \"%s\"",
+						opts->partition_key, opts->table_name, info->partition_key)));
+	if (opts->sort_key &&
+		(info->sort_key == NULL || strcmp(opts->sort_key, info->sort_key) != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("option sort_key \"%s\" does not match DynamoDB table \"%s\", whose sort key is %s",
+						opts->sort_key, opts->table_name,
+						info->sort_key ? quote_identifier(info->sort_key) : "absent")));
+	return info;
+}

@@ -1,0 +1,330 @@
+/*-------------------------------------------------------------------------
+ *
+ * fdw.h
+ *		Declarations shared by the files of the DynamoDB foreign data wrapper.
+ *
+ * The wrapper is split the way postgres_fdw is: options.c (validator and
+ * option lookup), connection.c (cached DynamoDB clients, interruptible
+ * waits, error reporting), describe.c (DescribeTable cache), columns.c
+ * (column ↔ attribute mapping), deparse.c (which quals DynamoDB evaluates),
+ * plan.c (paths, costs, plans, EXPLAIN), scan.c (executing reads),
+ * convert.c (AttributeValue ↔ Datum), import.c (IMPORT FOREIGN SCHEMA),
+ * analyze.c (ANALYZE).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AWSTORE_FDW_H
+#define AWSTORE_FDW_H
+
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "commands/explain.h"
+#include "foreign/fdwapi.h"
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "nodes/pathnodes.h"
+#include "utils/relcache.h"
+
+#include "dynamo/dynamo.h"
+
+/* ---------------------------------------------------------------------
+ * Options (options.c)
+ * ---------------------------------------------------------------------
+ */
+#define AW_DEFAULT_REGION "us-east-1"
+#define AW_DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define AW_DEFAULT_REQUEST_TIMEOUT_MS 60000
+#define AW_DEFAULT_MAX_RETRIES 10
+#define AW_DEFAULT_BATCH_SIZE 25
+#define AW_MAX_SCAN_SEGMENTS 1024
+
+/* Everything the options of a server, user mapping and table say. */
+typedef struct AwOptions
+{
+	/* server */
+	char	   *region;
+	char	   *endpoint;		/* derived from region when not given */
+	int			connect_timeout_ms;
+	int			request_timeout_ms;
+	int			max_retries;
+	/* server, overridden by the table */
+	bool		consistent_read;
+	int			scan_segments;
+	int			batch_size;
+	/* table */
+	char	   *table_name;		/* DynamoDB table; default: the relation's name */
+	char	   *partition_key;	/* NULL: discovered */
+	char	   *sort_key;		/* NULL: discovered (or none) */
+} AwOptions;
+
+/* Credentials of a user mapping (or of the server's environment). */
+typedef struct AwCredentials
+{
+	char	   *access_key_id;
+	char	   *secret_access_key;
+	char	   *session_token;
+} AwCredentials;
+
+extern void awstore_server_options(ForeignServer *server, AwOptions *opts);
+extern void awstore_table_options(Oid relid, AwOptions *opts);
+
+/* ---------------------------------------------------------------------
+ * Columns (columns.c)
+ * ---------------------------------------------------------------------
+ */
+typedef enum AwColumnKind
+{
+	AW_COL_ATTRIBUTE,			/* one attribute of the item */
+	AW_COL_DOCUMENT_PLAIN,		/* the whole item as plain JSON */
+	AW_COL_DOCUMENT_TYPED		/* the whole item as DynamoDB JSON */
+} AwColumnKind;
+
+/* Sentinel for a json/jsonb column that takes any DynamoDB type. */
+#define AW_TYPE_ANY DYN_T_INVALID
+
+typedef struct AwColumn
+{
+	AttrNumber	attnum;
+	char	   *colname;
+	char	   *attname;		/* DynamoDB attribute name */
+	AwColumnKind kind;
+	DynType		atype;			/* declared type, or AW_TYPE_ANY */
+	bool		atype_explicit; /* given with attribute_type */
+	bool		null_as_null;	/* write SQL NULL as {"NULL": true} */
+	Oid			typid;
+	int32		typmod;
+	Oid			elemtypid;		/* array element type, or InvalidOid */
+	Oid			collid;
+	bool		dropped;
+} AwColumn;
+
+/* The columns of a foreign table, indexed by attnum - 1. */
+typedef struct AwColumns
+{
+	int			ncolumns;
+	AwColumn   *columns;
+} AwColumns;
+
+extern AwColumns *awstore_get_columns(Relation rel);
+extern AwColumn *awstore_find_attribute(AwColumns *cols, const char *attname);
+extern DynType awstore_default_attribute_type(Oid typid);
+extern void awstore_check_column_type(Relation rel, AwColumn *col);
+
+/* ---------------------------------------------------------------------
+ * DynamoDB clients and errors (connection.c)
+ * ---------------------------------------------------------------------
+ */
+extern DynClient *awstore_get_client(ForeignServer *server, UserMapping *user,
+									 AwOptions *opts);
+
+/* Wait callback for dyn_wait(): the latch, the sockets, postmaster death. */
+extern bool awstore_wait(void *arg, HttpWaitSocket *socks, int nsocks,
+						 long timeout_ms);
+
+/*
+ * Drives the client's calls until call finishes.  A cancel raises the
+ * query-cancel error (the call is left for its owner's cleanup).
+ */
+extern void awstore_wait_for(DynClient *client, DynCall *call);
+
+/* Runs one action synchronously; errors are reported (the call freed). */
+extern DynCall *awstore_call(DynClient *client, const char *action,
+							 char *body, size_t len, const char *table);
+
+/* Reports a failed call as an ERROR (the call must be freed already). */
+extern void awstore_report_error(const DynError *err, const char *action,
+								 const char *table) pg_attribute_noreturn();
+
+/* Raises the cancel error after an interrupted wait. */
+extern void awstore_raise_canceled(void) pg_attribute_noreturn();
+
+/*
+ * Frees a DynCall when the memory context it is registered in goes away:
+ * the way calls are freed on every path, errors included.
+ */
+typedef struct AwCallHolder
+{
+	DynCall    *call;
+	MemoryContextCallback cb;
+} AwCallHolder;
+
+extern AwCallHolder *awstore_hold_call(MemoryContext cxt, DynCall *call);
+extern void awstore_release_call(AwCallHolder *holder);
+
+/* ---------------------------------------------------------------------
+ * Table descriptions (describe.c)
+ * ---------------------------------------------------------------------
+ */
+typedef enum AwProjection
+{
+	AW_PROJ_ALL,
+	AW_PROJ_KEYS_ONLY,
+	AW_PROJ_INCLUDE
+} AwProjection;
+
+typedef struct AwIndex
+{
+	char	   *name;
+	char	   *partition_key;
+	DynType		partition_type;
+	char	   *sort_key;		/* NULL when none */
+	DynType		sort_type;
+	AwProjection projection;
+	List	   *included;		/* String attribute names for INCLUDE */
+	bool		global;			/* global (true) or local secondary index */
+} AwIndex;
+
+typedef struct AwTableInfo
+{
+	char	   *table_name;
+	char	   *partition_key;
+	DynType		partition_type;
+	char	   *sort_key;		/* NULL when none */
+	DynType		sort_type;
+	double		item_count;
+	double		size_bytes;
+	List	   *indexes;		/* AwIndex */
+	bool		described;		/* from DescribeTable (not options alone) */
+} AwTableInfo;
+
+extern AwTableInfo *awstore_describe(Oid serverid, DynClient *client,
+									 const char *table, bool missing_ok);
+extern AwTableInfo *awstore_table_info(Relation rel, ForeignServer *server,
+									   UserMapping *user, AwOptions *opts);
+extern void awstore_forget_descriptions(void);
+
+/* ---------------------------------------------------------------------
+ * Conversions (convert.c)
+ * ---------------------------------------------------------------------
+ */
+
+/* What is being converted, for error messages. */
+typedef struct AwConvertContext
+{
+	const char *table;			/* DynamoDB table */
+	const char *partition_key;
+	const char *sort_key;
+	DynValue   *item;			/* the item being converted, for its key */
+	AwColumn   *column;			/* the column being converted */
+} AwConvertContext;
+
+extern Datum awstore_attr_to_datum(AwColumn *col, DynValue *av, bool *isnull,
+								   AwConvertContext *ctx);
+extern Datum awstore_item_to_datum(AwColumn *col, DynValue *item);
+extern char *awstore_item_key_text(DynValue *item, const char *pk, const char *sk);
+
+/*
+ * Renders a Datum of type typid as an AttributeValue of type atype into
+ * buf.  Returns false when DynamoDB cannot hold the value exactly (NaN,
+ * infinity, more than 38 digits), with the reason in *why.
+ */
+extern bool awstore_datum_to_attr(Datum value, Oid typid, DynType atype,
+								  DynBuf *buf, const char **why);
+
+/* ---------------------------------------------------------------------
+ * Planning, deparsing and execution
+ * ---------------------------------------------------------------------
+ */
+
+/* The DynamoDB operation a scan runs. */
+typedef enum AwOperation
+{
+	AW_OP_SCAN,
+	AW_OP_QUERY,
+	AW_OP_GET_ITEM,
+	AW_OP_BATCH_GET_ITEM,
+	AW_OP_MULTI_QUERY			/* one Query per partition key value */
+} AwOperation;
+
+extern const char *awstore_operation_name(AwOperation op);
+
+/*
+ * Indexes into a ForeignScan's fdw_private list.
+ */
+enum AwScanPrivateIndex
+{
+	AwPrivOperation,			/* Integer: AwOperation */
+	AwPrivTable,				/* String: the DynamoDB table */
+	AwPrivIndex,				/* String: index name, "" for the table */
+	AwPrivKeyCondition,			/* String: KeyConditionExpression or "" */
+	AwPrivFilter,				/* String: FilterExpression or "" */
+	AwPrivProjection,			/* String: ProjectionExpression or "" */
+	AwPrivNames,				/* List of String: names of #n0, #n1, … */
+	AwPrivConstants,			/* List of String: AttributeValues :c0, … */
+	AwPrivValueTypes,			/* List of Integer: DynType of each fdw_expr */
+	AwPrivValueTexts,			/* List of String: each fdw_expr for EXPLAIN */
+	AwPrivKeyValues,			/* List of Integer: fdw_expr index of the
+								 * partition key value, the sort key value
+								 * (or lower bound), its upper bound; -1 */
+	AwPrivRetrievedAttrs,		/* List of Integer: attnums fetched */
+	AwPrivCountOnly,			/* Integer: Select=COUNT */
+	AwPrivSegments,				/* Integer: TotalSegments (1: sequential) */
+	AwPrivLimit,				/* Integer: Limit per request, 0 for none */
+	AwPrivConsistentRead,		/* Integer */
+	AwPrivPartitionKey,			/* String: table's key, for naming items */
+	AwPrivSortKey,				/* String or "" */
+	AwPrivKeyPrefix,			/* Integer: the sort key condition is
+								 * begins_with */
+	AwPrivCount					/* number of entries */
+};
+
+/* deparse.c */
+typedef struct AwDeparseContext
+{
+	PlannerInfo *root;
+	RelOptInfo *baserel;
+	AwColumns  *columns;
+	List	   *names;			/* String attribute names, #n<i> */
+	List	   *values;			/* Expr, :v<i> (become fdw_exprs) */
+	List	   *value_types;	/* Integer DynType of each value */
+	List	   *constants;		/* String AttributeValue JSON, :c<i> */
+} AwDeparseContext;
+
+extern int	awstore_deparse_name(AwDeparseContext *ctx, const char *attname);
+extern int	awstore_deparse_value(AwDeparseContext *ctx, Expr *expr, DynType type);
+extern bool awstore_deparse_filter(AwDeparseContext *ctx, Expr *expr,
+								   StringInfo buf);
+extern bool awstore_filter_shippable(AwDeparseContext *ctx, Expr *expr);
+extern AwColumn *awstore_column_of(AwDeparseContext *ctx, Expr *expr);
+extern bool awstore_expr_is_value(AwDeparseContext *ctx, Expr *expr,
+								  Relids outer_relids);
+extern bool awstore_type_comparable(AwColumn *col, Oid collid, bool ordering);
+extern bool awstore_value_encodable(Expr *expr, DynType type);
+extern AwColumn *awstore_match_comparison(AwDeparseContext *ctx, Expr *clause,
+										  Relids outer_relids, Expr **value,
+										  int *strategy);
+extern char *awstore_like_prefix(Const *pattern);
+extern AwColumn *awstore_match_prefix(AwDeparseContext *ctx, Expr *clause,
+									  Const **prefix);
+extern char *awstore_names_json(List *names);
+extern char *awstore_explain_expression(const char *expr, List *names,
+										List *value_texts, List *constant_texts);
+
+/* plan.c: FDW callbacks for planning and EXPLAIN */
+extern void awstoreGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+									 Oid foreigntableid);
+extern void awstoreGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+								   Oid foreigntableid);
+extern ForeignScan *awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+										  Oid foreigntableid, ForeignPath *best_path,
+										  List *tlist, List *scan_clauses,
+										  Plan *outer_plan);
+
+/* scan.c: FDW callbacks for executing reads */
+extern void awstoreBeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *awstoreIterateForeignScan(ForeignScanState *node);
+extern void awstoreReScanForeignScan(ForeignScanState *node);
+extern void awstoreEndForeignScan(ForeignScanState *node);
+extern void awstoreExplainForeignScan(ForeignScanState *node, ExplainState *es);
+
+/* import.c */
+extern List *awstoreImportForeignSchema(ImportForeignSchemaStmt *stmt,
+										Oid serverOid);
+
+/* analyze.c */
+extern bool awstoreAnalyzeForeignTable(Relation relation,
+									   AcquireSampleRowsFunc *func,
+									   BlockNumber *totalpages);
+
+#endif							/* AWSTORE_FDW_H */

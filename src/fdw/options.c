@@ -1,0 +1,361 @@
+/*-------------------------------------------------------------------------
+ *
+ * options.c
+ *		Options of the awstore_dynamodb wrapper: validation and lookup.
+ *
+ * Each option is valid on one or more kinds of object (server, user
+ * mapping, foreign table, column) and has a checker for its value.  The
+ * validator rejects an unknown option, or one given on the wrong kind of
+ * object, with the hint listing what is valid there, as postgres_fdw does.
+ * Values of secret options are never repeated in a message.
+ *
+ * Lookup merges server and table options into one AwOptions: a table's
+ * consistent_read, scan_segments and batch_size override the server's.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "access/reloptions.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
+#include "catalog/pg_user_mapping.h"
+#include "commands/defrem.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+
+#include "fdw/fdw.h"
+
+typedef enum AwOptionCheck
+{
+	AW_CHECK_STRING,			/* any non-empty string */
+	AW_CHECK_SECRET,			/* non-empty, never shown */
+	AW_CHECK_REGION,
+	AW_CHECK_ENDPOINT,
+	AW_CHECK_DURATION,			/* a positive time, milliseconds by default */
+	AW_CHECK_RETRIES,
+	AW_CHECK_BOOL,
+	AW_CHECK_SEGMENTS,
+	AW_CHECK_BATCH_SIZE,
+	AW_CHECK_ATTRIBUTE_TYPE,
+	AW_CHECK_DOCUMENT,
+	AW_CHECK_NULL_AS
+} AwOptionCheck;
+
+typedef struct AwOptionDef
+{
+	const char *name;
+	Oid			context;		/* catalog of the object it belongs to */
+	AwOptionCheck check;
+} AwOptionDef;
+
+static const AwOptionDef aw_options[] = {
+	{"region", ForeignServerRelationId, AW_CHECK_REGION},
+	{"endpoint", ForeignServerRelationId, AW_CHECK_ENDPOINT},
+	{"connect_timeout", ForeignServerRelationId, AW_CHECK_DURATION},
+	{"request_timeout", ForeignServerRelationId, AW_CHECK_DURATION},
+	{"max_retries", ForeignServerRelationId, AW_CHECK_RETRIES},
+	{"consistent_read", ForeignServerRelationId, AW_CHECK_BOOL},
+	{"scan_segments", ForeignServerRelationId, AW_CHECK_SEGMENTS},
+	{"batch_size", ForeignServerRelationId, AW_CHECK_BATCH_SIZE},
+
+	{"access_key_id", UserMappingRelationId, AW_CHECK_STRING},
+	{"secret_access_key", UserMappingRelationId, AW_CHECK_SECRET},
+	{"session_token", UserMappingRelationId, AW_CHECK_SECRET},
+
+	{"table_name", ForeignTableRelationId, AW_CHECK_STRING},
+	{"partition_key", ForeignTableRelationId, AW_CHECK_STRING},
+	{"sort_key", ForeignTableRelationId, AW_CHECK_STRING},
+	{"consistent_read", ForeignTableRelationId, AW_CHECK_BOOL},
+	{"scan_segments", ForeignTableRelationId, AW_CHECK_SEGMENTS},
+	{"batch_size", ForeignTableRelationId, AW_CHECK_BATCH_SIZE},
+
+	{"attribute_name", AttributeRelationId, AW_CHECK_STRING},
+	{"attribute_type", AttributeRelationId, AW_CHECK_ATTRIBUTE_TYPE},
+	{"document", AttributeRelationId, AW_CHECK_DOCUMENT},
+	{"null_as", AttributeRelationId, AW_CHECK_NULL_AS},
+	{NULL, InvalidOid, AW_CHECK_STRING}
+};
+
+PG_FUNCTION_INFO_V1(awstore_dynamodb_validator);
+
+static const char *
+aw_context_name(Oid context)
+{
+	switch (context)
+	{
+		case ForeignServerRelationId:
+			return "a foreign server";
+		case UserMappingRelationId:
+			return "a user mapping";
+		case ForeignTableRelationId:
+			return "a foreign table";
+		case AttributeRelationId:
+			return "a column";
+		default:
+			return "this object";
+	}
+}
+
+static void
+aw_bad_value(DefElem *def, bool secret, const char *hint)
+{
+	if (secret)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\"", def->defname),
+				 hint ? errhint("%s", hint) : 0));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for option \"%s\": \"%s\"",
+					def->defname, defGetString(def)),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+/* Parses a duration option ("500ms", "5s", "2min"; bare numbers are ms). */
+static int
+aw_parse_duration(DefElem *def)
+{
+	int			ms;
+	const char *hintmsg = NULL;
+
+	if (!parse_int(defGetString(def), &ms, GUC_UNIT_MS, &hintmsg) || ms <= 0)
+		aw_bad_value(def, false,
+					 hintmsg ? hintmsg : "Give a positive time such as '500ms', '10s' or '2min'.");
+	return ms;
+}
+
+static int
+aw_parse_int_range(DefElem *def, int min, int max, const char *hint)
+{
+	int			value;
+
+	if (!parse_int(defGetString(def), &value, 0, NULL) || value < min || value > max)
+		aw_bad_value(def, false, hint);
+	return value;
+}
+
+static bool
+aw_parse_bool(DefElem *def)
+{
+	bool		value;
+
+	if (!parse_bool(defGetString(def), &value))
+		aw_bad_value(def, false, "Give true or false.");
+	return value;
+}
+
+static void
+aw_check_value(const AwOptionDef *opt, DefElem *def)
+{
+	const char *value = defGetString(def);
+
+	switch (opt->check)
+	{
+		case AW_CHECK_STRING:
+		case AW_CHECK_SECRET:
+			if (value[0] == '\0')
+				aw_bad_value(def, opt->check == AW_CHECK_SECRET, "The value must not be empty.");
+			break;
+		case AW_CHECK_REGION:
+			{
+				bool		ok = value[0] != '\0';
+
+				for (const char *p = value; *p; p++)
+					if (!(islower((unsigned char) *p) || isdigit((unsigned char) *p) || *p == '-'))
+						ok = false;
+				if (!ok)
+					aw_bad_value(def, false, "A region looks like us-east-1 or eu-west-2.");
+				break;
+			}
+		case AW_CHECK_ENDPOINT:
+			if ((strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) ||
+				strchr(value, ' ') != NULL)
+				aw_bad_value(def, false,
+							 "An endpoint is a URL such as https://dynamodb.eu-west-1.amazonaws.com or http://127.0.0.1:8000.");
+			break;
+		case AW_CHECK_DURATION:
+			(void) aw_parse_duration(def);
+			break;
+		case AW_CHECK_RETRIES:
+			(void) aw_parse_int_range(def, 0, 100, "Give an integer from 0 to 100.");
+			break;
+		case AW_CHECK_BOOL:
+			(void) aw_parse_bool(def);
+			break;
+		case AW_CHECK_SEGMENTS:
+			(void) aw_parse_int_range(def, 1, AW_MAX_SCAN_SEGMENTS,
+									  psprintf("Give an integer from 1 to %d.", AW_MAX_SCAN_SEGMENTS));
+			break;
+		case AW_CHECK_BATCH_SIZE:
+			(void) aw_parse_int_range(def, 1, 25,
+									  "Give an integer from 1 to 25 (BatchWriteItem takes at most 25 items).");
+			break;
+		case AW_CHECK_ATTRIBUTE_TYPE:
+			if (dyn_type_from_name(value) == DYN_T_INVALID || strcmp(value, "NULL") == 0)
+				aw_bad_value(def, false, "Valid types are S, N, B, BOOL, M, L, SS, NS and BS.");
+			break;
+		case AW_CHECK_DOCUMENT:
+			if (strcmp(value, "plain") != 0 && strcmp(value, "dynamodb") != 0)
+				aw_bad_value(def, false, "Give 'plain' (plain JSON) or 'dynamodb' (DynamoDB's typed JSON).");
+			break;
+		case AW_CHECK_NULL_AS:
+			if (strcmp(value, "absent") != 0 && strcmp(value, "null") != 0)
+				aw_bad_value(def, false, "Give 'absent' (leave the attribute out) or 'null' (write {\"NULL\": true}).");
+			break;
+	}
+}
+
+/*
+ * awstore_dynamodb_validator(options text[], catalog oid)
+ */
+Datum
+awstore_dynamodb_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+	ListCell   *lc;
+	bool		has_document = false;
+	bool		has_attribute = false;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+		const AwOptionDef *opt = NULL;
+
+		for (const AwOptionDef *o = aw_options; o->name; o++)
+			if (o->context == catalog && strcmp(o->name, def->defname) == 0)
+			{
+				opt = o;
+				break;
+			}
+		if (opt == NULL)
+		{
+			StringInfoData valid;
+			const char *elsewhere = NULL;
+
+			initStringInfo(&valid);
+			for (const AwOptionDef *o = aw_options; o->name; o++)
+			{
+				if (o->context == catalog)
+					appendStringInfo(&valid, "%s%s", valid.len > 0 ? ", " : "", o->name);
+				else if (strcmp(o->name, def->defname) == 0 && elsewhere == NULL)
+					elsewhere = aw_context_name(o->context);
+			}
+			if (elsewhere)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+						 errmsg("invalid option \"%s\"", def->defname),
+						 errdetail("Option \"%s\" belongs on %s, not on %s.",
+								   def->defname, elsewhere, aw_context_name(catalog)),
+						 valid.len > 0 ? errhint("Valid options in this context are: %s.", valid.data)
+						 : errhint("There are no valid options in this context.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid option \"%s\"", def->defname),
+					 valid.len > 0 ? errhint("Valid options in this context are: %s.", valid.data)
+					 : errhint("There are no valid options in this context.")));
+		}
+		aw_check_value(opt, def);
+		if (strcmp(def->defname, "document") == 0)
+			has_document = true;
+		if (strcmp(def->defname, "attribute_name") == 0 ||
+			strcmp(def->defname, "attribute_type") == 0 ||
+			strcmp(def->defname, "null_as") == 0)
+			has_attribute = true;
+	}
+	if (has_document && has_attribute)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("option \"document\" cannot be combined with attribute_name, attribute_type or null_as"),
+				 errdetail("A document column holds the whole item, not one attribute.")));
+
+	PG_RETURN_VOID();
+}
+
+/* The default endpoint of a region. */
+static char *
+aw_endpoint_for_region(const char *region)
+{
+	if (strncmp(region, "cn-", 3) == 0)
+		return psprintf("https://dynamodb.%s.amazonaws.com.cn", region);
+	return psprintf("https://dynamodb.%s.amazonaws.com", region);
+}
+
+static void
+aw_apply_shared_option(DefElem *def, AwOptions *opts)
+{
+	if (strcmp(def->defname, "consistent_read") == 0)
+		opts->consistent_read = aw_parse_bool(def);
+	else if (strcmp(def->defname, "scan_segments") == 0)
+		opts->scan_segments = aw_parse_int_range(def, 1, AW_MAX_SCAN_SEGMENTS, NULL);
+	else if (strcmp(def->defname, "batch_size") == 0)
+		opts->batch_size = aw_parse_int_range(def, 1, 25, NULL);
+}
+
+/*
+ * Fills opts from a server's options, with defaults for what is not set.
+ */
+void
+awstore_server_options(ForeignServer *server, AwOptions *opts)
+{
+	ListCell   *lc;
+
+	memset(opts, 0, sizeof(AwOptions));
+	opts->region = AW_DEFAULT_REGION;
+	opts->connect_timeout_ms = AW_DEFAULT_CONNECT_TIMEOUT_MS;
+	opts->request_timeout_ms = AW_DEFAULT_REQUEST_TIMEOUT_MS;
+	opts->max_retries = AW_DEFAULT_MAX_RETRIES;
+	opts->scan_segments = 1;
+	opts->batch_size = AW_DEFAULT_BATCH_SIZE;
+
+	foreach(lc, server->options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		if (strcmp(def->defname, "region") == 0)
+			opts->region = defGetString(def);
+		else if (strcmp(def->defname, "endpoint") == 0)
+			opts->endpoint = defGetString(def);
+		else if (strcmp(def->defname, "connect_timeout") == 0)
+			opts->connect_timeout_ms = aw_parse_duration(def);
+		else if (strcmp(def->defname, "request_timeout") == 0)
+			opts->request_timeout_ms = aw_parse_duration(def);
+		else if (strcmp(def->defname, "max_retries") == 0)
+			opts->max_retries = aw_parse_int_range(def, 0, 100, NULL);
+		else
+			aw_apply_shared_option(def, opts);
+	}
+	if (opts->endpoint == NULL)
+		opts->endpoint = aw_endpoint_for_region(opts->region);
+}
+
+/*
+ * Adds a foreign table's options to opts (filled by awstore_server_options).
+ */
+void
+awstore_table_options(Oid relid, AwOptions *opts)
+{
+	ForeignTable *table = GetForeignTable(relid);
+	ListCell   *lc;
+
+	opts->table_name = get_rel_name(relid);
+	foreach(lc, table->options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		if (strcmp(def->defname, "table_name") == 0)
+			opts->table_name = defGetString(def);
+		else if (strcmp(def->defname, "partition_key") == 0)
+			opts->partition_key = defGetString(def);
+		else if (strcmp(def->defname, "sort_key") == 0)
+			opts->sort_key = defGetString(def);
+		else
+			aw_apply_shared_option(def, opts);
+	}
+}

@@ -1,0 +1,1046 @@
+/*-------------------------------------------------------------------------
+ *
+ * scan.c
+ *		Executing reads of DynamoDB tables: paging, segments, key lookups.
+ *
+ * A scan runs one DynamoDB operation, chosen at planning: Scan (in
+ * TotalSegments segments, each with a request in flight at once), Query,
+ * Query per partition key value, GetItem, or BatchGetItem (100 keys a
+ * request, UnprocessedKeys sent again with backoff).
+ *
+ * Paging is lazy with one page of lookahead per segment: when the executor
+ * takes a page, the segment's next request is sent, so the next page
+ * travels while this one is converted.  At most one request per segment is
+ * in flight and one page is being read, so memory stays bounded whatever
+ * the table's size.  A page without items but with a LastEvaluatedKey is
+ * not the end.  When the executor stops pulling (LIMIT), nothing more is
+ * sent and what is in flight is aborted at the end of the scan.
+ *
+ * Memory: DynamoDB calls and their parsed pages are malloc'd; each is held
+ * by an AwCallHolder registered in scan_cxt, whose reset or deletion frees
+ * it — at rescan, at the end of the scan, or when an error unwinds the
+ * query.  Tuples are built in temp_cxt, reset for every item.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "fdw/fdw.h"
+
+#define AW_BATCH_GET_KEYS 100
+
+typedef struct AwScanState AwScanState;
+
+typedef struct AwSegment
+{
+	AwScanState *scan;
+	int			segment;
+	AwCallHolder *holder;		/* request in flight, or done and not taken */
+	char	   *start_key;		/* LastEvaluatedKey to continue from */
+	char	   *unprocessed;	/* BatchGetItem: UnprocessedKeys to resend */
+	int			unprocessed_tries;
+	const char *key_value;		/* Query per key: this partition key value */
+	bool		started;
+	bool		exhausted;		/* no more pages for this segment */
+} AwSegment;
+
+struct AwScanState
+{
+	/* from the plan */
+	AwOperation op;
+	char	   *table;
+	char	   *index;			/* NULL for the table */
+	char	   *keycond;
+	char	   *filter;
+	char	   *projection;
+	List	   *names;
+	List	   *constants;
+	List	   *value_types;
+	List	   *value_texts;
+	int			pk_idx;
+	int			sk_idx;
+	int			sk_hi_idx;
+	List	   *retrieved;
+	bool		count_only;
+	int			nsegments;
+	int			limit;
+	bool		consistent;
+	char	   *pk;
+	char	   *sk;				/* NULL when none */
+
+	/* execution */
+	Relation	rel;
+	AwColumns  *columns;
+	DynClient  *client;
+	AwOptions	opts;
+	List	   *value_states;	/* ExprState per fdw_expr */
+	ExprState  *recheck;		/* shipped filter, to check locally instead */
+	MemoryContext scan_cxt;		/* requests, pages, keys: reset at rescan */
+	MemoryContext temp_cxt;		/* one item's conversion */
+
+	/* per execution (scan_cxt) */
+	char	  **value_json;		/* AttributeValue of each fdw_expr */
+	bool		known_empty;	/* a key condition that no item can meet */
+	bool		filter_local;	/* a filter value cannot be sent */
+	char	   *names_json;
+	char	   *values_json;
+	const char **keys;			/* BatchGetItem keys / Query-per-key values */
+	int			nkeys;
+	int			next_key;
+	AwSegment  *segs;
+	bool		started;
+	int			rr;				/* round robin over segments */
+	long		limit_left;
+
+	/* the page being read */
+	AwCallHolder *page;
+	DynValue   *items;			/* array of items, or NULL */
+	DynValue   *single;			/* GetItem's item, or NULL */
+	int			nitems;
+	int			pos;
+	long		count_pending;	/* Select=COUNT rows still to return */
+
+	AwConvertContext conv;
+
+	/* for EXPLAIN ANALYZE */
+	long		requests;
+	long		retries;
+	long		pages;
+	double		capacity;
+};
+
+static void aw_continue(AwScanState *s, AwSegment *seg);
+
+/* ---------------------------------------------------------------------
+ * Values and request bodies
+ * ---------------------------------------------------------------------
+ */
+
+static bool
+aw_string_key_empty(const char *json)
+{
+	return strcmp(json, "{\"S\":\"\"}") == 0 || strcmp(json, "{\"B\":\"\"}") == 0;
+}
+
+/* Encodes a Datum, or NULL (with *why) when DynamoDB cannot hold it. */
+static char *
+aw_encode(Datum value, Oid typid, DynType type, const char **why)
+{
+	DynBuf		buf;
+	char	   *json = NULL;
+
+	dynbuf_init(&buf);
+	if (awstore_datum_to_attr(value, typid, type, &buf, why) && !buf.oom)
+		json = pstrdup(buf.data);
+	else if (*why == NULL)
+		*why = "out of memory";
+	dynbuf_free(&buf);
+	return json;
+}
+
+static int
+aw_compare_cstrings(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The distinct, sendable keys of an array value (BatchGetItem, per-key Query). */
+static void
+aw_prepare_key_list(AwScanState *s, Datum array, DynType type)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(array);
+	Oid			elemtype = ARR_ELEMTYPE(arr);
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			k = 0;
+
+	get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
+	deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign, &elems, &nulls, &n);
+	s->keys = palloc(sizeof(char *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		const char *why;
+		char	   *json;
+
+		if (nulls[i])
+			continue;			/* pk = NULL matches nothing */
+		json = aw_encode(elems[i], elemtype, type, &why);
+		if (json == NULL || aw_string_key_empty(json))
+			continue;			/* no item can have such a key */
+		s->keys[k++] = json;
+	}
+	qsort(s->keys, k, sizeof(char *), aw_compare_cstrings);
+	s->nkeys = 0;
+	for (int i = 0; i < k; i++)
+		if (s->nkeys == 0 || strcmp(s->keys[s->nkeys - 1], s->keys[i]) != 0)
+			s->keys[s->nkeys++] = s->keys[i];
+	if (s->nkeys == 0)
+		s->known_empty = true;
+}
+
+/* Is placeholder "<prefix><i>" used in one of the expressions? */
+static bool
+aw_placeholder_used(const char *placeholder, const char *const *exprs, int nexprs)
+{
+	size_t		len = strlen(placeholder);
+
+	for (int e = 0; e < nexprs; e++)
+	{
+		const char *p = exprs[e];
+
+		while (p && (p = strstr(p, placeholder)) != NULL)
+		{
+			if (p[len] < '0' || p[len] > '9')
+				return true;
+			p += len;
+		}
+	}
+	return false;
+}
+
+/*
+ * ExpressionAttributeNames and ExpressionAttributeValues holding exactly
+ * the placeholders the expressions sent use (DynamoDB refuses unused ones).
+ * key_value, when given, stands for the partition key value.
+ */
+static void
+aw_build_placeholders(AwScanState *s, const char *key_value, char **names_json,
+					  char **values_json)
+{
+	const char *exprs[3];
+	StringInfoData names;
+	StringInfoData values;
+	ListCell   *lc;
+	int			i;
+
+	exprs[0] = s->keycond;
+	exprs[1] = s->filter_local ? NULL : s->filter;
+	exprs[2] = s->count_only ? NULL : s->projection;
+
+	initStringInfo(&names);
+	i = 0;
+	foreach(lc, s->names)
+	{
+		char		ph[16];
+
+		snprintf(ph, sizeof(ph), "#n%d", i);
+		if (aw_placeholder_used(ph, exprs, 3))
+		{
+			DynBuf		q;
+
+			dynbuf_init(&q);
+			dynbuf_append_json_string(&q, strVal(lfirst(lc)), strlen(strVal(lfirst(lc))));
+			appendStringInfo(&names, "%s\"%s\":%s", names.len ? "," : "{", ph,
+							 q.oom ? "\"\"" : q.data);
+			dynbuf_free(&q);
+		}
+		i++;
+	}
+	if (names.len)
+		appendStringInfoChar(&names, '}');
+
+	initStringInfo(&values);
+	for (i = 0; i < list_length(s->value_types); i++)
+	{
+		char		ph[16];
+		const char *json = (i == s->pk_idx && key_value) ? key_value : s->value_json[i];
+
+		snprintf(ph, sizeof(ph), ":v%d", i);
+		if (json && aw_placeholder_used(ph, exprs, 2))
+			appendStringInfo(&values, "%s\"%s\":%s", values.len ? "," : "{", ph, json);
+	}
+	i = 0;
+	foreach(lc, s->constants)
+	{
+		char		ph[16];
+
+		snprintf(ph, sizeof(ph), ":c%d", i);
+		if (aw_placeholder_used(ph, exprs, 2))
+			appendStringInfo(&values, "%s\"%s\":%s", values.len ? "," : "{", ph,
+							 strVal(lfirst(lc)));
+		i++;
+	}
+	if (values.len)
+		appendStringInfoChar(&values, '}');
+
+	*names_json = names.len ? names.data : NULL;
+	*values_json = values.len ? values.data : NULL;
+}
+
+/* Compares two encoded key values of type N or S: <0, 0, >0. */
+static int
+aw_compare_key_values(DynType type, const char *a, const char *b)
+{
+	DynValue   *va = dyn_parse(a, strlen(a));
+	DynValue   *vb = dyn_parse(b, strlen(b));
+	DynValue   *ia;
+	DynValue   *ib;
+	int			result = 0;
+	char	   *sa = NULL;
+	char	   *sb = NULL;
+
+	if (va && vb && dyn_attr(va, &ia) == type && dyn_attr(vb, &ib) == type)
+	{
+		sa = pstrdup(dyn_string(ia, NULL));
+		sb = pstrdup(dyn_string(ib, NULL));
+	}
+	dyn_value_free(va);
+	dyn_value_free(vb);
+	if (sa == NULL)
+		return 0;
+	if (type == DYN_T_N)
+		result = DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+												   DirectFunctionCall3(numeric_in, CStringGetDatum(sa),
+																	   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)),
+												   DirectFunctionCall3(numeric_in, CStringGetDatum(sb),
+																	   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))));
+	else
+		result = strcmp(sa, sb);
+	return result;
+}
+
+/*
+ * Evaluates the values of the conditions for this execution and decides
+ * what will be sent.
+ */
+static void
+aw_prepare_values(ForeignScanState *node, AwScanState *s)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	int			nvalues = list_length(s->value_states);
+	ListCell   *lc;
+	int			i = 0;
+
+	s->value_json = palloc0(sizeof(char *) * Max(nvalues, 1));
+	s->known_empty = false;
+	s->filter_local = false;
+	s->keys = NULL;
+	s->nkeys = 0;
+	s->next_key = 0;
+
+	foreach(lc, s->value_states)
+	{
+		ExprState  *state = lfirst(lc);
+		DynType		type = (DynType) list_nth_int(s->value_types, i);
+		bool		is_key = i == s->pk_idx || i == s->sk_idx || i == s->sk_hi_idx;
+		bool		isnull;
+		Datum		value;
+		const char *why = NULL;
+		Oid			typid = exprType((Node *) state->expr);
+
+		value = ExecEvalExpr(state, econtext, &isnull);
+		if (isnull)
+		{
+			if (is_key)
+				s->known_empty = true;	/* key = NULL: no row */
+			else
+				s->filter_local = true;
+		}
+		else if (i == s->pk_idx &&
+				 (s->op == AW_OP_BATCH_GET_ITEM || s->op == AW_OP_MULTI_QUERY))
+			aw_prepare_key_list(s, value, type);
+		else
+		{
+			s->value_json[i] = aw_encode(value, typid, type, &why);
+			if (s->value_json[i] == NULL)
+			{
+				if (!is_key)
+					s->filter_local = true;
+				else if ((i == s->pk_idx || s->op == AW_OP_GET_ITEM || s->op == AW_OP_BATCH_GET_ITEM ||
+						  strstr(s->keycond, " = :v") != NULL) && i != s->sk_hi_idx &&
+						 !(i == s->sk_idx && strstr(s->keycond, "BETWEEN")))
+					s->known_empty = true;	/* no item has that key */
+				else
+					ereport(ERROR,
+							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+							 errmsg("cannot compare the sort key of DynamoDB table \"%s\" with %s",
+									s->table, (char *) strVal(list_nth(s->value_texts, i))),
+							 errdetail("%s.", why)));
+			}
+			else if (is_key && aw_string_key_empty(s->value_json[i]) &&
+					 !(s->sk_idx == i && s->op != AW_OP_GET_ITEM && s->op != AW_OP_BATCH_GET_ITEM &&
+					   strstr(s->keycond, "begins_with") != NULL))
+				s->known_empty = true;	/* key attributes are never empty */
+		}
+		i++;
+	}
+	if (!s->known_empty && s->sk_hi_idx >= 0 && s->value_json[s->sk_idx] &&
+		s->value_json[s->sk_hi_idx])
+	{
+		DynType		type = (DynType) list_nth_int(s->value_types, s->sk_idx);
+
+		/* BETWEEN with bounds the wrong way round matches nothing */
+		if (aw_compare_key_values(type, s->value_json[s->sk_idx], s->value_json[s->sk_hi_idx]) > 0)
+			s->known_empty = true;
+	}
+	if (s->filter_local && s->recheck == NULL)
+		elog(ERROR, "awstore: a filter value cannot be sent and no recheck is available");
+	aw_build_placeholders(s, NULL, &s->names_json, &s->values_json);
+}
+
+/* The primary key of a GetItem / BatchGetItem request. */
+static char *
+aw_key_object(AwScanState *s, const char *pk_value)
+{
+	DynBuf		buf;
+	char	   *json;
+
+	dynbuf_init(&buf);
+	dynbuf_append_char(&buf, '{');
+	dynbuf_append_json_string(&buf, s->pk, strlen(s->pk));
+	dynbuf_append_char(&buf, ':');
+	dynbuf_append_str(&buf, pk_value);
+	if (s->sk)
+	{
+		dynbuf_append_char(&buf, ',');
+		dynbuf_append_json_string(&buf, s->sk, strlen(s->sk));
+		dynbuf_append_char(&buf, ':');
+		dynbuf_append_str(&buf, s->value_json[s->sk_idx]);
+	}
+	dynbuf_append_char(&buf, '}');
+	json = pstrdup(buf.oom ? "{}" : buf.data);
+	dynbuf_free(&buf);
+	return json;
+}
+
+/* Sends the segment's next request. */
+static void
+aw_send(AwScanState *s, AwSegment *seg)
+{
+	char	   *body = NULL;
+	size_t		len = 0;
+	const char *action = NULL;
+	DynCall    *call;
+
+	switch (s->op)
+	{
+		case AW_OP_SCAN:
+		case AW_OP_QUERY:
+		case AW_OP_MULTI_QUERY:
+			{
+				DynReadRequest req;
+				char	   *values_json = s->values_json;
+				char	   *names_json = s->names_json;
+
+				if (s->op == AW_OP_MULTI_QUERY)
+					aw_build_placeholders(s, seg->key_value, &names_json, &values_json);
+				memset(&req, 0, sizeof(req));
+				req.table = s->table;
+				req.index = s->index;
+				req.key_condition = s->op == AW_OP_SCAN ? NULL : s->keycond;
+				req.filter = (s->filter_local || s->filter[0] == '\0') ? NULL : s->filter;
+				req.projection = s->projection[0] ? s->projection : NULL;
+				req.names_json = names_json;
+				req.values_json = values_json;
+				req.start_key_json = seg->start_key;
+				req.consistent_read = s->consistent;
+				req.count_only = s->count_only;
+				req.limit = s->limit > 0 ? s->limit_left : 0;
+				req.segment = seg->segment;
+				req.total_segments = s->nsegments;
+				if (s->op == AW_OP_SCAN)
+				{
+					action = "Scan";
+					body = dyn_body_scan(&req, &len);
+				}
+				else
+				{
+					action = "Query";
+					body = dyn_body_query(&req, &len);
+				}
+				break;
+			}
+		case AW_OP_GET_ITEM:
+			action = "GetItem";
+			body = dyn_body_get_item(s->table, aw_key_object(s, s->value_json[s->pk_idx]),
+									 s->projection[0] ? s->projection : NULL,
+									 s->names_json, s->consistent, &len);
+			break;
+		case AW_OP_BATCH_GET_ITEM:
+			action = "BatchGetItem";
+			if (seg->unprocessed)
+			{
+				body = dyn_body_batch_get_item(s->table, NULL, NULL, NULL, false,
+											   seg->unprocessed, &len);
+				pfree(seg->unprocessed);
+				seg->unprocessed = NULL;
+			}
+			else
+			{
+				StringInfoData keys;
+				int			end = Min(s->next_key + AW_BATCH_GET_KEYS, s->nkeys);
+
+				initStringInfo(&keys);
+				appendStringInfoChar(&keys, '[');
+				for (int k = s->next_key; k < end; k++)
+					appendStringInfo(&keys, "%s%s", k > s->next_key ? "," : "",
+									 aw_key_object(s, s->keys[k]));
+				appendStringInfoChar(&keys, ']');
+				s->next_key = end;
+				body = dyn_body_batch_get_item(s->table, keys.data,
+											   s->projection[0] ? s->projection : NULL,
+											   s->names_json, s->consistent, NULL, &len);
+			}
+			break;
+	}
+	if (body == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory building a DynamoDB %s request", action)));
+	call = dyn_call_start(s->client, action, body, len);
+	if (call == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory starting a DynamoDB %s request", action)));
+	dyn_call_set_user(call, seg);
+	seg->holder = awstore_hold_call(s->scan_cxt, call);
+	seg->started = true;
+}
+
+/* Sleeps ms milliseconds, interruptibly. */
+static void
+aw_pause(long ms)
+{
+	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+
+	for (;;)
+	{
+		long		secs;
+		int			usecs;
+
+		TimestampDifference(GetCurrentTimestamp(), until, &secs, &usecs);
+		if (secs == 0 && usecs == 0)
+			return;
+		if (!awstore_wait(NULL, NULL, 0, secs * 1000 + usecs / 1000 + 1))
+			awstore_raise_canceled();
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* Starts whatever the segment has to do next, if anything. */
+static void
+aw_continue(AwScanState *s, AwSegment *seg)
+{
+	if (s->known_empty || seg->holder)
+		return;
+	switch (s->op)
+	{
+		case AW_OP_SCAN:
+		case AW_OP_QUERY:
+			if (!seg->exhausted)
+				aw_send(s, seg);
+			break;
+		case AW_OP_GET_ITEM:
+			if (!seg->started)
+				aw_send(s, seg);
+			break;
+		case AW_OP_MULTI_QUERY:
+			if (seg->started && !seg->exhausted)
+				aw_send(s, seg);
+			else if (s->next_key < s->nkeys)
+			{
+				seg->key_value = s->keys[s->next_key++];
+				seg->start_key = NULL;
+				seg->exhausted = false;
+				aw_send(s, seg);
+			}
+			break;
+		case AW_OP_BATCH_GET_ITEM:
+			if (seg->unprocessed)
+			{
+				uint64_t	rng = (uint64_t) GetCurrentTimestamp();
+
+				if (seg->unprocessed_tries++ >= s->opts.max_retries)
+					ereport(ERROR,
+							(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+							 errmsg("DynamoDB left keys unprocessed after %d retries",
+									seg->unprocessed_tries - 1),
+							 errhint("Raise the table's read capacity or the server's max_retries."),
+							 errcontext("DynamoDB BatchGetItem on table \"%s\"", s->table)));
+				aw_pause(dyn_backoff_ms(50, 5000, seg->unprocessed_tries, &rng));
+				aw_send(s, seg);
+			}
+			else if (s->next_key < s->nkeys)
+				aw_send(s, seg);
+			break;
+	}
+}
+
+/* Takes a finished request's page as the page being read. */
+static void
+aw_take_page(AwScanState *s, AwSegment *seg)
+{
+	AwCallHolder *holder = seg->holder;
+	DynCall    *call = holder->call;
+	const DynStats *stats = dyn_call_stats(call);
+	DynValue   *resp;
+	DynValue   *v;
+
+	seg->holder = NULL;
+	s->requests += stats->requests;
+	s->retries += stats->retries;
+	s->capacity += stats->capacity;
+	if (!dyn_call_ok(call))
+	{
+		DynError	err = *dyn_call_error(call);
+		char		action[40];
+
+		strlcpy(action, dyn_call_action(call), sizeof(action));
+		awstore_release_call(holder);
+		awstore_report_error(&err, action, s->table);
+	}
+	s->pages++;
+	resp = dyn_call_response(call);
+	s->page = holder;
+	s->items = NULL;
+	s->single = NULL;
+	s->nitems = 0;
+	s->pos = 0;
+
+	switch (s->op)
+	{
+		case AW_OP_SCAN:
+		case AW_OP_QUERY:
+		case AW_OP_MULTI_QUERY:
+			s->items = dyn_get(resp, "Items");
+			s->nitems = dyn_array_length(s->items);
+			if (s->count_only)
+				s->count_pending += dyn_integer(dyn_get(resp, "Count"));
+			v = dyn_get(resp, "LastEvaluatedKey");
+			if (v)
+			{
+				DynBuf		buf;
+
+				dynbuf_init(&buf);
+				dyn_to_json(v, &buf);
+				seg->start_key = MemoryContextStrdup(s->scan_cxt, buf.oom ? "{}" : buf.data);
+				dynbuf_free(&buf);
+			}
+			else
+				seg->exhausted = true;
+			if (s->limit > 0)
+			{
+				s->limit_left -= s->count_only ? dyn_integer(dyn_get(resp, "Count")) : s->nitems;
+				if (s->limit_left <= 0)
+				{
+					/* enough for the LIMIT above: no more pages */
+					for (int i = 0; i < s->nsegments; i++)
+						s->segs[i].exhausted = true;
+				}
+			}
+			break;
+		case AW_OP_GET_ITEM:
+			s->single = dyn_get(resp, "Item");
+			s->nitems = s->single ? 1 : 0;
+			seg->exhausted = true;
+			break;
+		case AW_OP_BATCH_GET_ITEM:
+			s->items = dyn_get(dyn_get(resp, "Responses"), s->table);
+			s->nitems = dyn_array_length(s->items);
+			v = dyn_get(resp, "UnprocessedKeys");
+			if (v && dyn_object_size(v) > 0)
+			{
+				DynBuf		buf;
+
+				dynbuf_init(&buf);
+				dyn_to_json(v, &buf);
+				seg->unprocessed = MemoryContextStrdup(s->scan_cxt, buf.oom ? "{}" : buf.data);
+				dynbuf_free(&buf);
+			}
+			else
+				seg->unprocessed_tries = 0;
+			break;
+	}
+	/* the next page travels while this one is read */
+	aw_continue(s, seg);
+}
+
+/* Makes the next page the current one; false at the end of the scan. */
+static bool
+aw_next_page(AwScanState *s)
+{
+	for (;;)
+	{
+		bool		in_flight = false;
+		DynCall    *done;
+
+		for (int i = 0; i < s->nsegments; i++)
+		{
+			AwSegment  *seg = &s->segs[(s->rr + i) % s->nsegments];
+
+			if (seg->holder == NULL)
+				continue;
+			if (dyn_call_finished(seg->holder->call))
+			{
+				s->rr = (seg->segment + 1) % s->nsegments;
+				aw_take_page(s, seg);
+				return true;
+			}
+			in_flight = true;
+		}
+		if (!in_flight)
+			return false;
+		if (dyn_wait(s->client, awstore_wait, NULL, &done) == DYN_WAIT_INTERRUPTED)
+			awstore_raise_canceled();
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+static void
+aw_release_page(AwScanState *s)
+{
+	if (s->page)
+	{
+		awstore_release_call(s->page);
+		s->page = NULL;
+	}
+	s->items = NULL;
+	s->single = NULL;
+	s->nitems = 0;
+	s->pos = 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Executor callbacks
+ * ---------------------------------------------------------------------
+ */
+
+static void
+aw_conversion_error_callback(void *arg)
+{
+	AwScanState *s = arg;
+
+	if (s->conv.column && s->conv.item)
+		errcontext("column \"%s\" of foreign table \"%s\", item %s of DynamoDB table \"%s\"",
+				   s->conv.column->colname, RelationGetRelationName(s->rel),
+				   awstore_item_key_text(s->conv.item, s->pk, s->sk), s->table);
+}
+
+static void
+aw_reset_execution(AwScanState *s)
+{
+	s->page = NULL;				/* freed with scan_cxt */
+	MemoryContextReset(s->scan_cxt);
+	s->items = NULL;
+	s->single = NULL;
+	s->nitems = 0;
+	s->pos = 0;
+	s->count_pending = 0;
+	s->started = false;
+	s->rr = 0;
+	s->limit_left = s->limit;
+	s->segs = MemoryContextAllocZero(s->scan_cxt, sizeof(AwSegment) * s->nsegments);
+	for (int i = 0; i < s->nsegments; i++)
+	{
+		s->segs[i].scan = s;
+		s->segs[i].segment = i;
+	}
+}
+
+void
+awstoreBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
+	List	   *priv = plan->fdw_private;
+	AwScanState *s;
+	EState	   *estate = node->ss.ps.state;
+	RangeTblEntry *rte;
+	ForeignTable *table;
+	ForeignServer *server;
+	UserMapping *user;
+	Oid			userid;
+	List	   *key_values;
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	s = palloc0(sizeof(AwScanState));
+	node->fdw_state = s;
+	s->op = (AwOperation) intVal(list_nth(priv, AwPrivOperation));
+	s->table = strVal(list_nth(priv, AwPrivTable));
+	s->index = strVal(list_nth(priv, AwPrivIndex))[0] ? strVal(list_nth(priv, AwPrivIndex)) : NULL;
+	s->keycond = strVal(list_nth(priv, AwPrivKeyCondition));
+	s->filter = strVal(list_nth(priv, AwPrivFilter));
+	s->projection = strVal(list_nth(priv, AwPrivProjection));
+	s->names = list_nth(priv, AwPrivNames);
+	s->constants = list_nth(priv, AwPrivConstants);
+	s->value_types = list_nth(priv, AwPrivValueTypes);
+	s->value_texts = list_nth(priv, AwPrivValueTexts);
+	key_values = list_nth(priv, AwPrivKeyValues);
+	s->pk_idx = list_nth_int(key_values, 0);
+	s->sk_idx = list_nth_int(key_values, 1);
+	s->sk_hi_idx = list_nth_int(key_values, 2);
+	s->retrieved = list_nth(priv, AwPrivRetrievedAttrs);
+	s->count_only = intVal(list_nth(priv, AwPrivCountOnly)) != 0;
+	s->nsegments = intVal(list_nth(priv, AwPrivSegments));
+	s->limit = intVal(list_nth(priv, AwPrivLimit));
+	s->consistent = intVal(list_nth(priv, AwPrivConsistentRead)) != 0;
+	s->pk = strVal(list_nth(priv, AwPrivPartitionKey));
+	s->sk = strVal(list_nth(priv, AwPrivSortKey))[0] ? strVal(list_nth(priv, AwPrivSortKey)) : NULL;
+
+	s->rel = node->ss.ss_currentRelation;
+	s->columns = awstore_get_columns(s->rel);
+	rte = exec_rt_fetch(plan->scan.scanrelid, estate);
+	userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	table = GetForeignTable(RelationGetRelid(s->rel));
+	server = GetForeignServer(table->serverid);
+	user = GetUserMapping(userid, server->serverid);
+	awstore_server_options(server, &s->opts);
+	awstore_table_options(RelationGetRelid(s->rel), &s->opts);
+	s->client = awstore_get_client(server, user, &s->opts);
+
+	s->value_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
+	if (plan->fdw_recheck_quals)
+		s->recheck = ExecInitQual(plan->fdw_recheck_quals, (PlanState *) node);
+
+	s->scan_cxt = AllocSetContextCreate(estate->es_query_cxt, "awstore scan",
+										ALLOCSET_DEFAULT_SIZES);
+	s->temp_cxt = AllocSetContextCreate(estate->es_query_cxt, "awstore item",
+										ALLOCSET_DEFAULT_SIZES);
+	s->conv.table = s->table;
+	s->conv.partition_key = s->pk;
+	s->conv.sort_key = s->sk;
+
+	aw_reset_execution(s);
+}
+
+/* Fills the slot from an item. */
+static void
+aw_store_item(AwScanState *s, TupleTableSlot *slot, DynValue *item)
+{
+	ErrorContextCallback errcb;
+	MemoryContext old;
+	ListCell   *lc;
+
+	MemoryContextReset(s->temp_cxt);
+	old = MemoryContextSwitchTo(s->temp_cxt);
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+
+	s->conv.item = item;
+	errcb.callback = aw_conversion_error_callback;
+	errcb.arg = s;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	foreach(lc, s->retrieved)
+	{
+		int			attnum = lfirst_int(lc);
+		AwColumn   *col = &s->columns->columns[attnum - 1];
+
+		s->conv.column = col;
+		if (col->kind == AW_COL_ATTRIBUTE)
+			slot->tts_values[attnum - 1] =
+				awstore_attr_to_datum(col, dyn_get(item, col->attname),
+									  &slot->tts_isnull[attnum - 1], &s->conv);
+		else
+		{
+			slot->tts_values[attnum - 1] = awstore_item_to_datum(col, item);
+			slot->tts_isnull[attnum - 1] = false;
+		}
+	}
+	error_context_stack = errcb.previous;
+	s->conv.column = NULL;
+	s->conv.item = NULL;
+
+	ExecStoreVirtualTuple(slot);
+	MemoryContextSwitchTo(old);
+}
+
+TupleTableSlot *
+awstoreIterateForeignScan(ForeignScanState *node)
+{
+	AwScanState *s = node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+
+	if (!s->started)
+	{
+		MemoryContext old;
+
+		/* parameters (of a join, say) have their values only now */
+		old = MemoryContextSwitchTo(s->scan_cxt);
+		aw_prepare_values(node, s);
+		MemoryContextSwitchTo(old);
+		s->started = true;
+		for (int i = 0; i < s->nsegments; i++)
+			aw_continue(s, &s->segs[i]);
+	}
+	for (;;)
+	{
+		if (s->count_pending > 0)
+		{
+			s->count_pending--;
+			ExecClearTuple(slot);
+			return ExecStoreAllNullTuple(slot);
+		}
+		if (s->pos < s->nitems)
+		{
+			DynValue   *item = s->single ? s->single : dyn_array_get(s->items, s->pos);
+
+			s->pos++;
+			aw_store_item(s, slot, item);
+			if (s->filter_local)
+			{
+				/* the filter DynamoDB could not be given */
+				ResetExprContext(econtext);
+				econtext->ecxt_scantuple = slot;
+				if (!ExecQual(s->recheck, econtext))
+					continue;
+			}
+			return slot;
+		}
+		aw_release_page(s);
+		CHECK_FOR_INTERRUPTS();
+		if (!aw_next_page(s))
+			return ExecClearTuple(slot);
+	}
+}
+
+void
+awstoreReScanForeignScan(ForeignScanState *node)
+{
+	/* aborts what is in flight; values are evaluated again on first fetch */
+	aw_reset_execution(node->fdw_state);
+}
+
+void
+awstoreEndForeignScan(ForeignScanState *node)
+{
+	AwScanState *s = node->fdw_state;
+
+	if (s == NULL)
+		return;
+	/* aborts requests still in flight and frees the pages */
+	MemoryContextDelete(s->scan_cxt);
+	MemoryContextDelete(s->temp_cxt);
+	s->page = NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * EXPLAIN
+ * ---------------------------------------------------------------------
+ */
+
+/* A constant AttributeValue as EXPLAIN shows it. */
+static char *
+aw_constant_text(const char *json)
+{
+	DynValue   *v = dyn_parse(json, strlen(json));
+	DynValue   *inner;
+	char	   *text = pstrdup(json);
+
+	if (v)
+	{
+		switch (dyn_attr(v, &inner))
+		{
+			case DYN_T_S:
+				text = quote_literal_cstr(dyn_string(inner, NULL));
+				break;
+			case DYN_T_BOOL:
+				text = pstrdup(dyn_boolean(inner) ? "true" : "false");
+				break;
+			default:
+				break;
+		}
+		dyn_value_free(v);
+	}
+	return text;
+}
+
+void
+awstoreExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
+	List	   *priv = plan->fdw_private;
+	AwOperation op = (AwOperation) intVal(list_nth(priv, AwPrivOperation));
+	const char *index = strVal(list_nth(priv, AwPrivIndex));
+	const char *keycond = strVal(list_nth(priv, AwPrivKeyCondition));
+	const char *filter = strVal(list_nth(priv, AwPrivFilter));
+	const char *projection = strVal(list_nth(priv, AwPrivProjection));
+	List	   *names = list_nth(priv, AwPrivNames);
+	List	   *value_texts = list_nth(priv, AwPrivValueTexts);
+	List	   *constant_texts = NIL;
+	int			segments = intVal(list_nth(priv, AwPrivSegments));
+	int			limit = intVal(list_nth(priv, AwPrivLimit));
+	ListCell   *lc;
+
+	foreach(lc, (List *) list_nth(priv, AwPrivConstants))
+		constant_texts = lappend(constant_texts, makeString(aw_constant_text(strVal(lfirst(lc)))));
+	if (op == AW_OP_MULTI_QUERY)
+	{
+		/* one Query per element of the partition key array */
+		int			pk_idx = list_nth_int(list_nth(priv, AwPrivKeyValues), 0);
+
+		value_texts = list_copy(value_texts);
+		list_nth_cell(value_texts, pk_idx)->ptr_value =
+			makeString(psprintf("ANY (%s)", strVal(list_nth(value_texts, pk_idx))));
+	}
+
+	if (op == AW_OP_SCAN && segments > 1)
+		ExplainPropertyText("DynamoDB Operation",
+							psprintf("Parallel Scan (%d segments)", segments), es);
+	else
+		ExplainPropertyText("DynamoDB Operation", awstore_operation_name(op), es);
+	ExplainPropertyText("DynamoDB Table", strVal(list_nth(priv, AwPrivTable)), es);
+	if (index[0])
+		ExplainPropertyText("DynamoDB Index", index, es);
+	if (op == AW_OP_GET_ITEM || op == AW_OP_BATCH_GET_ITEM)
+	{
+		List	   *key_values = list_nth(priv, AwPrivKeyValues);
+		int			pk_idx = list_nth_int(key_values, 0);
+		int			sk_idx = list_nth_int(key_values, 1);
+		const char *sk = strVal(list_nth(priv, AwPrivSortKey));
+		char	   *key;
+
+		key = psprintf("%s %s %s", quote_identifier(strVal(list_nth(priv, AwPrivPartitionKey))),
+					   op == AW_OP_GET_ITEM ? "=" : "= ANY",
+					   strVal(list_nth(value_texts, pk_idx)));
+		if (sk_idx >= 0)
+			key = psprintf("%s AND %s = %s", key, quote_identifier(sk),
+						   strVal(list_nth(value_texts, sk_idx)));
+		ExplainPropertyText("DynamoDB Key", key, es);
+	}
+	if (keycond[0])
+		ExplainPropertyText("DynamoDB Key Condition",
+							awstore_explain_expression(keycond, names, value_texts, constant_texts), es);
+	if (filter[0])
+		ExplainPropertyText("DynamoDB Filter",
+							awstore_explain_expression(filter, names, value_texts, constant_texts), es);
+	if (intVal(list_nth(priv, AwPrivCountOnly)))
+		ExplainPropertyText("DynamoDB Select", "COUNT", es);
+	else if (projection[0])
+		ExplainPropertyText("DynamoDB Projection",
+							awstore_explain_expression(projection, names, NIL, NIL), es);
+	else
+		ExplainPropertyText("DynamoDB Projection", "(all attributes)", es);
+	if (limit > 0)
+		ExplainPropertyInteger("DynamoDB Limit", NULL, limit, es);
+	if (intVal(list_nth(priv, AwPrivConsistentRead)))
+		ExplainPropertyBool("DynamoDB Consistent Read", true, es);
+
+	if (es->analyze && node->fdw_state)
+	{
+		AwScanState *s = node->fdw_state;
+
+		ExplainPropertyInteger("DynamoDB Requests", NULL, s->requests, es);
+		ExplainPropertyInteger("DynamoDB Pages", NULL, s->pages, es);
+		ExplainPropertyInteger("DynamoDB Retries", NULL, s->retries, es);
+		ExplainPropertyFloat("DynamoDB Consumed Capacity", NULL, s->capacity, 1, es);
+	}
+}

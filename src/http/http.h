@@ -1,0 +1,139 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.h
+ *		Signed HTTP requests to an AWS JSON endpoint, through libcurl.
+ *
+ * A session (HttpSession) holds one libcurl multi handle for one endpoint
+ * and one set of credentials; its connections stay open between requests,
+ * so TCP and TLS are set up once.  Several transfers may run at once (a
+ * parallel scan); the caller drives them with http_wait(), which never
+ * blocks by itself but hands the sockets to wait on to a callback: the
+ * PostgreSQL side waits on them together with its latch, so that a cancel
+ * interrupts a request in flight.
+ *
+ * Requests are signed with AWS Signature Version 4 by libcurl itself
+ * (CURLOPT_AWS_SIGV4); a session token goes in X-Amz-Security-Token.
+ *
+ * This layer knows nothing of PostgreSQL or of JSON: it moves bytes, checks
+ * the x-amz-crc32 header against the body, and reports what happened.  It
+ * never raises errors; every failure is a result the caller inspects.
+ * Everything it allocates is malloc'd and freed by the functions here.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AWSTORE_HTTP_H
+#define AWSTORE_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct HttpConfig
+{
+	const char *endpoint;		/* base URL: https://dynamodb.us-east-1.amazonaws.com */
+	const char *region;			/* signing region */
+	const char *service;		/* signing service: "dynamodb" */
+	const char *access_key_id;
+	const char *secret_access_key;
+	const char *session_token;	/* NULL when there is none */
+	long		connect_timeout_ms;
+	long		request_timeout_ms;
+} HttpConfig;
+
+/* A socket that http_wait() needs watched, and what happened to it. */
+typedef struct HttpWaitSocket
+{
+	int			fd;
+	bool		want_read;
+	bool		want_write;
+	bool		readable;		/* set by the wait callback */
+	bool		writable;		/* set by the wait callback */
+} HttpWaitSocket;
+
+/*
+ * Wait until one of the sockets is ready or timeout_ms (>= 0) has passed,
+ * and mark the ready ones.  Returns false when the wait must be abandoned
+ * (the query was canceled or the backend is exiting): every transfer of the
+ * session is then left as it is for the caller to free.
+ */
+typedef bool (*HttpWaitFn) (void *arg, HttpWaitSocket *socks, int nsocks,
+							long timeout_ms);
+
+/* Receives the response body as it arrives. */
+typedef void (*HttpBodySink) (void *arg, const char *data, size_t len);
+
+typedef struct HttpSession HttpSession;
+typedef struct HttpTransfer HttpTransfer;
+
+typedef enum HttpWaitResult
+{
+	HTTP_WAIT_DONE,				/* a transfer finished: see *done */
+	HTTP_WAIT_TIMEOUT,			/* timeout_ms passed, nothing finished */
+	HTTP_WAIT_INTERRUPTED,		/* the wait callback returned false */
+	HTTP_WAIT_IDLE,				/* no transfer is running */
+	HTTP_WAIT_FAILED			/* libcurl failed: see http_session_error() */
+} HttpWaitResult;
+
+/* What a finished transfer brought back. */
+typedef struct HttpResult
+{
+	int			curl_code;		/* CURLcode; 0 when the exchange completed */
+	char		curl_error[256];	/* libcurl's message when curl_code != 0 */
+	long		status;			/* HTTP status, 0 if none was received */
+	bool		has_crc;		/* an x-amz-crc32 header was received */
+	uint32_t	crc_header;		/* its value */
+	uint32_t	crc_body;		/* CRC32 of the body received */
+	size_t		body_len;		/* bytes of body received */
+	char		request_id[80]; /* x-amzn-RequestId, "" if none */
+} HttpResult;
+
+/*
+ * Creates a session.  Returns NULL and a message in errbuf on failure.
+ * The strings of cfg are copied.
+ */
+extern HttpSession *http_session_create(const HttpConfig *cfg,
+										char *errbuf, size_t errlen);
+extern void http_session_destroy(HttpSession *session);
+
+/*
+ * Starts a POST of body with header "X-Amz-Target: target".  The body must
+ * stay valid until the transfer is freed.  When sink is NULL the body is
+ * kept in the transfer (http_body()).  Returns NULL when libcurl refuses
+ * the transfer (out of memory).
+ */
+extern HttpTransfer *http_start(HttpSession *session, const char *target,
+								const char *body, size_t bodylen,
+								HttpBodySink sink, void *sink_arg);
+
+/*
+ * Drives the running transfers until one finishes, timeout_ms passes or
+ * the wait callback gives up.  Transfers finished earlier but not yet
+ * returned are returned first, one per call.
+ */
+extern HttpWaitResult http_wait(HttpSession *session, HttpWaitFn wait,
+								void *wait_arg, long timeout_ms,
+								HttpTransfer **done);
+
+/* Number of transfers started and not yet returned by http_wait(). */
+extern int	http_running(HttpSession *session);
+
+/* Result of a finished transfer (valid until it is freed). */
+extern const HttpResult *http_result(HttpTransfer *xfer);
+
+/* Body kept by a transfer started without a sink ("" when none). */
+extern const char *http_body(HttpTransfer *xfer, size_t *len);
+
+/* Frees a transfer; one still running is aborted first. */
+extern void http_transfer_free(HttpTransfer *xfer);
+
+/* libcurl's message for the last HTTP_WAIT_FAILED. */
+extern const char *http_session_error(HttpSession *session);
+
+/* Is this libcurl error code worth a retry (a dropped or reset connection,
+ * a truncated body, a timeout)? */
+extern bool http_curl_code_retryable(int curl_code);
+
+/* Is this libcurl error code a failure to reach the endpoint at all? */
+extern bool http_curl_code_unreachable(int curl_code);
+
+#endif							/* AWSTORE_HTTP_H */
