@@ -11,8 +11,9 @@
  *	  (equality), binaries, and strings (text and varchar holding S) —
  *	  equality under a deterministic collation, ordering only under the "C"
  *	  collation, since DynamoDB orders strings by their UTF-8 bytes;
- *	- "<>" as "a <> v AND attribute_type(a, T)", so that a missing or NULL
- *	  attribute is excluded as SQL's NULL would be;
+ *	- "<>" as "a <> v AND attribute_exists(a) AND NOT attribute_type(a,
+ *	  NULL)", so that a missing or NULL attribute is excluded as SQL's NULL
+ *	  would be;
  *	- IS [NOT] NULL as absent-or-NULL-typed;
  *	- IN lists of constants (at most 100), LIKE 'prefix%' as begins_with;
  *	- AND and OR of those (two-valued and three-valued logic agree when NOT
@@ -172,18 +173,21 @@ awstore_type_comparable(AwColumn *col, Oid collid, bool ordering)
 	}
 }
 
-/* Can a value expression be sent as this type, as far as planning knows? */
+/*
+ * Can a value expression be sent as this type?  Its type must fit, and a
+ * constant must be one DynamoDB can hold (no NaN, at most 38 digits…):
+ * anything else is better compared locally.  Values known only at
+ * execution are checked then.
+ */
 bool
-awstore_value_encodable(Expr *expr, DynType type)
+awstore_type_encodable(Oid t, DynType type)
 {
-	Oid			t = exprType((Node *) expr);
-
 	switch (type)
 	{
 		case DYN_T_N:
 			return t == INT2OID || t == INT4OID || t == INT8OID || t == NUMERICOID;
 		case DYN_T_S:
-			return t == TEXTOID || t == VARCHAROID || t == UNKNOWNOID;
+			return t == TEXTOID || t == VARCHAROID;
 		case DYN_T_BOOL:
 			return t == BOOLOID;
 		case DYN_T_B:
@@ -191,6 +195,26 @@ awstore_value_encodable(Expr *expr, DynType type)
 		default:
 			return false;
 	}
+}
+
+bool
+awstore_value_encodable(Expr *expr, DynType type)
+{
+	Oid			t = exprType((Node *) expr);
+	bool		type_ok = awstore_type_encodable(t, type);
+
+	if (type_ok && IsA(expr, Const) && !((Const *) expr)->constisnull)
+	{
+		DynBuf		buf;
+		const char *why;
+		bool		ok;
+
+		dynbuf_init(&buf);
+		ok = awstore_datum_to_attr(((Const *) expr)->constvalue, t, type, &buf, &why);
+		dynbuf_free(&buf);
+		return ok;
+	}
+	return type_ok;
 }
 
 /*
@@ -471,6 +495,9 @@ awstore_deparse_filter(AwDeparseContext *ctx, Expr *expr, StringInfo buf)
 			c = makeConst(elemtype, -1, arr->constcollid, elmlen, elems[i], false, elmbyval);
 			if (!awstore_value_encodable((Expr *) c, col->atype))
 				return false;
+			/* XXX: dynalite's IN never matches an empty string; stay local */
+			if (col->atype == DYN_T_S && VARSIZE_ANY_EXHDR(DatumGetPointer(elems[i])) == 0)
+				return false;
 		}
 		appendStringInfo(buf, "#n%d IN (", awstore_deparse_name(ctx, col->attname));
 		for (int i = 0; i < nelems; i++)
@@ -500,9 +527,14 @@ awstore_deparse_filter(AwDeparseContext *ctx, Expr *expr, StringInfo buf)
 		int			n = awstore_deparse_name(ctx, col->attname);
 		int			v = awstore_deparse_value(ctx, value, col->atype);
 
+		/*
+		 * DynamoDB's "<>" is true for a missing or NULL attribute, SQL's is
+		 * NULL.  (attribute_type(a, S) would say it more briefly, but
+		 * dynalite does not match an empty string with it.)
+		 */
 		if (strategy == -1)
-			appendStringInfo(buf, "(#n%d <> :v%d AND attribute_type(#n%d, :c%d))",
-							 n, v, n, aw_deparse_constant(ctx, aw_type_literal(col->atype)));
+			appendStringInfo(buf, "(#n%d <> :v%d AND attribute_exists(#n%d) AND NOT attribute_type(#n%d, :c%d))",
+							 n, v, n, n, aw_deparse_constant(ctx, aw_type_literal(DYN_T_NULL)));
 		else
 			appendStringInfo(buf, "#n%d %s :v%d", n, aw_strategy_operator(strategy), v);
 		return true;

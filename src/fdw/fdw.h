@@ -290,6 +290,7 @@ extern AwColumn *awstore_column_of(AwDeparseContext *ctx, Expr *expr);
 extern bool awstore_expr_is_value(AwDeparseContext *ctx, Expr *expr,
 								  Relids outer_relids);
 extern bool awstore_type_comparable(AwColumn *col, Oid collid, bool ordering);
+extern bool awstore_type_encodable(Oid typid, DynType type);
 extern bool awstore_value_encodable(Expr *expr, DynType type);
 extern AwColumn *awstore_match_comparison(AwDeparseContext *ctx, Expr *clause,
 										  Relids outer_relids, Expr **value,

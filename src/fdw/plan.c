@@ -227,12 +227,8 @@ aw_match_keys(AwDeparseContext *ctx, List *clauses, const char *pk, DynType pk_t
 				strcmp(get_opname(sa->opno), "=") == 0)
 			{
 				Oid			elemtype = get_element_type(exprType((Node *) arr));
-				Const		probe;
 
-				memset(&probe, 0, sizeof(probe));
-				probe.xpr.type = T_Const;
-				probe.consttype = elemtype;
-				if (OidIsValid(elemtype) && awstore_value_encodable((Expr *) &probe, pk_type))
+				if (OidIsValid(elemtype) && awstore_type_encodable(elemtype, pk_type))
 				{
 					m->pk_in = ri;
 					m->pk_array = arr;
@@ -312,7 +308,7 @@ aw_sort_key_clauses(AwKeyMatch *m)
  * (and a local server may always say 0): zero means unknown, and a guess
  * of AW_UNKNOWN_ITEMS stands in until ANALYZE counts.
  */
-#define AW_UNKNOWN_ITEMS 1000.0
+#define AW_UNKNOWN_ITEMS 10000.0
 
 static double
 aw_items(AwTableInfo *tinfo)

@@ -389,8 +389,8 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 		if (aw_compare_key_values(type, s->value_json[s->sk_idx], s->value_json[s->sk_hi_idx]) > 0)
 			s->known_empty = true;
 	}
-	if (s->filter_local && s->recheck == NULL)
-		elog(ERROR, "awstore: a filter value cannot be sent and no recheck is available");
+	if (s->filter_local && (s->recheck == NULL || s->count_only))
+		elog(ERROR, "awstore: a filter value cannot be sent and the filter cannot be checked locally");
 	aw_build_placeholders(s, NULL, &s->names_json, &s->values_json);
 }
 
@@ -1008,8 +1008,8 @@ awstoreExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		const char *sk = strVal(list_nth(priv, AwPrivSortKey));
 		char	   *key;
 
-		key = psprintf("%s %s %s", quote_identifier(strVal(list_nth(priv, AwPrivPartitionKey))),
-					   op == AW_OP_GET_ITEM ? "=" : "= ANY",
+		key = psprintf(op == AW_OP_GET_ITEM ? "%s = %s" : "%s = ANY (%s)",
+					   quote_identifier(strVal(list_nth(priv, AwPrivPartitionKey))),
 					   strVal(list_nth(value_texts, pk_idx)));
 		if (sk_idx >= 0)
 			key = psprintf("%s AND %s = %s", key, quote_identifier(sk),
