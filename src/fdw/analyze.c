@@ -109,7 +109,7 @@ aw_sample_segment(DynClient *client, AwSample *sample, const char *table,
 		DynReadRequest req;
 		size_t		len;
 		char	   *body;
-		DynCall    *call;
+		AwCallHolder *call;
 		DynValue   *resp;
 		DynValue   *items;
 		DynValue   *lek;
@@ -122,7 +122,7 @@ aw_sample_segment(DynClient *client, AwSample *sample, const char *table,
 		req.start_key_json = start;
 		body = dyn_body_scan(&req, &len);
 		call = awstore_call(client, "Scan", body, len, table);
-		resp = dyn_call_response(call);
+		resp = dyn_call_response(call->call);
 		items = dyn_get(resp, "Items");
 		for (int i = 0; i < dyn_array_length(items); i++)
 			aw_sample_item(sample, dyn_array_get(items, i));
@@ -137,7 +137,7 @@ aw_sample_segment(DynClient *client, AwSample *sample, const char *table,
 			start = pstrdup(buf.oom ? "{}" : buf.data);
 			dynbuf_free(&buf);
 		}
-		dyn_call_free(call);
+		awstore_release_call(call);
 		vacuum_delay_point();
 		CHECK_FOR_INTERRUPTS();
 	} while (start);

@@ -38,6 +38,7 @@
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
+#include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -294,7 +295,7 @@ awstore_release_call(AwCallHolder *holder)
 	aw_free_held_call(holder);
 }
 
-DynCall *
+AwCallHolder *
 awstore_call(DynClient *client, const char *action, char *body, size_t len,
 			 const char *table)
 {
@@ -319,7 +320,7 @@ awstore_call(DynClient *client, const char *action, char *body, size_t len,
 		awstore_release_call(holder);
 		awstore_report_error(&err, action, table);
 	}
-	return call;
+	return holder;
 }
 
 /* The SQLSTATE of a DynamoDB error type. */

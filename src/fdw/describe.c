@@ -186,7 +186,7 @@ awstore_describe(Oid serverid, DynClient *client, const char *table, bool missin
 	AwDescribeKey key;
 	AwDescribeEntry *entry;
 	bool		found;
-	DynCall    *call;
+	AwCallHolder *call;
 	DynValue   *desc;
 	AwTableInfo *info;
 	MemoryContext old;
@@ -236,12 +236,12 @@ awstore_describe(Oid serverid, DynClient *client, const char *table, bool missin
 				return NULL;
 			awstore_report_error(&err, "DescribeTable", table);
 		}
-		call = c;
+		call = holder;
 	}
 	else
 		call = awstore_call(client, "DescribeTable", body, len, table);
 
-	desc = dyn_get(dyn_call_response(call), "Table");
+	desc = dyn_get(dyn_call_response(call->call), "Table");
 	old = MemoryContextSwitchTo(aw_describe_cxt);
 	info = palloc0(sizeof(AwTableInfo));
 	info->table_name = pstrdup(table);
@@ -253,6 +253,7 @@ awstore_describe(Oid serverid, DynClient *client, const char *table, bool missin
 	aw_read_indexes(info, desc, "GlobalSecondaryIndexes", true);
 	aw_read_indexes(info, desc, "LocalSecondaryIndexes", false);
 	MemoryContextSwitchTo(old);
+	awstore_release_call(call);
 
 	if (info->partition_key == NULL)
 		ereport(ERROR,

@@ -118,27 +118,6 @@ extern void awstore_check_column_type(Relation rel, AwColumn *col);
 extern DynClient *awstore_get_client(ForeignServer *server, UserMapping *user,
 									 AwOptions *opts);
 
-/* Wait callback for dyn_wait(): the latch, the sockets, postmaster death. */
-extern bool awstore_wait(void *arg, HttpWaitSocket *socks, int nsocks,
-						 long timeout_ms);
-
-/*
- * Drives the client's calls until call finishes.  A cancel raises the
- * query-cancel error (the call is left for its owner's cleanup).
- */
-extern void awstore_wait_for(DynClient *client, DynCall *call);
-
-/* Runs one action synchronously; errors are reported (the call freed). */
-extern DynCall *awstore_call(DynClient *client, const char *action,
-							 char *body, size_t len, const char *table);
-
-/* Reports a failed call as an ERROR (the call must be freed already). */
-extern void awstore_report_error(const DynError *err, const char *action,
-								 const char *table) pg_attribute_noreturn();
-
-/* Raises the cancel error after an interrupted wait. */
-extern void awstore_raise_canceled(void) pg_attribute_noreturn();
-
 /*
  * Frees a DynCall when the memory context it is registered in goes away:
  * the way calls are freed on every path, errors included.
@@ -151,6 +130,32 @@ typedef struct AwCallHolder
 
 extern AwCallHolder *awstore_hold_call(MemoryContext cxt, DynCall *call);
 extern void awstore_release_call(AwCallHolder *holder);
+
+/* Wait callback for dyn_wait(): the latch, the sockets, postmaster death. */
+extern bool awstore_wait(void *arg, HttpWaitSocket *socks, int nsocks,
+						 long timeout_ms);
+
+/*
+ * Drives the client's calls until call finishes.  A cancel raises the
+ * query-cancel error (the call is left for its owner's cleanup).
+ */
+extern void awstore_wait_for(DynClient *client, DynCall *call);
+
+/*
+ * Runs one action synchronously and returns the successful call, held in
+ * the current memory context (release it earlier with
+ * awstore_release_call).  Errors are reported, the call freed first.
+ */
+extern AwCallHolder *awstore_call(DynClient *client, const char *action,
+								  char *body, size_t len, const char *table);
+
+/* Reports a failed call as an ERROR (the call must be freed already). */
+extern void awstore_report_error(const DynError *err, const char *action,
+								 const char *table) pg_attribute_noreturn();
+
+/* Raises the cancel error after an interrupted wait. */
+extern void awstore_raise_canceled(void) pg_attribute_noreturn();
+
 
 /* ---------------------------------------------------------------------
  * Table descriptions (describe.c)

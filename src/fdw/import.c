@@ -66,8 +66,8 @@ aw_list_tables(DynClient *client)
 	{
 		size_t		len;
 		char	   *body = dyn_body_list_tables(start, 100, &len);
-		DynCall    *call = awstore_call(client, "ListTables", body, len, NULL);
-		DynValue   *resp = dyn_call_response(call);
+		AwCallHolder *call = awstore_call(client, "ListTables", body, len, NULL);
+		DynValue   *resp = dyn_call_response(call->call);
 		DynValue   *list = dyn_get(resp, "TableNames");
 		const char *last = dyn_string(dyn_get(resp, "LastEvaluatedTableName"), NULL);
 
@@ -79,7 +79,7 @@ aw_list_tables(DynClient *client)
 				names = lappend(names, pstrdup(name));
 		}
 		start = last ? pstrdup(last) : NULL;
-		dyn_call_free(call);
+		awstore_release_call(call);
 		CHECK_FOR_INTERRUPTS();
 	} while (start);
 	return names;
@@ -137,7 +137,7 @@ aw_sample_attributes(DynClient *client, const char *table, int sample_size, List
 		DynReadRequest req;
 		size_t		len;
 		char	   *body;
-		DynCall    *call;
+		AwCallHolder *call;
 		DynValue   *resp;
 		DynValue   *items;
 		DynValue   *lek;
@@ -148,7 +148,7 @@ aw_sample_attributes(DynClient *client, const char *table, int sample_size, List
 		req.start_key_json = start;
 		body = dyn_body_scan(&req, &len);
 		call = awstore_call(client, "Scan", body, len, table);
-		resp = dyn_call_response(call);
+		resp = dyn_call_response(call->call);
 		items = dyn_get(resp, "Items");
 		for (int i = 0; i < dyn_array_length(items); i++)
 		{
@@ -192,7 +192,7 @@ aw_sample_attributes(DynClient *client, const char *table, int sample_size, List
 			start = pstrdup(buf.oom ? "{}" : buf.data);
 			dynbuf_free(&buf);
 		}
-		dyn_call_free(call);
+		awstore_release_call(call);
 		CHECK_FOR_INTERRUPTS();
 		if (start == NULL)
 			break;

@@ -63,7 +63,9 @@ SELECT bench.actor_id(i) AS id,
 /*
  * The transaction watcher.  Every `poll` seconds it reads pg_stat_activity
  * and records, per transaction of the backends named `app`, when it started
- * (xact_start) and the first and last time it was seen running.  It
+ * (xact_start) and the first and last time it was seen running, and
+ * what the active sessions of the application workload (`workload`) are
+ * waiting for.  It
  * commits after every poll, so it never holds a snapshot for longer than
  * one poll (a long-lived snapshot would keep the purge's dead rows alive and
  * distort what is measured).  It stops when bench.stop has a row for its
@@ -81,6 +83,14 @@ CREATE UNLOGGED TABLE bench.xact_obs (
     PRIMARY KEY (phase, pid, xact_start)
 );
 
+-- What the application's sessions were waiting for, one row per session
+-- and poll (wait 'CPU' when active and not waiting).
+CREATE UNLOGGED TABLE bench.wait_obs (
+    phase text NOT NULL,
+    seen_at timestamptz NOT NULL,
+    wait text NOT NULL
+);
+
 -- Autovacuum workers seen working on aw.attributes.
 CREATE UNLOGGED TABLE bench.autovacuum_obs (
     phase text NOT NULL,
@@ -90,7 +100,7 @@ CREATE UNLOGGED TABLE bench.autovacuum_obs (
 
 CREATE TABLE bench.stop (phase text PRIMARY KEY);
 
-CREATE PROCEDURE bench.watch(p_phase text, p_app text, p_poll float8)
+CREATE PROCEDURE bench.watch(p_phase text, p_app text, p_workload text, p_poll float8)
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -100,13 +110,19 @@ BEGIN
     LOOP
         EXIT WHEN EXISTS (SELECT FROM bench.stop s WHERE s.phase = p_phase);
         seen := clock_timestamp();
-        FOR r IN SELECT a.pid, a.xact_start, a.backend_xmin, a.backend_type, a.query
+        FOR r IN SELECT a.pid, a.xact_start, a.backend_xmin, a.backend_type, a.query,
+                        a.application_name, a.state, a.wait_event_type, a.wait_event
                    FROM pg_stat_activity a
                   WHERE a.xact_start IS NOT NULL
-                    AND (a.application_name = p_app
+                    AND (a.application_name IN (p_app, p_workload)
                          OR (a.backend_type = 'autovacuum worker' AND a.query LIKE '%attributes%'))
         LOOP
-            IF r.backend_type = 'autovacuum worker' THEN
+            IF r.application_name = p_workload THEN
+                IF r.state = 'active' THEN
+                    INSERT INTO bench.wait_obs
+                    VALUES (p_phase, seen, coalesce(r.wait_event_type || ':' || r.wait_event, 'CPU'));
+                END IF;
+            ELSIF r.backend_type = 'autovacuum worker' THEN
                 INSERT INTO bench.autovacuum_obs VALUES (p_phase, seen, r.query);
             ELSE
                 INSERT INTO bench.xact_obs AS o
