@@ -31,7 +31,8 @@ SHLIB_LINK = $(DEPS_LIBS)
 
 REGRESS = schema adopt drop_keeps_data dump_restore upgrade \
 	ttl ttl_register orphans cron privileges \
-	fdw_options fdw_scan fdw_types fdw_pushdown fdw_import fdw_errors
+	fdw_options fdw_scan fdw_types fdw_pushdown fdw_import fdw_errors \
+	fdw_faults fdw_cancel fdw_privileges
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
 	--temp-instance=tmp_check --inputdir=$(srcdir)
 

@@ -10,7 +10,7 @@ CREATE EXTENSION dblink;
 -- 10 expired rows, 5 that expire in a day, 3 without a TTL.  ActingWeb's
 -- rule: expired when ttl_timestamp <= now, in Unix epoch seconds.
 INSERT INTO aw.attributes (id, bucket_name, bucket, name, data, ttl_timestamp)
-SELECT 'a1', 'b:expired-' || i, 'b', 'expired-' || i, '{}', extract(epoch FROM now())::bigint - i * 60
+SELECT 'a1', 'b:expired-' || i, 'b', 'expired-' || i, '{}', floor(extract(epoch FROM now()))::bigint - 1 - i * 60
   FROM generate_series(0, 9) i;
 INSERT INTO aw.attributes (id, bucket_name, bucket, name, data, ttl_timestamp)
 SELECT 'a1', 'b:live-' || i, 'b', 'live-' || i, '{}', extract(epoch FROM now())::bigint + 86400

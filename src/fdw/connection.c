@@ -113,7 +113,7 @@ aw_credentials(ForeignServer *server, UserMapping *user, AwCredentials *cred)
 				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
 				 errmsg("credentials are required for server \"%s\"", server->servername),
 				 errdetail("Non-superusers must give access_key_id and secret_access_key in their user mapping."),
-				 errhint("CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (access_key_id '...', secret_access_key '...');",
+				 errhint("ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD access_key_id '...', ADD secret_access_key '...');",
 						 quote_identifier(server->servername))));
 	cred->access_key_id = getenv("AWS_ACCESS_KEY_ID");
 	cred->secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
