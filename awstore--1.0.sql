@@ -376,7 +376,9 @@ CREATE TABLE awstore.ttl_history (
     rows_deleted bigint NOT NULL,
     batches integer NOT NULL,
     stop_reason text NOT NULL
-        CHECK (stop_reason IN ('done', 'max_runtime', 'error'))
+        CHECK (stop_reason IN ('done', 'max_runtime', 'error')),
+    mode text
+        CHECK (mode IN ('index', 'sweep'))
 );
 CREATE INDEX ttl_history_started_at ON awstore.ttl_history (started_at);
 COMMENT ON TABLE awstore.ttl_history IS
@@ -512,6 +514,62 @@ $$;
 COMMENT ON FUNCTION awstore.ttl_unregister(regclass) IS
     'stop the TTL cleanup of a table (its index stays)';
 
+/*
+ * The statement deleting one batch of expired rows of a table: given $1
+ * the cutoff (text), $2 the batch size and $3 the ctid the previous batch
+ * ended at, it returns the rows deleted and the highest ctid deleted.
+ *
+ * Two ways, chosen from the planner's estimate of the expired rows:
+ *	- "index": few rows expired (the usual minute-to-minute case): the TTL
+ *	  index is walked in key order, so each batch reads only its own rows;
+ *	- "sweep": a large share of the table expired (a backlog): the table is
+ *	  read once in physical order, each batch resuming after the last row of
+ *	  the previous one (a TID range scan, which purge_expired makes sure of),
+ *	  so the run costs one pass over the table rather than one per batch.
+ *	  Rows that expire behind the sweep are left for the next run.
+ * Either way the rows are locked without waiting (SKIP LOCKED) and deleted
+ * by ctid (a TID scan).
+ */
+CREATE FUNCTION awstore.ttl_purge_statement(tbl regclass, ttl_column name, kind text,
+                                            batch_size integer, OUT mode text, OUT statement text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    typ text := CASE kind WHEN 'epoch' THEN 'pg_catalog.int8' ELSE 'pg_catalog.timestamptz' END;
+    plan json;
+    expired float8;
+    tuples float8;
+BEGIN
+    EXECUTE format('EXPLAIN (FORMAT JSON) SELECT FROM %s WHERE %I <= $1::%s', tbl, ttl_column, typ)
+        USING awstore.ttl_cutoff(kind)
+        INTO plan;
+    expired := (plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
+    SELECT c.reltuples INTO tuples FROM pg_class c WHERE c.oid = tbl;
+    IF expired > 0.05 * greatest(tuples, 1) AND expired > 2 * batch_size THEN
+        mode := 'sweep';
+        statement := format(
+            'WITH gone AS (DELETE FROM %1$s WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY('
+            'SELECT ctid FROM %1$s WHERE ctid OPERATOR(pg_catalog.>) $3 '
+            'AND %2$I OPERATOR(pg_catalog.<=) $1::%3$s '
+            'LIMIT $2 FOR UPDATE SKIP LOCKED)) RETURNING ctid) '
+            'SELECT pg_catalog.count(*), pg_catalog.max(ctid) FROM gone',
+            tbl, ttl_column, typ);
+    ELSE
+        mode := 'index';
+        statement := format(
+            'WITH gone AS (DELETE FROM %1$s WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY('
+            'SELECT ctid FROM %1$s WHERE %2$I OPERATOR(pg_catalog.<=) $1::%3$s '
+            'AND $3 OPERATOR(pg_catalog.>=) ''(0,0)''::pg_catalog.tid '
+            'ORDER BY %2$I LIMIT $2 FOR UPDATE SKIP LOCKED)) RETURNING ctid) '
+            'SELECT pg_catalog.count(*), pg_catalog.max(ctid) FROM gone',
+            tbl, ttl_column, typ);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION awstore.ttl_purge_statement(regclass, name, text, integer) IS
+    'how awstore.purge_expired() deletes a batch of a table: through the TTL index, or sweeping the table';
+
 CREATE FUNCTION awstore.prevent_in_transaction_block(command text)
 RETURNS void
 LANGUAGE C STRICT
@@ -521,8 +579,9 @@ COMMENT ON FUNCTION awstore.prevent_in_transaction_block(text) IS
 
 /*
  * Delete expired rows of every registered table, batch by batch, with a
- * COMMIT after each batch.  Tables take turns, one batch each, so that a
- * large backlog in one does not starve the others.  Rows locked by the
+ * COMMIT after each batch (see awstore.ttl_purge_statement for how a batch
+ * finds its rows).  Tables take turns, one batch each, so that a large
+ * backlog in one does not starve the others.  Rows locked by the
  * application are skipped and left for the next run.  No new batch starts
  * after max_runtime; lock waits are bounded by the time left.  A table
  * whose batch fails (dropped column, missing privilege) is reported with a
@@ -541,7 +600,12 @@ DECLARE
     tbls regclass[];
     cols name[];
     kinds text[];
+    modes text[];
     stmts text[];
+    lasts tid[];
+    last_tid tid;
+    one_mode text;
+    one_stmt text;
     deleted bigint[];
     batches integer[];
     reasons text[];
@@ -553,6 +617,7 @@ DECLARE
     pending integer;
     lock_ms bigint;
     retention interval;
+    pause float8;
 BEGIN
     IF batch_size IS NULL OR batch_size OPERATOR(pg_catalog.<) 1 THEN
         RAISE EXCEPTION 'batch_size must be a positive integer'
@@ -564,6 +629,8 @@ BEGIN
     END IF;
     PERFORM awstore.prevent_in_transaction_block('awstore.purge_expired()');
     deadline := run_start OPERATOR(pg_catalog.+) max_runtime;
+    pause := pg_catalog.date_part('epoch',
+        coalesce(pg_catalog.current_setting('awstore.ttl_batch_delay', true), '0')::interval);
 
     SELECT pg_catalog.array_agg(t.table_name ORDER BY t.table_name::oid),
            pg_catalog.array_agg(t.ttl_column ORDER BY t.table_name::oid)
@@ -575,7 +642,9 @@ BEGIN
         RETURN;
     END IF;
     kinds := pg_catalog.array_fill(NULL::text, ARRAY[n]);
+    modes := pg_catalog.array_fill(NULL::text, ARRAY[n]);
     stmts := pg_catalog.array_fill(NULL::text, ARRAY[n]);
+    lasts := pg_catalog.array_fill('(0,0)'::tid, ARRAY[n]);
     deleted := pg_catalog.array_fill(0::bigint, ARRAY[n]);
     batches := pg_catalog.array_fill(0, ARRAY[n]);
     reasons := pg_catalog.array_fill(NULL::text, ARRAY[n]);
@@ -585,14 +654,10 @@ BEGIN
     FOR i IN 1 .. n LOOP
         BEGIN
             kinds[i] := awstore.ttl_column_kind(tbls[i], cols[i]);
-            -- ctid = ANY(ARRAY(...)) runs as a TID scan over rows found
-            -- through the TTL index and locked without waiting.
-            stmts[i] := pg_catalog.format(
-                'DELETE FROM %1$s WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY('
-                'SELECT ctid FROM %1$s WHERE %2$I OPERATOR(pg_catalog.<=) $1::%3$s '
-                'LIMIT $2 FOR UPDATE SKIP LOCKED))',
-                tbls[i], cols[i],
-                CASE kinds[i] WHEN 'epoch' THEN 'pg_catalog.int8' ELSE 'pg_catalog.timestamptz' END);
+            SELECT p.mode, p.statement INTO one_mode, one_stmt
+              FROM awstore.ttl_purge_statement(tbls[i], cols[i], kinds[i], batch_size) p;
+            modes[i] := one_mode;
+            stmts[i] := one_stmt;
         EXCEPTION WHEN OTHERS THEN
             RAISE WARNING 'skipping TTL cleanup of %: %', tbls[i]::text, SQLERRM;
             reasons[i] := 'error';
@@ -610,9 +675,25 @@ BEGIN
             END IF;
             lock_ms := pg_catalog.ceil(pg_catalog.date_part('epoch', deadline OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp()) OPERATOR(pg_catalog.*) 1000);
             PERFORM pg_catalog.set_config('lock_timeout', GREATEST(lock_ms, 1)::text, true);
+            -- Expired rows are gone for good either way: a batch lost in a
+            -- crash is deleted again by the next run, so no batch waits for
+            -- its WAL to reach disk.
+            PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
+            -- A batch is too small to repay compiling it, and the disabled
+            -- scan types below would push its cost over jit_above_cost.
+            PERFORM pg_catalog.set_config('jit', 'off', true);
+            IF modes[i] OPERATOR(pg_catalog.=) 'sweep' THEN
+                -- only a TID range scan reads in physical order from $3
+                PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
+                PERFORM pg_catalog.set_config('enable_indexscan', 'off', true);
+                PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
+            END IF;
             BEGIN
-                EXECUTE stmts[i] USING awstore.ttl_cutoff(kinds[i]), batch_size;
-                GET DIAGNOSTICS got = ROW_COUNT;
+                EXECUTE stmts[i] USING awstore.ttl_cutoff(kinds[i]), batch_size, lasts[i]
+                    INTO got, last_tid;
+                IF last_tid IS NOT NULL THEN
+                    lasts[i] := last_tid;
+                END IF;
             EXCEPTION
                 WHEN lock_not_available THEN
                     got := 0;
@@ -637,6 +718,11 @@ BEGIN
             END IF;
             finished[i] := pg_catalog.clock_timestamp();
             COMMIT;
+            IF pause OPERATOR(pg_catalog.>) 0 AND reasons[i] IS NULL THEN
+                -- leave the WAL and the disk to the application for a while
+                PERFORM pg_catalog.pg_sleep(pause);
+                COMMIT;
+            END IF;
         END LOOP;
         EXIT WHEN pending OPERATOR(pg_catalog.=) 0;
     END LOOP;
@@ -646,8 +732,8 @@ BEGIN
            SET last_purge_at = coalesce(finished[i], started[i]),
                last_purge_rows = deleted[i]
          WHERE t.table_name OPERATOR(pg_catalog.=) tbls[i];
-        INSERT INTO awstore.ttl_history (started_at, finished_at, table_name, rows_deleted, batches, stop_reason)
-        VALUES (started[i], coalesce(finished[i], started[i]), tbls[i]::text, deleted[i], batches[i], reasons[i]);
+        INSERT INTO awstore.ttl_history (started_at, finished_at, table_name, rows_deleted, batches, stop_reason, mode)
+        VALUES (started[i], coalesce(finished[i], started[i]), tbls[i]::text, deleted[i], batches[i], reasons[i], modes[i]);
         RAISE NOTICE 'purged %: % expired rows deleted, % batches, stopped: %',
             tbls[i]::text, deleted[i], batches[i], reasons[i];
     END LOOP;

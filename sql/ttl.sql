@@ -30,15 +30,15 @@ SELECT count(*) FILTER (WHERE name LIKE 'expired-%') AS expired,
        count(*) FILTER (WHERE name LIKE 'live-%') AS live,
        count(*) FILTER (WHERE name LIKE 'forever-%') AS forever
   FROM aw.attributes;
-SELECT table_name, rows_deleted, batches, stop_reason, finished_at >= started_at AS ordered
+SELECT table_name, rows_deleted, batches, stop_reason, mode, finished_at >= started_at AS ordered
   FROM awstore.ttl_history;
 SELECT table_name, rows_with_ttl, expired_rows, oldest_expired_age,
        last_purge_at IS NOT NULL AS purged, last_purge_rows, rows_deleted_total
   FROM awstore.ttl_status;
 
--- Nothing left to do: one empty batch.
+-- Nothing left to do: one empty batch, through the index.
 CALL awstore.purge_expired();
-SELECT rows_deleted, batches, stop_reason FROM awstore.ttl_history ORDER BY started_at DESC LIMIT 1;
+SELECT rows_deleted, batches, stop_reason, mode FROM awstore.ttl_history ORDER BY started_at DESC LIMIT 1;
 
 -- A row the application holds locked is skipped, not waited for.
 INSERT INTO aw.attributes (id, bucket_name, bucket, name, data, ttl_timestamp)
@@ -53,12 +53,33 @@ SELECT dblink_disconnect('app');
 CALL awstore.purge_expired();
 SELECT count(*) FROM aw.attributes WHERE ttl_timestamp = 1;
 
--- The delete finds expired rows through the TTL index.
-SET enable_seqscan = off;
+-- How a batch finds its rows: through the TTL index when few rows are
+-- expired, sweeping the table in physical order when many are.
+INSERT INTO aw.attributes (id, bucket_name, bucket, name, data, ttl_timestamp)
+SELECT 'bulk', 'b:' || i, 'b', 'n' || i, '{}', CASE WHEN i % 10 = 0 THEN 1 ELSE 4102444800 END
+  FROM generate_series(1, 20000) i;
+ANALYZE aw.attributes;
+SELECT mode FROM awstore.ttl_purge_statement('aw.attributes', 'ttl_timestamp', 'epoch', 10000);
+SELECT mode FROM awstore.ttl_purge_statement('aw.attributes', 'ttl_timestamp', 'epoch', 100);
 EXPLAIN (COSTS OFF)
-DELETE FROM aw.attributes WHERE ctid = ANY (ARRAY(
-    SELECT ctid FROM aw.attributes WHERE ttl_timestamp <= 1000::int8 LIMIT 10 FOR UPDATE SKIP LOCKED));
-RESET enable_seqscan;
+WITH gone AS (DELETE FROM aw.attributes WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM aw.attributes WHERE ttl_timestamp <= 1000 AND '(0,0)'::tid >= '(0,0)'::tid
+     ORDER BY ttl_timestamp LIMIT 100 FOR UPDATE SKIP LOCKED)) RETURNING ctid)
+SELECT count(*), max(ctid) FROM gone;
+BEGIN;
+SET LOCAL enable_seqscan = off;
+SET LOCAL enable_indexscan = off;
+SET LOCAL enable_bitmapscan = off;
+EXPLAIN (COSTS OFF)
+WITH gone AS (DELETE FROM aw.attributes WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM aw.attributes WHERE ctid > '(20,0)' AND ttl_timestamp <= 1000
+     LIMIT 100 FOR UPDATE SKIP LOCKED)) RETURNING ctid)
+SELECT count(*), max(ctid) FROM gone;
+COMMIT;
+CALL awstore.purge_expired(batch_size => 100);
+SELECT rows_deleted, batches, stop_reason, mode FROM awstore.ttl_history ORDER BY started_at DESC LIMIT 1;
+SELECT count(*) FROM aw.attributes WHERE ttl_timestamp = 1;
+DELETE FROM aw.attributes WHERE id = 'bulk';
 
 -- max_runtime: no batch starts once it has passed.
 INSERT INTO aw.attributes (id, bucket_name, bucket, name, data, ttl_timestamp)
@@ -68,6 +89,7 @@ SELECT rows_deleted, batches, stop_reason FROM awstore.ttl_history ORDER BY star
 SELECT count(*) FROM aw.attributes WHERE name = 'late';
 
 -- Bad arguments.
+\set SHOW_CONTEXT never
 -- should fail
 CALL awstore.purge_expired(batch_size => 0);
 -- should fail
@@ -82,6 +104,7 @@ CALL awstore.purge_expired();
 ROLLBACK;
 -- should fail
 SELECT 1 \; CALL awstore.purge_expired();
+\set SHOW_CONTEXT errors
 SELECT count(*) FROM aw.attributes WHERE name = 'late';
 
 -- A registered table that can no longer be purged is reported and skipped;

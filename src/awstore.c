@@ -27,6 +27,9 @@ PG_MODULE_MAGIC;
 /* Minutes of awstore.ttl_history kept by awstore.purge_expired(). */
 int			awstore_ttl_history_retention = 7 * 24 * 60;
 
+/* Milliseconds awstore.purge_expired() pauses after each batch. */
+int			awstore_ttl_batch_delay = 0;
+
 void		_PG_init(void);
 
 void
@@ -41,6 +44,17 @@ _PG_init(void)
 							INT_MAX / 60,
 							PGC_SUSET,
 							GUC_UNIT_MIN,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("awstore.ttl_batch_delay",
+							"Pause of awstore.purge_expired() after each batch.",
+							"Paces the TTL cleanup of a large backlog, leaving the WAL and the disk to the application between batches.",
+							&awstore_ttl_batch_delay,
+							0,
+							0,
+							10000,
+							PGC_SUSET,
+							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("awstore");

@@ -15,5 +15,6 @@
 
 /* GUC variables (awstore.c) */
 extern int	awstore_ttl_history_retention;
+extern int	awstore_ttl_batch_delay;
 
 #endif							/* AWSTORE_H */
