@@ -162,3 +162,126 @@ dyn_body_list_tables(const char *start_table, int limit, size_t *len)
 	dynbuf_append_char(&b, '}');
 	return dynbuf_release(&b, len);
 }
+
+char *
+dyn_body_put_item(const char *table, const char *item_json, const char *condition,
+				  const char *names_json, const char *values_json, size_t *len)
+{
+	DynBuf		b;
+
+	body_begin(&b, table);
+	body_raw_member(&b, "Item", item_json);
+	if (condition)
+		body_string_member(&b, "ConditionExpression", condition);
+	if (names_json)
+		body_raw_member(&b, "ExpressionAttributeNames", names_json);
+	if (values_json)
+		body_raw_member(&b, "ExpressionAttributeValues", values_json);
+	dynbuf_append_str(&b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
+	return dynbuf_release(&b, len);
+}
+
+char *
+dyn_body_update_item(const char *table, const char *key_json, const char *update,
+					 const char *condition, const char *names_json,
+					 const char *values_json, const char *return_values, size_t *len)
+{
+	DynBuf		b;
+
+	body_begin(&b, table);
+	body_raw_member(&b, "Key", key_json);
+	body_string_member(&b, "UpdateExpression", update);
+	if (condition)
+		body_string_member(&b, "ConditionExpression", condition);
+	if (names_json)
+		body_raw_member(&b, "ExpressionAttributeNames", names_json);
+	if (values_json)
+		body_raw_member(&b, "ExpressionAttributeValues", values_json);
+	if (return_values)
+		body_string_member(&b, "ReturnValues", return_values);
+	dynbuf_append_str(&b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
+	return dynbuf_release(&b, len);
+}
+
+char *
+dyn_body_delete_item(const char *table, const char *key_json, const char *condition,
+					 const char *names_json, const char *return_values, size_t *len)
+{
+	DynBuf		b;
+
+	body_begin(&b, table);
+	body_raw_member(&b, "Key", key_json);
+	if (condition)
+		body_string_member(&b, "ConditionExpression", condition);
+	if (names_json)
+		body_raw_member(&b, "ExpressionAttributeNames", names_json);
+	if (return_values)
+		body_string_member(&b, "ReturnValues", return_values);
+	dynbuf_append_str(&b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
+	return dynbuf_release(&b, len);
+}
+
+char *
+dyn_body_batch_write_item(const char *table, const char *requests_json,
+						  const char *request_items_json, size_t *len)
+{
+	DynBuf		b;
+
+	dynbuf_init(&b);
+	dynbuf_append_str(&b, "{\"RequestItems\":");
+	if (request_items_json)
+		dynbuf_append_str(&b, request_items_json);
+	else
+	{
+		dynbuf_append_char(&b, '{');
+		dynbuf_append_json_string(&b, table, strlen(table));
+		dynbuf_append_char(&b, ':');
+		dynbuf_append_str(&b, requests_json);
+		dynbuf_append_char(&b, '}');
+	}
+	dynbuf_append_str(&b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
+	return dynbuf_release(&b, len);
+}
+
+char *
+dyn_body_create_table(const char *table, const char *attributes_json,
+					  const char *key_schema_json, const char *gsi_json,
+					  const char *billing_mode, const char *provisioned_json,
+					  size_t *len)
+{
+	DynBuf		b;
+
+	body_begin(&b, table);
+	body_raw_member(&b, "AttributeDefinitions", attributes_json);
+	body_raw_member(&b, "KeySchema", key_schema_json);
+	if (gsi_json)
+		body_raw_member(&b, "GlobalSecondaryIndexes", gsi_json);
+	body_string_member(&b, "BillingMode", billing_mode);
+	if (provisioned_json)
+		body_raw_member(&b, "ProvisionedThroughput", provisioned_json);
+	dynbuf_append_char(&b, '}');
+	return dynbuf_release(&b, len);
+}
+
+char *
+dyn_body_delete_table(const char *table, size_t *len)
+{
+	DynBuf		b;
+
+	body_begin(&b, table);
+	dynbuf_append_char(&b, '}');
+	return dynbuf_release(&b, len);
+}
+
+char *
+dyn_body_update_time_to_live(const char *table, const char *attribute, bool enabled,
+							 size_t *len)
+{
+	DynBuf		b;
+
+	body_begin(&b, table);
+	dynbuf_append_str(&b, ",\"TimeToLiveSpecification\":{\"AttributeName\":");
+	dynbuf_append_json_string(&b, attribute, strlen(attribute));
+	dynbuf_printf(&b, ",\"Enabled\":%s}}", enabled ? "true" : "false");
+	return dynbuf_release(&b, len);
+}

@@ -282,4 +282,53 @@ extern char *dyn_body_batch_get_item(const char *table, const char *keys_json,
 extern char *dyn_body_describe_table(const char *table, size_t *len);
 extern char *dyn_body_list_tables(const char *start_table, int limit, size_t *len);
 
+/* PutItem; condition (with names/values) may be NULL. */
+extern char *dyn_body_put_item(const char *table, const char *item_json,
+							   const char *condition, const char *names_json,
+							   const char *values_json, size_t *len);
+
+/*
+ * UpdateItem and DeleteItem of the item with key key_json; condition and
+ * return_values ("ALL_NEW", "ALL_OLD") may be NULL.
+ */
+extern char *dyn_body_update_item(const char *table, const char *key_json,
+								  const char *update, const char *condition,
+								  const char *names_json, const char *values_json,
+								  const char *return_values, size_t *len);
+extern char *dyn_body_delete_item(const char *table, const char *key_json,
+								  const char *condition, const char *names_json,
+								  const char *return_values, size_t *len);
+
+/*
+ * BatchWriteItem: requests_json is the JSON array of PutRequest and
+ * DeleteRequest objects for table, or request_items_json a whole
+ * RequestItems object (to resend UnprocessedItems).
+ */
+extern char *dyn_body_batch_write_item(const char *table, const char *requests_json,
+									   const char *request_items_json, size_t *len);
+
+/*
+ * CreateTable.  attributes_json is the AttributeDefinitions array,
+ * key_schema_json the KeySchema array, gsi_json the GlobalSecondaryIndexes
+ * array (NULL for none); provisioned_json the ProvisionedThroughput object
+ * when billing_mode is PROVISIONED.
+ */
+extern char *dyn_body_create_table(const char *table, const char *attributes_json,
+								   const char *key_schema_json, const char *gsi_json,
+								   const char *billing_mode,
+								   const char *provisioned_json, size_t *len);
+extern char *dyn_body_delete_table(const char *table, size_t *len);
+extern char *dyn_body_update_time_to_live(const char *table, const char *attribute,
+										  bool enabled, size_t *len);
+
+/*
+ * The size DynamoDB counts for an item (a map of AttributeValues) against
+ * its 400 KB limit: names and values in UTF-8, numbers about one byte per
+ * two digits, binaries decoded, 3 bytes of overhead per map or list and 1
+ * per element.  -1 when the item is malformed.
+ */
+extern long dyn_item_size(DynValue *item);
+
+#define DYN_MAX_ITEM_SIZE (400 * 1024)
+
 #endif							/* AWSTORE_DYNAMO_H */

@@ -299,6 +299,13 @@ AwCallHolder *
 awstore_call(DynClient *client, const char *action, char *body, size_t len,
 			 const char *table)
 {
+	return awstore_call_tolerating(client, action, body, len, table, NULL);
+}
+
+AwCallHolder *
+awstore_call_tolerating(DynClient *client, const char *action, char *body, size_t len,
+						const char *table, const char *tolerated_type)
+{
 	DynCall    *call;
 	AwCallHolder *holder;
 
@@ -318,6 +325,9 @@ awstore_call(DynClient *client, const char *action, char *body, size_t len,
 		DynError	err = *dyn_call_error(call);
 
 		awstore_release_call(holder);
+		if (tolerated_type && err.kind == DYN_ERR_SERVICE &&
+			strcmp(err.type, tolerated_type) == 0)
+			return NULL;
 		awstore_report_error(&err, action, table);
 	}
 	return holder;
@@ -455,6 +465,13 @@ awstore_report_error(const DynError *err, const char *action, const char *table)
 				 errdetail_internal("%s", err->message),
 				 errhint("Check access_key_id, secret_access_key and session_token in the user mapping."),
 				 aw_error_context(action, table)));
+	if (strcmp(err->type, "UnknownOperationException") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the DynamoDB endpoint does not implement %s", action),
+				 err->message[0] ? errdetail_internal("%s", err->message) : 0,
+				 errhint("Local DynamoDB servers implement only part of the API."),
+				 aw_error_context(action, table)));
 	if (dyn_error_type_throttling(err->type))
 		ereport(ERROR,
 				(errcode(code),
@@ -462,10 +479,19 @@ awstore_report_error(const DynError *err, const char *action, const char *table)
 				 errdetail_internal("%s: %s", err->type, err->message),
 				 errhint("Raise the table's capacity or the server's max_retries, or lower scan_segments."),
 				 aw_error_context(action, table)));
+	if (strcmp(err->type, "ResourceInUseException") == 0 && table)
+		ereport(ERROR,
+				(errcode(strcmp(action, "CreateTable") == 0 ? ERRCODE_DUPLICATE_TABLE : code),
+				 strcmp(action, "CreateTable") == 0
+				 ? errmsg("DynamoDB table \"%s\" already exists", table)
+				 : errmsg("DynamoDB table \"%s\" is in use", table),
+				 err->message[0] ? errdetail_internal("%s", err->message) : 0,
+				 errhint("A table being created, updated or deleted accepts no other change until it is done."),
+				 aw_error_context(action, table)));
 	ereport(ERROR,
 			(errcode(code),
 			 errmsg("DynamoDB returned %s%s", err->type[0] ? err->type : "an error", retried),
-			 errdetail_internal("%s", err->message),
+			 err->message[0] ? errdetail_internal("%s", err->message) : 0,
 			 aw_error_context(action, table)));
 	pg_unreachable();
 }

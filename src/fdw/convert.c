@@ -29,6 +29,7 @@
 
 #include "catalog/pg_type.h"
 #include "common/base64.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -47,30 +48,34 @@
  * ---------------------------------------------------------------------
  */
 
-/* "Key (id, sk)=(a1, 5)" of an item, for messages. */
+/*
+ * "(id, sk)=(a1, 5)": a key for messages, the way PostgreSQL shows keys.
+ * keys[1] and values[1] are unused when keys[1] is NULL.
+ */
+char *
+awstore_key_text(const char *const keys[2], const char *const values[2])
+{
+	if (keys[1] == NULL)
+		return psprintf("(%s)=(%s)", keys[0], values[0]);
+	return psprintf("(%s, %s)=(%s, %s)", keys[0], keys[1], values[0], values[1]);
+}
+
+/* The key of an item, for messages. */
 char *
 awstore_item_key_text(DynValue *item, const char *pk, const char *sk)
 {
-	StringInfoData names;
-	StringInfoData values;
 	const char *keys[2] = {pk, sk};
+	const char *values[2] = {"?", "?"};
 
-	initStringInfo(&names);
-	initStringInfo(&values);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2 && keys[i]; i++)
 	{
 		DynValue   *inner;
-		DynType		t;
-		const char *s;
+		DynType		t = dyn_attr(dyn_get(item, keys[i]), &inner);
 
-		if (keys[i] == NULL)
-			continue;
-		t = dyn_attr(dyn_get(item, keys[i]), &inner);
-		s = (t == DYN_T_S || t == DYN_T_N || t == DYN_T_B) ? dyn_string(inner, NULL) : "?";
-		appendStringInfo(&names, "%s%s", names.len ? ", " : "", keys[i]);
-		appendStringInfo(&values, "%s%s", values.len ? ", " : "", s);
+		if (t == DYN_T_S || t == DYN_T_N || t == DYN_T_B)
+			values[i] = dyn_string(inner, NULL);
 	}
-	return psprintf("(%s)=(%s)", names.data, values.data);
+	return awstore_key_text(keys, values);
 }
 
 static void
@@ -364,6 +369,36 @@ awstore_item_to_datum(AwColumn *col, DynValue *item)
 	d = aw_jsonb_from_text(col->typid, text);
 	pfree(text);
 	return d;
+}
+
+void
+awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnums, DynValue *item,
+				  AwConvertContext *ctx)
+{
+	int			natts = slot->tts_tupleDescriptor->natts;
+
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true, sizeof(bool) * natts);
+	ctx->item = item;
+	for (int i = 0; i < cols->ncolumns && i < natts; i++)
+	{
+		AwColumn   *col = &cols->columns[i];
+
+		if (col->dropped || (attnums != NIL && !list_member_int(attnums, col->attnum)))
+			continue;
+		ctx->column = col;
+		if (col->kind == AW_COL_ATTRIBUTE)
+			slot->tts_values[i] = awstore_attr_to_datum(col, dyn_get(item, col->attname),
+														&slot->tts_isnull[i], ctx);
+		else
+		{
+			slot->tts_values[i] = awstore_item_to_datum(col, item);
+			slot->tts_isnull[i] = false;
+		}
+	}
+	ctx->column = NULL;
+	ctx->item = NULL;
+	ExecStoreVirtualTuple(slot);
 }
 
 /* ---------------------------------------------------------------------

@@ -149,6 +149,14 @@ extern void awstore_wait_for(DynClient *client, DynCall *call);
 extern AwCallHolder *awstore_call(DynClient *client, const char *action,
 								  char *body, size_t len, const char *table);
 
+/*
+ * The same, but DynamoDB's error of type tolerated_type gives NULL instead
+ * of an error (ConditionalCheckFailedException, say).
+ */
+extern AwCallHolder *awstore_call_tolerating(DynClient *client, const char *action,
+											 char *body, size_t len, const char *table,
+											 const char *tolerated_type);
+
 /* Reports a failed call as an ERROR (the call must be freed already). */
 extern void awstore_report_error(const DynError *err, const char *action,
 								 const char *table) pg_attribute_noreturn();
@@ -156,6 +164,34 @@ extern void awstore_report_error(const DynError *err, const char *action,
 /* Raises the cancel error after an interrupted wait. */
 extern void awstore_raise_canceled(void) pg_attribute_noreturn();
 
+
+/* ---------------------------------------------------------------------
+ * Writing in batches (writer.c)
+ * ---------------------------------------------------------------------
+ */
+typedef struct AwWriter AwWriter;
+
+typedef struct AwWriteStats
+{
+	long		requests;		/* HTTP requests sent */
+	long		retries;		/* of which retries of failed requests */
+	long		unprocessed_retries;	/* resends of UnprocessedItems */
+	long		items;			/* items written */
+	double		capacity;
+} AwWriteStats;
+
+extern AwWriter *awstore_writer_create(DynClient *client, const char *table,
+									   int batch_size, int max_retries,
+									   MemoryContext cxt);
+extern void awstore_writer_put(AwWriter *w, const char *item_json,
+							   const char *key_json, const char *key_text);
+extern void awstore_writer_delete(AwWriter *w, const char *key_json,
+								  const char *key_text);
+extern void awstore_writer_finish(AwWriter *w);
+extern const AwWriteStats *awstore_writer_stats(AwWriter *w);
+
+/* Records that this transaction wrote to DynamoDB (modify.c). */
+extern void awstore_note_write(void);
 
 /* ---------------------------------------------------------------------
  * Table descriptions (describe.c)
@@ -217,7 +253,33 @@ typedef struct AwConvertContext
 extern Datum awstore_attr_to_datum(AwColumn *col, DynValue *av, bool *isnull,
 								   AwConvertContext *ctx);
 extern Datum awstore_item_to_datum(AwColumn *col, DynValue *item);
+extern char *awstore_key_text(const char *const keys[2], const char *const values[2]);
 extern char *awstore_item_key_text(DynValue *item, const char *pk, const char *sk);
+
+/* Where an item's key is, for building and checking items (item.c). */
+typedef struct AwItemShape
+{
+	AwColumns  *columns;
+	const char *table;
+	const char *pk;
+	DynType		pk_type;
+	const char *sk;				/* NULL when the table has no sort key */
+	DynType		sk_type;
+} AwItemShape;
+
+extern char *awstore_row_key_text(AwItemShape *shape, TupleTableSlot *slot);
+extern char *awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *attnums,
+								const char *key_override, char **key_json,
+								char **key_text);
+extern char *awstore_build_key(AwItemShape *shape, Datum pk, Oid pk_typid,
+							   Datum sk, Oid sk_typid, char **key_text);
+
+/*
+ * Fills slot from an item: the columns in attnums (all when NIL), others
+ * NULL.  Values are allocated in the current memory context.
+ */
+extern void awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnums,
+							  DynValue *item, AwConvertContext *ctx);
 
 /*
  * Renders a Datum of type typid as an AttributeValue of type atype into
@@ -323,6 +385,38 @@ extern TupleTableSlot *awstoreIterateForeignScan(ForeignScanState *node);
 extern void awstoreReScanForeignScan(ForeignScanState *node);
 extern void awstoreEndForeignScan(ForeignScanState *node);
 extern void awstoreExplainForeignScan(ForeignScanState *node, ExplainState *es);
+
+/* modify.c: FDW callbacks for writing */
+extern void awstoreAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+										   RangeTblEntry *target_rte,
+										   Relation target_relation);
+extern List *awstorePlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+									  Index resultRelation, int subplan_index);
+extern int	awstoreIsForeignRelUpdatable(Relation rel);
+extern void awstoreBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+									  List *fdw_private, int subplan_index, int eflags);
+extern void awstoreBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
+extern TupleTableSlot *awstoreExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+												TupleTableSlot *slot,
+												TupleTableSlot *planSlot);
+extern TupleTableSlot **awstoreExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
+													  TupleTableSlot **slots,
+													  TupleTableSlot **planSlots,
+													  int *numSlots);
+extern int	awstoreGetForeignModifyBatchSize(ResultRelInfo *rinfo);
+extern TupleTableSlot *awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+												TupleTableSlot *slot,
+												TupleTableSlot *planSlot);
+extern TupleTableSlot *awstoreExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+												TupleTableSlot *slot,
+												TupleTableSlot *planSlot);
+extern void awstoreEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void awstoreEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+extern void awstoreExecForeignTruncate(List *rels, DropBehavior behavior,
+									   bool restart_seqs);
+extern void awstoreExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+										List *fdw_private, int subplan_index,
+										ExplainState *es);
 
 /* import.c */
 extern List *awstoreImportForeignSchema(ImportForeignSchemaStmt *stmt,

@@ -46,6 +46,20 @@ awstore_dynamodb_handler(PG_FUNCTION_ARGS)
 	routine->EndForeignScan = awstoreEndForeignScan;
 	routine->ExplainForeignScan = awstoreExplainForeignScan;
 	routine->IsForeignScanParallelSafe = awstoreIsForeignScanParallelSafe;
+	routine->AddForeignUpdateTargets = awstoreAddForeignUpdateTargets;
+	routine->PlanForeignModify = awstorePlanForeignModify;
+	routine->BeginForeignModify = awstoreBeginForeignModify;
+	routine->ExecForeignInsert = awstoreExecForeignInsert;
+	routine->ExecForeignBatchInsert = awstoreExecForeignBatchInsert;
+	routine->GetForeignModifyBatchSize = awstoreGetForeignModifyBatchSize;
+	routine->ExecForeignUpdate = awstoreExecForeignUpdate;
+	routine->ExecForeignDelete = awstoreExecForeignDelete;
+	routine->EndForeignModify = awstoreEndForeignModify;
+	routine->BeginForeignInsert = awstoreBeginForeignInsert;
+	routine->EndForeignInsert = awstoreEndForeignInsert;
+	routine->IsForeignRelUpdatable = awstoreIsForeignRelUpdatable;
+	routine->ExplainForeignModify = awstoreExplainForeignModify;
+	routine->ExecForeignTruncate = awstoreExecForeignTruncate;
 	routine->ImportForeignSchema = awstoreImportForeignSchema;
 	routine->AnalyzeForeignTable = awstoreAnalyzeForeignTable;
 

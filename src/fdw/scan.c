@@ -826,39 +826,22 @@ aw_store_item(AwScanState *s, TupleTableSlot *slot, DynValue *item)
 {
 	ErrorContextCallback errcb;
 	MemoryContext old;
-	ListCell   *lc;
 
+	if (s->retrieved == NIL)
+	{
+		/* no column is needed, only the row */
+		ExecClearTuple(slot);
+		ExecStoreAllNullTuple(slot);
+		return;
+	}
 	MemoryContextReset(s->temp_cxt);
 	old = MemoryContextSwitchTo(s->temp_cxt);
-	ExecClearTuple(slot);
-	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
-
-	s->conv.item = item;
 	errcb.callback = aw_conversion_error_callback;
 	errcb.arg = s;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
-	foreach(lc, s->retrieved)
-	{
-		int			attnum = lfirst_int(lc);
-		AwColumn   *col = &s->columns->columns[attnum - 1];
-
-		s->conv.column = col;
-		if (col->kind == AW_COL_ATTRIBUTE)
-			slot->tts_values[attnum - 1] =
-				awstore_attr_to_datum(col, dyn_get(item, col->attname),
-									  &slot->tts_isnull[attnum - 1], &s->conv);
-		else
-		{
-			slot->tts_values[attnum - 1] = awstore_item_to_datum(col, item);
-			slot->tts_isnull[attnum - 1] = false;
-		}
-	}
+	awstore_fill_slot(slot, s->columns, s->retrieved, item, &s->conv);
 	error_context_stack = errcb.previous;
-	s->conv.column = NULL;
-	s->conv.item = NULL;
-
-	ExecStoreVirtualTuple(slot);
 	MemoryContextSwitchTo(old);
 }
 

@@ -228,6 +228,76 @@ test_bodies(void)
 	free(body);
 }
 
+static void
+test_write_bodies(void)
+{
+	char	   *body;
+	size_t		len;
+
+	body = dyn_body_update_time_to_live("sessions", "ttl", true, &len);
+	UNIT_EQ_STR("update time to live body", body,
+				"{\"TableName\":\"sessions\",\"TimeToLiveSpecification\":"
+				"{\"AttributeName\":\"ttl\",\"Enabled\":true}}");
+	UNIT_EQ_INT("update time to live length", len, strlen(body));
+	free(body);
+
+	body = dyn_body_put_item("t", "{\"id\":{\"S\":\"a\"}}", "attribute_not_exists(#k0)",
+							 "{\"#k0\":\"id\"}", NULL, &len);
+	UNIT_EQ_STR("conditional put body", body,
+				"{\"TableName\":\"t\",\"Item\":{\"id\":{\"S\":\"a\"}},"
+				"\"ConditionExpression\":\"attribute_not_exists(#k0)\","
+				"\"ExpressionAttributeNames\":{\"#k0\":\"id\"},\"ReturnConsumedCapacity\":\"TOTAL\"}");
+	free(body);
+
+	body = dyn_body_update_item("t", "{\"id\":{\"S\":\"a\"}}", "SET #n0 = :v0 REMOVE #n1",
+								"attribute_exists(#k0)",
+								"{\"#n0\":\"x\",\"#n1\":\"y\",\"#k0\":\"id\"}",
+								"{\":v0\":{\"N\":\"1\"}}", "ALL_NEW", &len);
+	UNIT_EQ_STR("update item body", body,
+				"{\"TableName\":\"t\",\"Key\":{\"id\":{\"S\":\"a\"}},"
+				"\"UpdateExpression\":\"SET #n0 = :v0 REMOVE #n1\","
+				"\"ConditionExpression\":\"attribute_exists(#k0)\","
+				"\"ExpressionAttributeNames\":{\"#n0\":\"x\",\"#n1\":\"y\",\"#k0\":\"id\"},"
+				"\"ExpressionAttributeValues\":{\":v0\":{\"N\":\"1\"}},"
+				"\"ReturnValues\":\"ALL_NEW\",\"ReturnConsumedCapacity\":\"TOTAL\"}");
+	free(body);
+
+	body = dyn_body_batch_write_item("t", "[{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"a\"}}}}]",
+									 NULL, &len);
+	UNIT_EQ_STR("batch write body", body,
+				"{\"RequestItems\":{\"t\":[{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"a\"}}}}]},"
+				"\"ReturnConsumedCapacity\":\"TOTAL\"}");
+	free(body);
+}
+
+/* Item sizes as DynamoDB counts them: names plus values. */
+static void
+test_item_size(void)
+{
+	struct
+	{
+		const char *item;
+		long		size;
+	}			cases[] = {
+		{"{\"id\":{\"S\":\"abc\"}}", 2 + 3},
+		{"{\"n\":{\"N\":\"12345\"}}", 1 + 4},	/* 2 digits a byte, plus 1 */
+		{"{\"b\":{\"BOOL\":true},\"z\":{\"NULL\":true}}", 2 + 2},
+		{"{\"l\":{\"L\":[{\"S\":\"é\"}]}}", 1 + 3 + 1 + 2},
+		{"{\"m\":{\"M\":{\"k\":{\"S\":\"v\"}}}}", 1 + 3 + 1 + 1 + 1},
+		{"{\"s\":{\"SS\":[\"a\",\"bb\"]}}", 1 + 3},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		DynValue   *v = dyn_parse(cases[i].item, strlen(cases[i].item));
+		char		name[64];
+
+		snprintf(name, sizeof(name), "item size %zu", i);
+		UNIT_EQ_INT(name, dyn_item_size(v), cases[i].size);
+		dyn_value_free(v);
+	}
+}
+
 int
 main(void)
 {
@@ -237,5 +307,7 @@ main(void)
 	test_plain_json();
 	test_backoff();
 	test_bodies();
+	test_write_bodies();
+	test_item_size();
 	return unit_done();
 }

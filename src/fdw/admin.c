@@ -1,0 +1,455 @@
+/*-------------------------------------------------------------------------
+ *
+ * admin.c
+ *		Managing DynamoDB tables from SQL.
+ *
+ * Thin wrappers, one per DynamoDB action: ListTables, DescribeTable,
+ * CreateTable (waiting until the table and its indexes are ACTIVE),
+ * DeleteTable (waiting until it is gone) and UpdateTimeToLive.  Each uses
+ * the calling role's user mapping for the named awstore_dynamodb server.
+ * They are revoked from PUBLIC: a superuser grants them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "foreign/foreign.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "fdw/fdw.h"
+
+#define AW_TABLE_WAIT_SECONDS 300
+#define AW_TABLE_POLL_MS 200
+
+PG_FUNCTION_INFO_V1(awstore_dynamodb_list_tables);
+PG_FUNCTION_INFO_V1(awstore_dynamodb_describe_table);
+PG_FUNCTION_INFO_V1(awstore_dynamodb_create_table);
+PG_FUNCTION_INFO_V1(awstore_dynamodb_delete_table);
+PG_FUNCTION_INFO_V1(awstore_dynamodb_enable_ttl);
+
+/* The client of the calling role for a server of this wrapper. */
+static DynClient *
+aw_admin_client(Name servername, ForeignServer **server_out)
+{
+	ForeignServer *server = GetForeignServerByName(NameStr(*servername), false);
+	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
+	UserMapping *user;
+	AwOptions	opts;
+
+	if (strcmp(fdw->fdwname, "awstore_dynamodb") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("server \"%s\" is not an awstore_dynamodb server", server->servername)));
+	user = GetUserMapping(GetUserId(), server->serverid);
+	awstore_server_options(server, &opts);
+	if (server_out)
+		*server_out = server;
+	return awstore_get_client(server, user, &opts);
+}
+
+static Datum
+aw_jsonb_of(DynValue *v)
+{
+	DynBuf		buf;
+	char	   *text;
+
+	dynbuf_init(&buf);
+	dyn_to_json(v, &buf);
+	text = pstrdup(buf.oom ? "null" : buf.data);
+	dynbuf_free(&buf);
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
+}
+
+/* Sleeps ms, interruptibly. */
+static void
+aw_admin_pause(long ms)
+{
+	if (!awstore_wait(NULL, NULL, 0, ms))
+		awstore_raise_canceled();
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* DescribeTable's Table object, or NULL when the table does not exist. */
+static AwCallHolder *
+aw_describe_raw(DynClient *client, const char *table)
+{
+	size_t		len;
+	char	   *body = dyn_body_describe_table(table, &len);
+
+	return awstore_call_tolerating(client, "DescribeTable", body, len, table,
+								   "ResourceNotFoundException");
+}
+
+Datum
+awstore_dynamodb_list_tables(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	DynClient  *client;
+	char	   *start = NULL;
+	MemoryContext old;
+	TupleDesc	tupdesc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	client = aw_admin_client(PG_GETARG_NAME(0), NULL);
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	tupdesc = CreateTemplateTupleDesc(1);
+	TupleDescInitEntry(tupdesc, (AttrNumber) 1, "table_name", TEXTOID, -1, 0);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->setDesc = tupdesc;
+	MemoryContextSwitchTo(old);
+	do
+	{
+		size_t		len;
+		char	   *body = dyn_body_list_tables(start, 100, &len);
+		AwCallHolder *call = awstore_call(client, "ListTables", body, len, NULL);
+		DynValue   *resp = dyn_call_response(call->call);
+		DynValue   *names = dyn_get(resp, "TableNames");
+		const char *last = dyn_string(dyn_get(resp, "LastEvaluatedTableName"), NULL);
+
+		for (int i = 0; i < dyn_array_length(names); i++)
+		{
+			Datum		value = CStringGetTextDatum(dyn_string(dyn_array_get(names, i), NULL));
+			bool		isnull = false;
+
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+		}
+		start = last ? pstrdup(last) : NULL;
+		awstore_release_call(call);
+		CHECK_FOR_INTERRUPTS();
+	} while (start);
+	return (Datum) 0;
+}
+
+Datum
+awstore_dynamodb_describe_table(PG_FUNCTION_ARGS)
+{
+	DynClient  *client = aw_admin_client(PG_GETARG_NAME(0), NULL);
+	char	   *table = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	size_t		len;
+	char	   *body = dyn_body_describe_table(table, &len);
+	AwCallHolder *call = awstore_call(client, "DescribeTable", body, len, table);
+	Datum		result = aw_jsonb_of(dyn_get(dyn_call_response(call->call), "Table"));
+
+	awstore_release_call(call);
+	PG_RETURN_DATUM(result);
+}
+
+static const char *
+aw_key_type_arg(FunctionCallInfo fcinfo, int arg, const char *what)
+{
+	const char *t = PG_ARGISNULL(arg) ? "S" : text_to_cstring(PG_GETARG_TEXT_PP(arg));
+
+	if (strcmp(t, "S") != 0 && strcmp(t, "N") != 0 && strcmp(t, "B") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s type \"%s\"", what, t),
+				 errhint("Key attributes are of type S, N or B.")));
+	return t;
+}
+
+/* Adds an AttributeDefinition unless the attribute already has one. */
+static void
+aw_add_definition(DynBuf *defs, List **seen, const char *name, const char *type)
+{
+	ListCell   *lc;
+
+	foreach(lc, *seen)
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return;
+	*seen = lappend(*seen, pstrdup(name));
+	dynbuf_append_str(defs, list_length(*seen) > 1 ? ",{\"AttributeName\":" : "{\"AttributeName\":");
+	dynbuf_append_json_string(defs, name, strlen(name));
+	dynbuf_printf(defs, ",\"AttributeType\":\"%s\"}", type);
+}
+
+/* Copies a member of a JSON object, when present. */
+static void
+aw_copy_member(DynBuf *out, DynValue *obj, const char *name, bool *first)
+{
+	DynValue   *v = dyn_get(obj, name);
+
+	if (v == NULL)
+		return;
+	dynbuf_append_str(out, *first ? "" : ",");
+	*first = false;
+	dynbuf_append_json_string(out, name, strlen(name));
+	dynbuf_append_char(out, ':');
+	dyn_to_json(v, out);
+}
+
+/*
+ * The GlobalSecondaryIndexes of a CreateTable request from an array as
+ * DescribeTable returns it: read-only members dropped, key attributes
+ * typed (S unless an AttributeType is given beside the AttributeName) into
+ * defs.  Returns NULL (a message in *problem) when the array is malformed.
+ */
+static char *
+aw_gsi_request(DynValue *gsis, bool provisioned, DynBuf *defs, List **seen,
+			   const char **problem)
+{
+	DynBuf		out;
+	char	   *result;
+
+	*problem = NULL;
+	if (!dyn_is_array(gsis))
+	{
+		*problem = "global_indexes must be a JSON array of index descriptions";
+		return NULL;
+	}
+	dynbuf_init(&out);
+	dynbuf_append_char(&out, '[');
+	for (int i = 0; i < dyn_array_length(gsis); i++)
+	{
+		DynValue   *ix = dyn_array_get(gsis, i);
+		DynValue   *keys = dyn_get(ix, "KeySchema");
+		bool		first = true;
+
+		if (!dyn_is_object(ix) || dyn_string(dyn_get(ix, "IndexName"), NULL) == NULL ||
+			dyn_array_length(keys) == 0)
+		{
+			*problem = "every index needs an IndexName and a KeySchema";
+			dynbuf_free(&out);
+			return NULL;
+		}
+		dynbuf_append_str(&out, i ? ",{" : "{");
+		aw_copy_member(&out, ix, "IndexName", &first);
+		dynbuf_append_str(&out, ",\"KeySchema\":[");
+		for (int k = 0; k < dyn_array_length(keys); k++)
+		{
+			DynValue   *key = dyn_array_get(keys, k);
+			const char *name = dyn_string(dyn_get(key, "AttributeName"), NULL);
+			const char *ktype = dyn_string(dyn_get(key, "KeyType"), NULL);
+			const char *atype = dyn_string(dyn_get(key, "AttributeType"), NULL);
+
+			if (name == NULL || ktype == NULL)
+			{
+				*problem = "every KeySchema entry needs an AttributeName and a KeyType";
+				dynbuf_free(&out);
+				return NULL;
+			}
+			aw_add_definition(defs, seen, name, atype ? atype : "S");
+			dynbuf_append_str(&out, k ? ",{\"AttributeName\":" : "{\"AttributeName\":");
+			dynbuf_append_json_string(&out, name, strlen(name));
+			dynbuf_append_str(&out, ",\"KeyType\":");
+			dynbuf_append_json_string(&out, ktype, strlen(ktype));
+			dynbuf_append_char(&out, '}');
+		}
+		dynbuf_append_char(&out, ']');
+		if (dyn_get(ix, "Projection"))
+		{
+			DynValue   *proj = dyn_get(ix, "Projection");
+			bool		pfirst = true;
+
+			dynbuf_append_str(&out, ",\"Projection\":{");
+			aw_copy_member(&out, proj, "ProjectionType", &pfirst);
+			aw_copy_member(&out, proj, "NonKeyAttributes", &pfirst);
+			dynbuf_append_char(&out, '}');
+		}
+		else
+			dynbuf_append_str(&out, ",\"Projection\":{\"ProjectionType\":\"ALL\"}");
+		if (provisioned)
+		{
+			DynValue   *pt = dyn_get(ix, "ProvisionedThroughput");
+			long		r = pt ? dyn_integer(dyn_get(pt, "ReadCapacityUnits")) : 0;
+			long		w = pt ? dyn_integer(dyn_get(pt, "WriteCapacityUnits")) : 0;
+
+			dynbuf_printf(&out, ",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":%ld,\"WriteCapacityUnits\":%ld}",
+						  r > 0 ? r : 5, w > 0 ? w : 5);
+		}
+		dynbuf_append_char(&out, '}');
+	}
+	dynbuf_append_char(&out, ']');
+	result = pstrdup(out.oom ? "[]" : out.data);
+	dynbuf_free(&out);
+	return result;
+}
+
+/* Is the table, and every index of it, ACTIVE? */
+static bool
+aw_table_active(DynValue *table)
+{
+	const char *status = dyn_string(dyn_get(table, "TableStatus"), NULL);
+	DynValue   *gsis = dyn_get(table, "GlobalSecondaryIndexes");
+
+	if (status == NULL || strcmp(status, "ACTIVE") != 0)
+		return false;
+	for (int i = 0; i < dyn_array_length(gsis); i++)
+	{
+		const char *s = dyn_string(dyn_get(dyn_array_get(gsis, i), "IndexStatus"), NULL);
+
+		if (s && strcmp(s, "ACTIVE") != 0)
+			return false;
+	}
+	return true;
+}
+
+Datum
+awstore_dynamodb_create_table(PG_FUNCTION_ARGS)
+{
+	DynClient  *client;
+	char	   *table;
+	char	   *pk;
+	const char *pk_type;
+	char	   *sk = NULL;
+	const char *sk_type = NULL;
+	const char *billing;
+	bool		provisioned;
+	DynBuf		defs;
+	DynBuf		keys;
+	List	   *seen = NIL;
+	char	   *gsi = NULL;
+	char	   *defs_json;
+	char	   *keys_json;
+	size_t		len;
+	char	   *body;
+	TimestampTz give_up;
+
+	for (int i = 0; i < 3; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("server, table_name and partition_key must not be null")));
+	client = aw_admin_client(PG_GETARG_NAME(0), NULL);
+	table = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	pk = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	pk_type = aw_key_type_arg(fcinfo, 3, "partition key");
+	if (!PG_ARGISNULL(4))
+	{
+		sk = text_to_cstring(PG_GETARG_TEXT_PP(4));
+		sk_type = aw_key_type_arg(fcinfo, 5, "sort key");
+	}
+	billing = PG_ARGISNULL(7) ? "PAY_PER_REQUEST" : text_to_cstring(PG_GETARG_TEXT_PP(7));
+	if (strcmp(billing, "PAY_PER_REQUEST") != 0 && strcmp(billing, "PROVISIONED") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid billing mode \"%s\"", billing),
+				 errhint("Give PAY_PER_REQUEST or PROVISIONED (5 read and 5 write capacity units).")));
+	provisioned = strcmp(billing, "PROVISIONED") == 0;
+
+	dynbuf_init(&defs);
+	dynbuf_append_char(&defs, '[');
+	aw_add_definition(&defs, &seen, pk, pk_type);
+	dynbuf_init(&keys);
+	dynbuf_append_str(&keys, "[{\"AttributeName\":");
+	dynbuf_append_json_string(&keys, pk, strlen(pk));
+	dynbuf_append_str(&keys, ",\"KeyType\":\"HASH\"}");
+	if (sk)
+	{
+		aw_add_definition(&defs, &seen, sk, sk_type);
+		dynbuf_append_str(&keys, ",{\"AttributeName\":");
+		dynbuf_append_json_string(&keys, sk, strlen(sk));
+		dynbuf_append_str(&keys, ",\"KeyType\":\"RANGE\"}");
+	}
+	dynbuf_append_char(&keys, ']');
+	if (!PG_ARGISNULL(6))
+	{
+		Jsonb	   *jb = PG_GETARG_JSONB_P(6);
+		char	   *text = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+		DynValue   *parsed = dyn_parse(text, strlen(text));
+		const char *problem;
+
+		gsi = parsed ? aw_gsi_request(parsed, provisioned, &defs, &seen, &problem) : NULL;
+		if (parsed == NULL)
+			problem = "global_indexes is not JSON";
+		dyn_value_free(parsed);
+		if (gsi == NULL)
+		{
+			dynbuf_free(&defs);
+			dynbuf_free(&keys);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid global_indexes"),
+					 errdetail("%s.", problem)));
+		}
+	}
+	dynbuf_append_char(&defs, ']');
+	defs_json = pstrdup(defs.data);
+	keys_json = pstrdup(keys.data);
+	dynbuf_free(&defs);
+	dynbuf_free(&keys);
+
+	body = dyn_body_create_table(table, defs_json, keys_json, gsi, billing,
+								 provisioned ? "{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5}" : NULL,
+								 &len);
+	awstore_release_call(awstore_call(client, "CreateTable", body, len, table));
+	awstore_forget_descriptions();
+
+	/* wait, bounded and interruptibly, until the table can be used */
+	give_up = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), AW_TABLE_WAIT_SECONDS * 1000);
+	for (;;)
+	{
+		AwCallHolder *desc = aw_describe_raw(client, table);
+		DynValue   *t = desc ? dyn_get(dyn_call_response(desc->call), "Table") : NULL;
+
+		if (t && aw_table_active(t))
+		{
+			Datum		result = aw_jsonb_of(t);
+
+			awstore_release_call(desc);
+			PG_RETURN_DATUM(result);
+		}
+		if (desc)
+			awstore_release_call(desc);
+		if (GetCurrentTimestamp() > give_up)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("DynamoDB table \"%s\" did not become ACTIVE within %d seconds",
+							table, AW_TABLE_WAIT_SECONDS),
+					 errhint("It is still being created; awstore.dynamodb_describe_table shows its status.")));
+		aw_admin_pause(AW_TABLE_POLL_MS);
+	}
+}
+
+Datum
+awstore_dynamodb_delete_table(PG_FUNCTION_ARGS)
+{
+	DynClient  *client = aw_admin_client(PG_GETARG_NAME(0), NULL);
+	char	   *table = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	size_t		len;
+	char	   *body = dyn_body_delete_table(table, &len);
+	TimestampTz give_up;
+
+	awstore_release_call(awstore_call(client, "DeleteTable", body, len, table));
+	awstore_forget_descriptions();
+	give_up = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), AW_TABLE_WAIT_SECONDS * 1000);
+	for (;;)
+	{
+		AwCallHolder *desc = aw_describe_raw(client, table);
+
+		if (desc == NULL)
+			PG_RETURN_VOID();	/* gone */
+		awstore_release_call(desc);
+		if (GetCurrentTimestamp() > give_up)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("DynamoDB table \"%s\" was still being deleted after %d seconds",
+							table, AW_TABLE_WAIT_SECONDS)));
+		aw_admin_pause(AW_TABLE_POLL_MS);
+	}
+}
+
+Datum
+awstore_dynamodb_enable_ttl(PG_FUNCTION_ARGS)
+{
+	DynClient  *client = aw_admin_client(PG_GETARG_NAME(0), NULL);
+	char	   *table = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *attribute = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	size_t		len;
+	char	   *body = dyn_body_update_time_to_live(table, attribute, true, &len);
+	AwCallHolder *call = awstore_call(client, "UpdateTimeToLive", body, len, table);
+	Datum		result = aw_jsonb_of(dyn_get(dyn_call_response(call->call),
+											 "TimeToLiveSpecification"));
+
+	awstore_release_call(call);
+	PG_RETURN_DATUM(result);
+}

@@ -1,0 +1,406 @@
+/*-------------------------------------------------------------------------
+ *
+ * item.c
+ *		Turning a row into a DynamoDB item, and a key into a Key.
+ *
+ * An item is built from the row's columns: each attribute column that is
+ * not NULL becomes an AttributeValue of its declared type (SQL NULL leaves
+ * the attribute out, or writes {"NULL": true} with null_as 'null'); a
+ * document column, when not NULL, gives all the attributes it holds, and
+ * typed columns win over it, so the key may come from either place.
+ *
+ * Before anything is sent the item is checked as DynamoDB would check it,
+ * so that the error names the table and the key rather than failing a
+ * whole batch: the key attributes present, of the table's key types, not
+ * empty; the item at most 400 KB by DynamoDB's own size rule.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/tuptable.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+
+#include "fdw/fdw.h"
+
+/* The key of a row as the row gives it, for messages: "(id)=(a1)". */
+char *
+awstore_row_key_text(AwItemShape *shape, TupleTableSlot *slot)
+{
+	const char *keys[2] = {shape->pk, shape->sk};
+	const char *values[2] = {"?", "?"};
+
+	for (int k = 0; k < 2 && keys[k]; k++)
+	{
+		AwColumn   *col = awstore_find_attribute(shape->columns, keys[k]);
+		int			i;
+		Oid			outfunc;
+		bool		isvarlena;
+
+		if (col == NULL)
+			continue;
+		i = col->attnum - 1;
+		if (slot->tts_isnull[i])
+		{
+			values[k] = "NULL";
+			continue;
+		}
+		getTypeOutputInfo(col->typid, &outfunc, &isvarlena);
+		values[k] = OidOutputFunctionCall(outfunc, slot->tts_values[i]);
+	}
+	return awstore_key_text(keys, values);
+}
+
+/* Renders one column's value, or raises the error saying why it cannot. */
+static void
+aw_column_attr(AwItemShape *shape, AwColumn *col, Datum value, DynBuf *buf,
+			   TupleTableSlot *slot)
+{
+	const char *why;
+
+	if (!awstore_datum_to_attr(value, col->typid, col->atype, buf, &why))
+	{
+		/* the caller frees buf */
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("cannot write column \"%s\" to DynamoDB attribute \"%s\"",
+						col->colname, col->attname),
+				 errdetail("Item %s of DynamoDB table \"%s\": %s.",
+						   awstore_row_key_text(shape, slot), shape->table, why)));
+	}
+}
+
+/*
+ * The attributes of a document column's JSON, as a map of AttributeValues
+ * (the caller frees it with dyn_value_free).
+ */
+static DynValue *
+aw_document_map(AwItemShape *shape, AwColumn *col, Datum value, TupleTableSlot *slot)
+{
+	DynBuf		buf;
+	DynValue   *parsed;
+	DynValue   *map = NULL;
+	const char *problem = NULL;
+
+	dynbuf_init(&buf);
+	if (col->kind == AW_COL_DOCUMENT_TYPED)
+	{
+		char	   *doc_text;
+
+		if (col->typid == JSONBOID)
+		{
+			Jsonb	   *jb = DatumGetJsonbP(value);
+
+			doc_text = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+		}
+		else
+			doc_text = text_to_cstring(DatumGetTextPP(value));
+
+		parsed = dyn_parse(doc_text, strlen(doc_text));
+		if (parsed == NULL || !dyn_is_object(parsed))
+			problem = "a document 'dynamodb' column must hold an object of AttributeValues";
+		else if (dyn_item_size(parsed) < 0)
+			problem = "the document holds a value that is not a well-formed AttributeValue";
+		map = parsed;
+	}
+	else
+	{
+		const char *why;
+
+		if (!awstore_datum_to_attr(value, col->typid, AW_TYPE_ANY, &buf, &why))
+			problem = why;
+		else
+		{
+			DynValue   *inner;
+
+			parsed = dyn_parse(buf.data, buf.len);
+			if (parsed == NULL || dyn_attr(parsed, &inner) != DYN_T_M)
+				problem = "a document column must hold a JSON object";
+			else
+			{
+				/* keep only the map inside {"M": …} */
+				DynBuf		mb;
+
+				dynbuf_init(&mb);
+				dyn_to_json(inner, &mb);
+				map = dyn_parse(mb.data, mb.len);
+				dynbuf_free(&mb);
+			}
+			dyn_value_free(parsed);
+		}
+	}
+	dynbuf_free(&buf);
+	if (problem)
+	{
+		dyn_value_free(map);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("cannot write document column \"%s\" to DynamoDB", col->colname),
+				 errdetail("Item %s of DynamoDB table \"%s\": %s.",
+						   awstore_row_key_text(shape, slot), shape->table, problem)));
+	}
+	return map;
+}
+
+/* Checks one key attribute of a built item; raises the error. */
+static void
+aw_check_key(AwItemShape *shape, DynValue *item, const char *name, DynType type,
+			 const char *what, TupleTableSlot *slot)
+{
+	DynValue   *inner;
+	DynValue   *av = dyn_get(item, name);
+	DynType		t = av ? dyn_attr(av, &inner) : DYN_T_INVALID;
+	size_t		len = 0;
+
+	if (av == NULL || t == DYN_T_NULL)
+	{
+		dyn_value_free(item);
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("null value in the %s \"%s\" of DynamoDB table \"%s\"",
+						what, name, shape->table),
+				 errdetail("Failing row's key: %s.", awstore_row_key_text(shape, slot)),
+				 errhint("Every item needs its key attributes.")));
+	}
+	if (t != type)
+	{
+		dyn_value_free(item);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("the %s \"%s\" of DynamoDB table \"%s\" is of type %s, not %s",
+						what, name, shape->table, dyn_type_name(type), dyn_type_name(t)),
+				 errdetail("Failing row's key: %s.", awstore_row_key_text(shape, slot))));
+	}
+	if (t == DYN_T_S || t == DYN_T_B)
+		dyn_string(inner, &len);
+	if ((t == DYN_T_S || t == DYN_T_B) && len == 0)
+	{
+		dyn_value_free(item);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("empty value in the %s \"%s\" of DynamoDB table \"%s\"",
+						what, name, shape->table),
+				 errdetail("Failing row's key: %s.", awstore_row_key_text(shape, slot)),
+				 errhint("DynamoDB key attributes cannot be empty strings or empty binaries.")));
+	}
+}
+
+/*
+ * The item of a row: JSON text of a map of AttributeValues, checked.
+ * Sets *key_json to its Key and *key_text to the key for messages.  Only
+ * the columns in attnums are used (all when NIL).  With key_override (a
+ * Key), the key attributes come from it, whatever the row says.
+ */
+char *
+awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *attnums,
+				   const char *key_override, char **key_json, char **key_text)
+{
+	AwColumns  *cols = shape->columns;
+	DynValue   *volatile document = NULL;
+	DynBuf		buf;
+	DynValue   *item;
+	char	   *json;
+	long		size;
+	volatile bool first = true;
+
+	slot_getallattrs(slot);
+	dynbuf_init(&buf);
+
+	/* the buffer and the document are malloc'd: free them on any error */
+	PG_TRY();
+	{
+
+	/* the document first: typed columns override its attributes */
+	for (int i = 0; i < cols->ncolumns; i++)
+	{
+		AwColumn   *col = &cols->columns[i];
+
+		if (col->dropped || col->kind == AW_COL_ATTRIBUTE || slot->tts_isnull[i])
+			continue;
+		if (attnums != NIL && !list_member_int(attnums, col->attnum))
+			continue;
+		if (document)
+			dyn_value_free(document);	/* the last document column wins */
+		document = NULL;
+		document = aw_document_map(shape, col, slot->tts_values[i], slot);
+	}
+
+	dynbuf_append_char(&buf, '{');
+	if (document)
+	{
+		DynObjectIter it;
+		const char *name;
+		DynValue   *av;
+
+		dyn_object_iter_init(document, &it);
+		while (dyn_object_iter_next(&it, &name, &av))
+		{
+			AwColumn   *col = awstore_find_attribute(cols, name);
+
+			/* a typed column with a value takes the attribute over */
+			if (col && !slot->tts_isnull[col->attnum - 1] &&
+				(attnums == NIL || list_member_int(attnums, col->attnum)))
+				continue;
+			if (!first)
+				dynbuf_append_char(&buf, ',');
+			first = false;
+			dynbuf_append_json_string(&buf, name, strlen(name));
+			dynbuf_append_char(&buf, ':');
+			dyn_to_json(av, &buf);
+		}
+		dyn_value_free(document);
+		document = NULL;
+	}
+	for (int i = 0; i < cols->ncolumns; i++)
+	{
+		AwColumn   *col = &cols->columns[i];
+
+		if (col->dropped || col->kind != AW_COL_ATTRIBUTE)
+			continue;
+		if (attnums != NIL && !list_member_int(attnums, col->attnum))
+			continue;
+		if (slot->tts_isnull[i] && !col->null_as_null)
+			continue;
+		if (!first)
+			dynbuf_append_char(&buf, ',');
+		first = false;
+		dynbuf_append_json_string(&buf, col->attname, strlen(col->attname));
+		dynbuf_append_char(&buf, ':');
+		if (slot->tts_isnull[i])
+			dynbuf_append_str(&buf, "{\"NULL\":true}");
+		else
+			aw_column_attr(shape, col, slot->tts_values[i], &buf, slot);
+	}
+	dynbuf_append_char(&buf, '}');
+	}
+	PG_CATCH();
+	{
+		dynbuf_free(&buf);
+		dyn_value_free(document);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	if (buf.oom)
+	{
+		dynbuf_free(&buf);
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory building a DynamoDB item")));
+	}
+	json = pnstrdup(buf.data, buf.len);
+	dynbuf_free(&buf);
+
+	if (key_override)
+	{
+		/* the key attributes of key_override replace the row's */
+		DynValue   *parsed = dyn_parse(json, strlen(json));
+		DynValue   *key = dyn_parse(key_override, strlen(key_override));
+		DynBuf		merged;
+		DynObjectIter it;
+		const char *name;
+		DynValue   *av;
+		bool		any = false;
+
+		dynbuf_init(&merged);
+		dynbuf_append_char(&merged, '{');
+		dyn_object_iter_init(key, &it);
+		while (dyn_object_iter_next(&it, &name, &av))
+		{
+			dynbuf_append_str(&merged, any ? "," : "");
+			any = true;
+			dynbuf_append_json_string(&merged, name, strlen(name));
+			dynbuf_append_char(&merged, ':');
+			dyn_to_json(av, &merged);
+		}
+		dyn_object_iter_init(parsed, &it);
+		while (dyn_object_iter_next(&it, &name, &av))
+		{
+			if (dyn_get(key, name))
+				continue;
+			dynbuf_append_str(&merged, any ? "," : "");
+			any = true;
+			dynbuf_append_json_string(&merged, name, strlen(name));
+			dynbuf_append_char(&merged, ':');
+			dyn_to_json(av, &merged);
+		}
+		dynbuf_append_char(&merged, '}');
+		dyn_value_free(parsed);
+		dyn_value_free(key);
+		json = pnstrdup(merged.data, merged.len);
+		dynbuf_free(&merged);
+	}
+
+	/* check it as DynamoDB will */
+	item = dyn_parse(json, strlen(json));
+	if (item == NULL)
+		elog(ERROR, "awstore built an item that is not JSON");
+	aw_check_key(shape, item, shape->pk, shape->pk_type, "partition key", slot);
+	if (shape->sk)
+		aw_check_key(shape, item, shape->sk, shape->sk_type, "sort key", slot);
+	size = dyn_item_size(item);
+	{
+		DynBuf		kb;
+
+		dynbuf_init(&kb);
+		dynbuf_append_char(&kb, '{');
+		dynbuf_append_json_string(&kb, shape->pk, strlen(shape->pk));
+		dynbuf_append_char(&kb, ':');
+		dyn_to_json(dyn_get(item, shape->pk), &kb);
+		if (shape->sk)
+		{
+			dynbuf_append_char(&kb, ',');
+			dynbuf_append_json_string(&kb, shape->sk, strlen(shape->sk));
+			dynbuf_append_char(&kb, ':');
+			dyn_to_json(dyn_get(item, shape->sk), &kb);
+		}
+		dynbuf_append_char(&kb, '}');
+		*key_json = pnstrdup(kb.data, kb.len);
+		dynbuf_free(&kb);
+		*key_text = awstore_item_key_text(item, shape->pk, shape->sk);
+	}
+	dyn_value_free(item);
+	if (size > DYN_MAX_ITEM_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("item %s is too large for DynamoDB table \"%s\"", *key_text, shape->table),
+				 errdetail("The item is %ld bytes as DynamoDB counts them; the limit is %d bytes (400 KB).",
+						   size, DYN_MAX_ITEM_SIZE)));
+	return json;
+}
+
+/*
+ * The Key of an item from key values (UPDATE and DELETE, which know the
+ * key from the row they read).
+ */
+char *
+awstore_build_key(AwItemShape *shape, Datum pk, Oid pk_typid, Datum sk, Oid sk_typid,
+				  char **key_text)
+{
+	DynBuf		buf;
+	const char *why;
+	char	   *json;
+	DynValue   *key;
+
+	dynbuf_init(&buf);
+	dynbuf_append_char(&buf, '{');
+	dynbuf_append_json_string(&buf, shape->pk, strlen(shape->pk));
+	dynbuf_append_char(&buf, ':');
+	if (!awstore_datum_to_attr(pk, pk_typid, shape->pk_type, &buf, &why))
+		elog(ERROR, "awstore: cannot render the partition key of a row read: %s", why);
+	if (shape->sk)
+	{
+		dynbuf_append_char(&buf, ',');
+		dynbuf_append_json_string(&buf, shape->sk, strlen(shape->sk));
+		dynbuf_append_char(&buf, ':');
+		if (!awstore_datum_to_attr(sk, sk_typid, shape->sk_type, &buf, &why))
+			elog(ERROR, "awstore: cannot render the sort key of a row read: %s", why);
+	}
+	dynbuf_append_char(&buf, '}');
+	json = pnstrdup(buf.data, buf.len);
+	dynbuf_free(&buf);
+	key = dyn_parse(json, strlen(json));
+	*key_text = key ? awstore_item_key_text(key, shape->pk, shape->sk) : pstrdup("(?)");
+	dyn_value_free(key);
+	return json;
+}
