@@ -9,6 +9,8 @@ Debian's /usr/bin/python3 (python3-boto3):
     dynamo_fixture.py [--endpoint URL] load NAME...     create and fill tables
     dynamo_fixture.py [--endpoint URL] dump TABLE       items as typed JSON, sorted
     dynamo_fixture.py [--endpoint URL] count TABLE      number of items (Scan)
+    dynamo_fixture.py [--endpoint URL] compare A B [ATTR...]
+                                   A and B hold the same items (ATTRs aside)
 
 The endpoint defaults to $AWSTORE_DYNAMODB_ENDPOINT.  Output is
 deterministic so that pg_regress can compare it.
@@ -279,6 +281,61 @@ def scan_all(c, table):
         kwargs["ExclusiveStartKey"] = r["LastEvaluatedKey"]
 
 
+def same_value(a, b):
+    """AttributeValues equal as DynamoDB defines them: numbers by value,
+    sets whatever their order."""
+    (ta, va), = a.items()
+    (tb, vb), = b.items()
+    if ta != tb:
+        return False
+    if ta == "N":
+        return decimal.Decimal(va) == decimal.Decimal(vb)
+    if ta == "NS":
+        return sorted(map(decimal.Decimal, va)) == sorted(map(decimal.Decimal, vb))
+    if ta in ("SS", "BS"):
+        return sorted(va) == sorted(vb)
+    if ta == "M":
+        return va.keys() == vb.keys() and all(same_value(va[k], vb[k]) for k in va)
+    if ta == "L":
+        return len(va) == len(vb) and all(same_value(x, y) for x, y in zip(va, vb))
+    return va == vb
+
+
+def compare(c, a, b, ignored=()):
+    """Prints whether tables a and b hold the same items, and the
+    differences if not, leaving out the attributes named in ignored.  Keys
+    come from table a's key schema."""
+    schema = c.describe_table(TableName=a)["Table"]["KeySchema"]
+    names = [k["AttributeName"] for k in schema]
+
+    def by_key(table):
+        return {json.dumps([to_json(i.get(n)) for n in names]): i
+                for i in scan_all(c, table)}
+
+    ia, ib = by_key(a), by_key(b)
+    problems = []
+    for k in sorted(ia.keys() - ib.keys()):
+        problems.append("only in %s: %s" % (a, k))
+    for k in sorted(ib.keys() - ia.keys()):
+        problems.append("only in %s: %s" % (b, k))
+    for k in sorted(ia.keys() & ib.keys()):
+        x, y = ia[k], ib[k]
+        for attr in sorted((x.keys() | y.keys()) - set(ignored)):
+            if attr not in x or attr not in y or not same_value(x[attr], y[attr]):
+                problems.append("%s attribute %s: %s has %s, %s has %s" % (
+                    k, attr, a, json.dumps(to_json(x.get(attr)), ensure_ascii=False),
+                    b, json.dumps(to_json(y.get(attr)), ensure_ascii=False)))
+    if problems:
+        print("%s and %s differ:" % (a, b))
+        for line in problems[:20]:
+            print("  " + line)
+        if len(problems) > 20:
+            print("  ... and %d more" % (len(problems) - 20))
+    else:
+        print("%s and %s: %d items, identical%s" % (
+            a, b, len(ia), " but for " + ", ".join(ignored) if ignored else ""))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--endpoint", default=os.environ.get("AWSTORE_DYNAMODB_ENDPOINT"))
@@ -303,6 +360,8 @@ def main():
             print(line)
     elif a.command == "count":
         print(len(scan_all(c, a.args[0])))
+    elif a.command == "compare":
+        compare(c, a.args[0], a.args[1], a.args[2:])
     else:
         sys.exit("unknown command %s" % a.command)
 

@@ -38,8 +38,13 @@ Control, on the same port, under paths DynamoDB never uses:
 
 Faults: throttle, throttling, limit, error500, error503, error503_text,
 validation, malformed, bad_crc, truncate, drop_before, drop_after, stall,
-empty_page.  A fault only fires on requests whose signature verified; a
-request with a bad signature gets the signature error, as from AWS.
+empty_page, unprocessed.  A fault only fires on requests whose signature
+verified; a request with a bad signature gets the signature error, as from
+AWS.
+
+unprocessed (BatchWriteItem only) forwards the first half of the request's
+writes (none of a single one) and answers the rest as UnprocessedItems, the
+way DynamoDB answers a partly throttled batch.
 
 Rate mode draws from random.Random(seed) once per matching request, so a
 sequence of requests sent one after another sees the same faults on every
@@ -118,7 +123,7 @@ JSON_FAULTS = {
                    'injected validation error'),
 }
 OTHER_FAULTS = ('error503_text', 'drop_before', 'drop_after', 'stall',
-                'truncate', 'bad_crc', 'malformed', 'empty_page')
+                'truncate', 'bad_crc', 'malformed', 'empty_page', 'unprocessed')
 ALL_FAULTS = tuple(JSON_FAULTS) + OTHER_FAULTS
 PAGED_ACTIONS = ('Scan', 'Query')
 
@@ -417,7 +422,8 @@ class FaultPlan:
             if self.targets is not None and action not in self.targets:
                 return None
             eligible = [f for f in self.faults
-                        if f != 'empty_page' or action in PAGED_ACTIONS]
+                        if (f != 'empty_page' or action in PAGED_ACTIONS)
+                        and (f != 'unprocessed' or action == 'BatchWriteItem')]
             if not eligible:
                 return None
             if self.count is not None:
@@ -843,6 +849,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            truncate=(fault == 'truncate'))
         elif fault == 'empty_page':
             self.empty_page(request, body)
+        elif fault == 'unprocessed':
+            self.unprocessed(body)
 
     def send_raw_malformed(self):
         body = b'{"Items": ['
@@ -879,6 +887,40 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if 'ConsumedCapacity' in page:
             empty['ConsumedCapacity'] = page['ConsumedCapacity']
         self.send_aws_json(200, empty)
+
+
+    def unprocessed(self, body):
+        """Applies the first half of a BatchWriteItem, returns the rest."""
+        try:
+            request = json.loads(body)
+            items = request['RequestItems']
+        except (ValueError, KeyError, TypeError):
+            result = self.forward(body)
+            if result:
+                self.relay(*result)
+            return
+        applied, left = {}, {}
+        for table, writes in items.items():
+            keep = len(writes) // 2
+            if keep:
+                applied[table] = writes[:keep]
+            left[table] = writes[keep:]
+        if applied:
+            request['RequestItems'] = applied
+            result = self.forward(json.dumps(request).encode())
+            if result is None:
+                return
+            status, reason, headers, data = result
+            if status != 200:
+                self.relay(*result)
+                return
+            reply = json.loads(data)
+            for table, writes in reply.get('UnprocessedItems', {}).items():
+                left.setdefault(table, []).extend(writes)
+        else:
+            reply = {}
+        reply['UnprocessedItems'] = left
+        self.send_aws_json(200, reply)
 
 
 def main(argv=None):

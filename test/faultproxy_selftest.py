@@ -666,6 +666,37 @@ def test_empty_page(p1):
           and s['empty_page_replayed'] == 2, (pages, items, s))
 
 
+def test_unprocessed(p1):
+    ddb = client(p1)
+    writes = [{'PutRequest': {'Item': {'pk': {'S': 'u%d' % i}}}} for i in range(5)]
+    control(p1, '/__stats/reset', {})
+    arm(p1, mode='unprocessed', count=2)
+    r1 = ddb.batch_write_item(RequestItems={'pages': writes})
+    left1 = r1['UnprocessedItems'].get('pages', [])
+    r2 = ddb.batch_write_item(RequestItems={'pages': left1})
+    left2 = r2['UnprocessedItems'].get('pages', [])
+    r3 = ddb.batch_write_item(RequestItems={'pages': left2})
+    got = sorted(ddb.get_item(TableName='pages', Key=key_pk('u%d' % i)).get('Item', {})
+                 .get('pk', {}).get('S', '-') for i in range(5))
+    s = stats(p1)
+    check('fault unprocessed: half of a BatchWriteItem applied, the rest returned, '
+          'resending completes it',
+          len(left1) == 3 and len(left2) == 2 and not r3['UnprocessedItems']
+          and got == ['u%d' % i for i in range(5)]
+          and s['injected'].get('unprocessed') == 2, (left1, left2, r3, got, s))
+    arm(p1, mode='unprocessed', count=1)
+    r = ddb.get_item(TableName='pages', Key=key_pk('u0'))
+    check('fault unprocessed leaves other actions alone',
+          'Item' in r and stats(p1)['injected'].get('unprocessed') == 2, r)
+    arm(p1, mode='off')
+    for i in range(5):
+        ddb.delete_item(TableName='pages', Key=key_pk('u%d' % i))
+
+
+def key_pk(pk):
+    return {'pk': {'S': pk}}
+
+
 def test_concurrency(p1):
     errors, lock = [], threading.Lock()
 
@@ -718,6 +749,7 @@ def main():
         test_stall(p1)
         test_modes(p1)
         test_empty_page(p1)
+        test_unprocessed(p1)
         test_concurrency(p1)
         ok = True
     except Exception:                       # noqa: BLE001 - a crash is a failure

@@ -130,11 +130,29 @@ awstore_dynamodb_list_tables(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* A name argument: not NULL (for non-strict functions), not empty. */
+static char *
+aw_name_arg(FunctionCallInfo fcinfo, int arg, const char *what)
+{
+	char	   *s;
+
+	if (PG_ARGISNULL(arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	s = text_to_cstring(PG_GETARG_TEXT_PP(arg));
+	if (s[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be empty", what)));
+	return s;
+}
+
 Datum
 awstore_dynamodb_describe_table(PG_FUNCTION_ARGS)
 {
 	DynClient  *client = aw_admin_client(PG_GETARG_NAME(0), NULL);
-	char	   *table = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *table = aw_name_arg(fcinfo, 1, "table_name");
 	size_t		len;
 	char	   *body = dyn_body_describe_table(table, &len);
 	AwCallHolder *call = awstore_call(client, "DescribeTable", body, len, table);
@@ -314,18 +332,17 @@ awstore_dynamodb_create_table(PG_FUNCTION_ARGS)
 	char	   *body;
 	TimestampTz give_up;
 
-	for (int i = 0; i < 3; i++)
-		if (PG_ARGISNULL(i))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("server, table_name and partition_key must not be null")));
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("server must not be null")));
+	table = aw_name_arg(fcinfo, 1, "table_name");
+	pk = aw_name_arg(fcinfo, 2, "partition_key");
 	client = aw_admin_client(PG_GETARG_NAME(0), NULL);
-	table = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	pk = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	pk_type = aw_key_type_arg(fcinfo, 3, "partition key");
 	if (!PG_ARGISNULL(4))
 	{
-		sk = text_to_cstring(PG_GETARG_TEXT_PP(4));
+		sk = aw_name_arg(fcinfo, 4, "sort_key");
 		sk_type = aw_key_type_arg(fcinfo, 5, "sort key");
 	}
 	billing = PG_ARGISNULL(7) ? "PAY_PER_REQUEST" : text_to_cstring(PG_GETARG_TEXT_PP(7));
@@ -414,7 +431,7 @@ Datum
 awstore_dynamodb_delete_table(PG_FUNCTION_ARGS)
 {
 	DynClient  *client = aw_admin_client(PG_GETARG_NAME(0), NULL);
-	char	   *table = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *table = aw_name_arg(fcinfo, 1, "table_name");
 	size_t		len;
 	char	   *body = dyn_body_delete_table(table, &len);
 	TimestampTz give_up;
@@ -442,8 +459,8 @@ Datum
 awstore_dynamodb_enable_ttl(PG_FUNCTION_ARGS)
 {
 	DynClient  *client = aw_admin_client(PG_GETARG_NAME(0), NULL);
-	char	   *table = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	char	   *attribute = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *table = aw_name_arg(fcinfo, 1, "table_name");
+	char	   *attribute = aw_name_arg(fcinfo, 2, "attribute_name");
 	size_t		len;
 	char	   *body = dyn_body_update_time_to_live(table, attribute, true, &len);
 	AwCallHolder *call = awstore_call(client, "UpdateTimeToLive", body, len, table);

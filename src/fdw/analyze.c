@@ -166,6 +166,8 @@ aw_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 	memset(&sample, 0, sizeof(sample));
 	sample.rel = relation;
 	sample.columns = awstore_get_columns(relation);
+	awstore_columns_use_key_types(sample.columns, info->partition_key, info->partition_type,
+								  info->sort_key, info->sort_type);
 	sample.rows = rows;
 	sample.targrows = targrows;
 	sample.rowstoskip = -1;

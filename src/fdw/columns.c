@@ -193,6 +193,40 @@ awstore_get_columns(Relation rel)
 	return cols;
 }
 
+/*
+ * Key columns without an attribute_type take the type of the key they
+ * hold, when their column type can hold it: a text column on a numeric
+ * key reads and writes N.  Comparisons stay local for such columns (see
+ * awstore_type_comparable), so nothing changes meaning.
+ */
+void
+awstore_columns_use_key_types(AwColumns *cols, const char *pk, DynType pk_type,
+							  const char *sk, DynType sk_type)
+{
+	for (int i = 0; i < cols->ncolumns; i++)
+	{
+		AwColumn   *col = &cols->columns[i];
+		DynType		key_type;
+		Oid			t = col->typid;
+
+		if (col->dropped || col->kind != AW_COL_ATTRIBUTE || col->atype_explicit)
+			continue;
+		if (strcmp(col->attname, pk) == 0)
+			key_type = pk_type;
+		else if (sk && strcmp(col->attname, sk) == 0)
+			key_type = sk_type;
+		else
+			continue;
+		if (col->atype == key_type ||
+			(col->atype != DYN_T_S && col->atype != DYN_T_N && col->atype != DYN_T_B))
+			continue;
+		if (key_type == DYN_T_S ||
+			(key_type == DYN_T_N && (aw_is_number_type(t) || aw_is_text_type(t))) ||
+			(key_type == DYN_T_B && t == BYTEAOID))
+			col->atype = key_type;
+	}
+}
+
 /* The attribute column named attname, or NULL. */
 AwColumn *
 awstore_find_attribute(AwColumns *cols, const char *attname)

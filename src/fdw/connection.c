@@ -388,6 +388,14 @@ aw_error_context(const char *action, const char *table)
 	return errcontext("DynamoDB %s", action);
 }
 
+/* Does action read (Scan, Query, GetItem …) rather than write? */
+static bool
+aw_is_read_action(const char *action)
+{
+	return strcmp(action, "Scan") == 0 || strcmp(action, "Query") == 0 ||
+		strcmp(action, "GetItem") == 0 || strcmp(action, "BatchGetItem") == 0;
+}
+
 void
 awstore_report_error(const DynError *err, const char *action, const char *table)
 {
@@ -477,7 +485,9 @@ awstore_report_error(const DynError *err, const char *action, const char *table)
 				(errcode(code),
 				 errmsg("DynamoDB kept throttling requests%s", retried),
 				 errdetail_internal("%s: %s", err->type, err->message),
-				 errhint("Raise the table's capacity or the server's max_retries, or lower scan_segments."),
+				 aw_is_read_action(action)
+				 ? errhint("Raise the table's read capacity or the server's max_retries, or lower scan_segments.")
+				 : errhint("Raise the table's write capacity or the server's max_retries."),
 				 aw_error_context(action, table)));
 	if (strcmp(err->type, "ResourceInUseException") == 0 && table)
 		ereport(ERROR,
@@ -486,6 +496,7 @@ awstore_report_error(const DynError *err, const char *action, const char *table)
 				 ? errmsg("DynamoDB table \"%s\" already exists", table)
 				 : errmsg("DynamoDB table \"%s\" is in use", table),
 				 err->message[0] ? errdetail_internal("%s", err->message) : 0,
+				 strcmp(action, "CreateTable") == 0 ? 0 :
 				 errhint("A table being created, updated or deleted accepts no other change until it is done."),
 				 aw_error_context(action, table)));
 	ereport(ERROR,

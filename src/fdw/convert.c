@@ -467,6 +467,34 @@ aw_append_typed(DynBuf *buf, const char *type, const char *s, size_t len)
 }
 
 /* A number Datum as decimal text, or NULL with *why. */
+/* Number syntax as DynamoDB takes it: -12.5, .5, 1E+10; no spaces. */
+static bool
+aw_is_number_syntax(const char *s)
+{
+	bool		digits = false;
+
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; isdigit((unsigned char) *s); s++)
+		digits = true;
+	if (*s == '.')
+		for (s++; isdigit((unsigned char) *s); s++)
+			digits = true;
+	if (!digits)
+		return false;
+	if (*s == 'e' || *s == 'E')
+	{
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!isdigit((unsigned char) *s))
+			return false;
+		while (isdigit((unsigned char) *s))
+			s++;
+	}
+	return *s == '\0';
+}
+
 static char *
 aw_number_text(Datum value, Oid typid, const char **why)
 {
@@ -520,6 +548,11 @@ aw_number_text(Datum value, Oid typid, const char **why)
 				/* text holding a number: validate through numeric */
 				getTypeOutputInfo(typid, &outfunc, &isvarlena);
 				s = OidOutputFunctionCall(outfunc, value);
+				if (!aw_is_number_syntax(s))
+				{
+					*why = psprintf("\"%s\" is not a number", s);
+					return NULL;
+				}
 				num = DirectFunctionCall3(numeric_in, CStringGetDatum(s),
 										  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 				return aw_number_text(num, NUMERICOID, why);

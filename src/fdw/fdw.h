@@ -110,6 +110,8 @@ extern AwColumns *awstore_get_columns(Relation rel);
 extern AwColumn *awstore_find_attribute(AwColumns *cols, const char *attname);
 extern DynType awstore_default_attribute_type(Oid typid);
 extern void awstore_check_column_type(Relation rel, AwColumn *col);
+extern void awstore_columns_use_key_types(AwColumns *cols, const char *pk, DynType pk_type,
+										  const char *sk, DynType sk_type);
 
 /* ---------------------------------------------------------------------
  * DynamoDB clients and errors (connection.c)
@@ -331,6 +333,7 @@ enum AwScanPrivateIndex
 	AwPrivConsistentRead,		/* Integer */
 	AwPrivPartitionKey,			/* String: table's key, for naming items */
 	AwPrivSortKey,				/* String or "" */
+	AwPrivKeyTypes,				/* List of Integer: DynType of each key */
 	AwPrivKeyPrefix,			/* Integer: the sort key condition is
 								 * begins_with */
 	AwPrivCount					/* number of entries */

@@ -144,11 +144,15 @@ aw_table_of(Relation rel, Oid userid, AwOptions *opts, AwColumns **cols)
 	ForeignServer *server = GetForeignServer(table->serverid);
 	UserMapping *user = GetUserMapping(OidIsValid(userid) ? userid : GetUserId(),
 									   server->serverid);
+	AwTableInfo *t;
 
 	awstore_server_options(server, opts);
 	awstore_table_options(RelationGetRelid(rel), opts);
 	*cols = awstore_get_columns(rel);
-	return awstore_table_info(rel, server, user, opts);
+	t = awstore_table_info(rel, server, user, opts);
+	awstore_columns_use_key_types(*cols, t->partition_key, t->partition_type,
+								  t->sort_key, t->sort_type);
+	return t;
 }
 
 static AwColumn *
@@ -314,6 +318,8 @@ aw_begin(EState *estate, ResultRelInfo *rinfo, CmdType op, List *target_attrs,
 	awstore_table_options(RelationGetRelid(rel), &m->opts);
 	m->client = awstore_get_client(server, user, &m->opts);
 	m->tinfo = awstore_table_info(rel, server, user, &m->opts);
+	awstore_columns_use_key_types(m->columns, m->tinfo->partition_key, m->tinfo->partition_type,
+								  m->tinfo->sort_key, m->tinfo->sort_type);
 	m->shape.columns = m->columns;
 	m->shape.table = m->tinfo->table_name;
 	m->shape.pk = m->tinfo->partition_key;

@@ -149,6 +149,9 @@ awstoreGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntabl
 	rel = table_open(foreigntableid, NoLock);
 	info->columns = awstore_get_columns(rel);
 	info->tinfo = awstore_table_info(rel, info->server, info->user, &info->opts);
+	awstore_columns_use_key_types(info->columns, info->tinfo->partition_key,
+								  info->tinfo->partition_type, info->tinfo->sort_key,
+								  info->tinfo->sort_type);
 	/* ANALYZE's count when there is one, else DescribeTable's */
 	baserel->tuples = rel->rd_rel->reltuples >= 0 ? rel->rd_rel->reltuples
 		: aw_items(info->tinfo);
@@ -926,6 +929,8 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 						  makeInteger(info->opts.consistent_read && !(index && index->global) ? 1 : 0));
 	fdw_private = lappend(fdw_private, makeString(pstrdup(t->partition_key)));
 	fdw_private = lappend(fdw_private, makeString(t->sort_key ? pstrdup(t->sort_key) : ""));
+	fdw_private = lappend(fdw_private, list_make2_int((int) t->partition_type,
+													  (int) (t->sort_key ? t->sort_type : DYN_T_S)));
 	fdw_private = lappend(fdw_private, makeInteger(key_prefix ? 1 : 0));
 	Assert(list_length(fdw_private) == AwPrivCount);
 

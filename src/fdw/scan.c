@@ -796,6 +796,9 @@ awstoreBeginForeignScan(ForeignScanState *node, int eflags)
 
 	s->rel = node->ss.ss_currentRelation;
 	s->columns = awstore_get_columns(s->rel);
+	awstore_columns_use_key_types(s->columns, s->pk,
+								  (DynType) linitial_int(list_nth(priv, AwPrivKeyTypes)),
+								  s->sk, (DynType) lsecond_int(list_nth(priv, AwPrivKeyTypes)));
 	rte = exec_rt_fetch(plan->scan.scanrelid, estate);
 	userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 	table = GetForeignTable(RelationGetRelid(s->rel));

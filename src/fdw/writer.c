@@ -160,9 +160,14 @@ aw_write_failure_context(void *arg)
 {
 	AwWriteFailure *f = arg;
 
-	errcontext("%ld items of this statement were written to DynamoDB table \"%s\"; the %d of the failed request were not: %s",
-			   f->writer->items_written, f->writer->table, f->batch->nitems,
-			   aw_batch_keys(f->batch));
+	if (f->batch->unprocessed == 0)
+		errcontext("%ld items of this statement were written to DynamoDB table \"%s\"; the %d of the failed request were not: %s",
+				   f->writer->items_written, f->writer->table, f->batch->nitems,
+				   aw_batch_keys(f->batch));
+	else
+		errcontext("%ld items of this statement were written to DynamoDB table \"%s\"; %d items that a request of %s left unprocessed were not",
+				   f->writer->items_written, f->writer->table, f->batch->unprocessed,
+				   aw_batch_keys(f->batch));
 }
 
 /*
@@ -191,6 +196,7 @@ aw_batch_done(AwWriter *w, AwWriteBatch *b)
 	const DynStats *st = dyn_call_stats(call);
 	DynValue   *unprocessed;
 	int			left;
+	int			sent;
 
 	w->stats.requests += st->requests;
 	w->stats.retries += st->retries;
@@ -205,6 +211,9 @@ aw_batch_done(AwWriter *w, AwWriteBatch *b)
 	}
 	unprocessed = dyn_get(dyn_call_response(call), "UnprocessedItems");
 	left = unprocessed ? aw_count_requests(unprocessed, w->table) : 0;
+	/* this send carried the unprocessed items of the last, or all */
+	sent = b->unprocessed ? b->unprocessed : b->nitems;
+	w->items_written += sent - left;
 	if (left > 0)
 	{
 		DynBuf		buf;
@@ -212,7 +221,7 @@ aw_batch_done(AwWriter *w, AwWriteBatch *b)
 
 		if (b->tries >= w->max_retries)
 		{
-			long		written = w->items_written + (b->nitems - left);
+			long		written = w->items_written;
 
 			awstore_release_call(b->holder);
 			b->holder = NULL;
@@ -229,7 +238,6 @@ aw_batch_done(AwWriter *w, AwWriteBatch *b)
 		b->resend = pstrdup(buf.oom ? "{}" : buf.data);
 		MemoryContextSwitchTo(old);
 		dynbuf_free(&buf);
-		w->items_written += b->unprocessed ? b->unprocessed - left : b->nitems - left;
 		b->unprocessed = left;
 		b->tries++;
 		w->stats.unprocessed_retries++;
@@ -239,7 +247,6 @@ aw_batch_done(AwWriter *w, AwWriteBatch *b)
 		b->holder = NULL;
 		return;
 	}
-	w->items_written += b->unprocessed ? b->unprocessed : b->nitems;
 	awstore_release_call(b->holder);
 	b->holder = NULL;
 

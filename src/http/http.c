@@ -357,6 +357,8 @@ http_append_header(struct curl_slist *list, const char *header, bool *failed)
 	return next;
 }
 
+static bool http_socket_action(HttpSession *session, curl_socket_t fd, int mask);
+
 HttpTransfer *
 http_start(HttpSession *session, const char *target, const char *body,
 		   size_t bodylen, HttpBodySink sink, void *sink_arg)
@@ -428,6 +430,14 @@ http_start(HttpSession *session, const char *target, const char *body,
 	if (session->live)
 		session->live->prev = xfer;
 	session->live = xfer;
+
+	/*
+	 * Start it now: on a kept connection libcurl writes the request at once,
+	 * so it travels while the caller works (converting the last page,
+	 * building the next batch) instead of waiting for the next http_wait.
+	 * A failure here shows in that wait.
+	 */
+	(void) http_socket_action(session, CURL_SOCKET_TIMEOUT, 0);
 	return xfer;
 }
 
