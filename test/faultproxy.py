@@ -28,6 +28,7 @@ Control, on the same port, under paths DynamoDB never uses:
                         "faults": ["throttle", "drop_before"]}
                        optional "targets": ["Scan", "BatchWriteItem"],
                        "seconds": N (stall, default 30),
+                       "after": N (let the first N matching requests pass),
                        "close": "rst" | "fin" (drop_*, default rst)
                        {"mode": "off"}
                        Neither count nor rate: every matching request until
@@ -353,6 +354,7 @@ class FaultPlan:
         self.count = None
         self.rate = None
         self.targets = None
+        self.after = 0
         self.rng = None
 
     def configure(self, spec):
@@ -360,7 +362,7 @@ class FaultPlan:
             raise ValueError('control body must be a JSON object')
         mode = spec.get('mode')
         known = ('mode', 'count', 'rate', 'seed', 'faults', 'targets',
-                 'seconds', 'close')
+                 'seconds', 'close', 'after')
         unknown = sorted(set(spec) - set(known))
         if unknown:
             raise ValueError('unknown keys: %s' % ', '.join(unknown))
@@ -394,6 +396,9 @@ class FaultPlan:
             if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
                 raise ValueError('"targets" must be a list of action names')
             targets = {action_of(t) for t in targets}
+        after = spec.get('after', 0)
+        if not isinstance(after, int) or after < 0:
+            raise ValueError('"after" must be a non-negative integer')
         seconds = spec.get('seconds', 30)
         if not isinstance(seconds, (int, float)) or seconds < 0:
             raise ValueError('"seconds" must be a non-negative number')
@@ -405,6 +410,7 @@ class FaultPlan:
             self.count = count
             self.rate = rate
             self.targets = targets
+            self.after = after
             self.rng = random.Random(spec.get('seed'))
 
     def describe(self):
@@ -425,6 +431,9 @@ class FaultPlan:
                         if (f != 'empty_page' or action in PAGED_ACTIONS)
                         and (f != 'unprocessed' or action == 'BatchWriteItem')]
             if not eligible:
+                return None
+            if self.after > 0:
+                self.after -= 1         # the first "after" requests pass
                 return None
             if self.count is not None:
                 if self.count <= 0:

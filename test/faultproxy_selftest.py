@@ -693,6 +693,14 @@ def test_unprocessed(p1):
         ddb.delete_item(TableName='pages', Key=key_pk('u%d' % i))
 
 
+def test_after(p1):
+    control(p1, '/__stats/reset', {})
+    arm(p1, mode='throttle', after=2, count=1, targets=['GetItem'])
+    statuses = [raw(p1, 'GetItem', {'TableName': TABLE, 'Key': key('a')})[0] for _ in range(4)]
+    check('"after": the first N matching requests pass, then the fault',
+          statuses == [200, 200, 400, 200] and stats(p1)['injected'] == {'throttle': 1}, statuses)
+
+
 def key_pk(pk):
     return {'pk': {'S': pk}}
 
@@ -750,6 +758,7 @@ def main():
         test_modes(p1)
         test_empty_page(p1)
         test_unprocessed(p1)
+        test_after(p1)
         test_concurrency(p1)
         ok = True
     except Exception:                       # noqa: BLE001 - a crash is a failure
