@@ -11,10 +11,16 @@
  * done call is handed out once by dyn_wait().
  *
  * A response is never used unchecked: libcurl's outcome, the HTTP status,
- * the x-amz-crc32 header against the body, and the JSON itself (parsed as it
- * arrives, complete, nothing after it) must all be right.  A body that
- * fails those checks is retried like a dropped connection, and reported as
- * DYN_ERR_RESPONSE if it keeps failing — never taken as an empty result.
+ * the x-amz-crc32 header against the body, and the JSON itself (complete,
+ * nothing after it) must all be right.  A body that fails those checks is
+ * retried like a dropped connection, and reported as DYN_ERR_RESPONSE if
+ * it keeps failing — never taken as an empty result.
+ *
+ * Most bodies are parsed as they arrive.  Scan and Query pages (up to 1 MB,
+ * some fifteen times that once parsed) are kept as received, checked by a
+ * streaming JSON check (jsoncheck.c) as they arrive, and parsed on first
+ * use of the response: pages that wait their turn in a parallel scan, or
+ * as the next page, cost their size.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,6 +33,8 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+
+#include "dynamo/jsoncheck.h"
 
 #define DYN_TARGET_PREFIX "DynamoDB_20120810."
 #define DYN_JSON_DEPTH 256		/* typed JSON nests twice as deep as items */
@@ -52,6 +60,11 @@ struct DynCall
 	json_tokener *tok;
 	json_object *root;			/* the parsed body of the last attempt */
 	bool		parse_error;
+	bool		deferred;		/* a 200 body is kept raw until used */
+	char	   *raw;			/* the kept body (deferred) */
+	size_t		raw_len;
+	size_t		raw_cap;
+	DynJsonCheck check;			/* of the kept body, as it arrives */
 	DynError	error;
 	DynStats	stats;
 	void	   *user;
@@ -166,6 +179,30 @@ dyn_body_sink(void *arg, const char *data, size_t len)
 	DynCall    *call = arg;
 
 	call->stats.bytes += (long long) len;
+	if (call->deferred)
+	{
+		if (call->raw_len + len + 1 > call->raw_cap)
+		{
+			size_t		cap = call->raw_cap ? call->raw_cap : 64 * 1024;
+			char	   *grown;
+
+			while (cap < call->raw_len + len + 1)
+				cap *= 2;
+			grown = realloc(call->raw, cap);
+			if (grown == NULL)
+			{
+				call->parse_error = true;
+				return;
+			}
+			call->raw = grown;
+			call->raw_cap = cap;
+		}
+		memcpy(call->raw + call->raw_len, data, len);
+		call->raw_len += len;
+		call->raw[call->raw_len] = '\0';
+		dyn_json_check_feed(&call->check, data, len);
+		return;
+	}
 	while (len > 0 && !call->parse_error)
 	{
 		json_object *obj;
@@ -219,6 +256,9 @@ dyn_reset_attempt(DynCall *call)
 		json_tokener_free(call->tok);
 		call->tok = NULL;
 	}
+	free(call->raw);
+	call->raw = NULL;
+	call->raw_len = call->raw_cap = 0;
 	call->parse_error = false;
 }
 
@@ -227,11 +267,13 @@ static void
 dyn_send(DynCall *call)
 {
 	dyn_reset_attempt(call);
-	call->tok = json_tokener_new_ex(DYN_JSON_DEPTH);
-	if (call->tok)
+	if (call->deferred)
+		dyn_json_check_init(&call->check);
+	call->tok = call->deferred ? NULL : json_tokener_new_ex(DYN_JSON_DEPTH);
+	if (call->tok || call->deferred)
 		call->xfer = http_start(call->client->http, call->target,
 								call->body, call->body_len, dyn_body_sink, call);
-	if (call->tok == NULL || call->xfer == NULL)
+	if (call->xfer == NULL)
 	{
 		dyn_reset_attempt(call);
 		dyn_set_error(&call->error, DYN_ERR_INTERNAL, "%s",
@@ -259,6 +301,7 @@ dyn_call_start(DynClient *client, const char *action, char *body, size_t len)
 	snprintf(call->target, sizeof(call->target), DYN_TARGET_PREFIX "%s", action);
 	call->body = body;
 	call->body_len = len;
+	call->deferred = strcmp(action, "Scan") == 0 || strcmp(action, "Query") == 0;
 	call->next = client->calls;
 	if (client->calls)
 		client->calls->prev = call;
@@ -323,6 +366,24 @@ dyn_add_capacity(DynCall *call)
 }
 
 /*
+ * Parses a kept body into root, and frees it.  A body that does not parse
+ * (it passed the JSON check, so only for want of memory) leaves root NULL
+ * and sets parse_error.
+ */
+static void
+dyn_parse_kept(DynCall *call)
+{
+	if (call->raw == NULL || call->root != NULL)
+		return;
+	call->root = dyn_parse(call->raw, call->raw_len);
+	if (call->root == NULL)
+		call->parse_error = true;
+	free(call->raw);
+	call->raw = NULL;
+	call->raw_len = call->raw_cap = 0;
+}
+
+/*
  * Judges a finished HTTP request: success, a failure to retry, or a final
  * failure.  Returns true when the call should be retried.
  */
@@ -358,6 +419,21 @@ dyn_judge(DynCall *call, const HttpResult *res)
 		dyn_set_error(err, DYN_ERR_RESPONSE, "%s", detail);
 		err->retryable = true;
 		return true;
+	}
+	if (call->deferred)
+	{
+		if (res->status != 200)
+			dyn_parse_kept(call);	/* an error body: needed now */
+		else if (!call->parse_error && dyn_json_check_done(&call->check))
+		{
+			/* good: parsed when used (dyn_call_ok, dyn_call_response) */
+			err->kind = DYN_ERR_NONE;
+			err->message[0] = '\0';
+			err->retryable = false;
+			return false;
+		}
+		else
+			call->parse_error = call->parse_error || call->check.failed;
 	}
 	if (call->parse_error || call->root == NULL)
 	{
@@ -424,7 +500,7 @@ dyn_finish_attempt(DynCall *call)
 		call->state = DYN_CALL_WAITING;
 		return;
 	}
-	/* keep the parsed body (the response or the error), drop the rest */
+	/* keep the body (parsed, or kept raw), drop the rest */
 	http_transfer_free(call->xfer);
 	call->xfer = NULL;
 	if (call->tok)
@@ -534,9 +610,38 @@ dyn_call_finished(const DynCall *call)
 	return call->state == DYN_CALL_DONE || call->state == DYN_CALL_RETURNED;
 }
 
-bool
-dyn_call_ok(const DynCall *call)
+/*
+ * A finished call's kept body, parsed on first use.  Its ConsumedCapacity
+ * counts from then.  Failing to parse it (for want of memory: it passed
+ * the JSON check) fails the call.
+ */
+static void
+dyn_use_response(DynCall *call)
 {
+	if (!call->deferred || call->root != NULL || call->raw == NULL ||
+		call->state < DYN_CALL_DONE || call->error.kind != DYN_ERR_NONE)
+		return;
+	{
+		size_t		len = call->raw_len;
+
+		dyn_parse_kept(call);
+		if (call->root == NULL)
+		{
+			char		detail[96];
+
+			snprintf(detail, sizeof(detail),
+					 "could not parse a response of %zu bytes (out of memory)", len);
+			dyn_set_error(&call->error, DYN_ERR_RESPONSE, "%s", detail);
+			return;
+		}
+	}
+	dyn_add_capacity(call);
+}
+
+bool
+dyn_call_ok(DynCall *call)
+{
+	dyn_use_response(call);
 	return call->state >= DYN_CALL_DONE && call->error.kind == DYN_ERR_NONE &&
 		call->root != NULL;
 }
@@ -548,8 +653,9 @@ dyn_call_error(const DynCall *call)
 }
 
 DynValue *
-dyn_call_response(const DynCall *call)
+dyn_call_response(DynCall *call)
 {
+	dyn_use_response(call);
 	return call->root;
 }
 

@@ -153,9 +153,9 @@ extern DynCall *dyn_call_run(DynClient *client, const char *action,
 
 /* Has the call finished (successfully or not)? */
 extern bool dyn_call_finished(const DynCall *call);
-extern bool dyn_call_ok(const DynCall *call);
+extern bool dyn_call_ok(DynCall *call);
 extern const DynError *dyn_call_error(const DynCall *call);
-extern DynValue *dyn_call_response(const DynCall *call);
+extern DynValue *dyn_call_response(DynCall *call);
 extern const DynStats *dyn_call_stats(const DynCall *call);
 extern const char *dyn_call_action(const DynCall *call);
 

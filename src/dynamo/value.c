@@ -407,6 +407,13 @@ dyn_parse(const char *text, size_t len)
 	if (tok == NULL)
 		return NULL;
 	obj = json_tokener_parse_ex(tok, text, (int) len);
+	if (obj == NULL && json_tokener_get_error(tok) == json_tokener_continue)
+	{
+		/* the end of the text ends a bare number; all of it was read */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		json_tokener_free(tok);
+		return obj;
+	}
 	if (obj != NULL)
 	{
 		/* only whitespace may follow the value */

@@ -588,6 +588,7 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 {
 	AwCallHolder *holder = seg->holder;
 	DynCall    *call = holder->call;
+	bool		ok = dyn_call_ok(call);	/* parses the page: capacity counts */
 	const DynStats *stats = dyn_call_stats(call);
 	DynValue   *resp;
 	DynValue   *v;
@@ -596,7 +597,7 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 	s->requests += stats->requests;
 	s->retries += stats->retries;
 	s->capacity += stats->capacity;
-	if (!dyn_call_ok(call))
+	if (!ok)
 	{
 		DynError	err = *dyn_call_error(call);
 		char		action[40];

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "dynamo/dynamo.h"
+#include "dynamo/jsoncheck.h"
 #include "http/crc32.h"
 #include "unit.h"
 
@@ -298,6 +299,102 @@ test_item_size(void)
 	}
 }
 
+/* The streaming JSON check: fed whole, and fed at every split point. */
+static void
+test_json_check(void)
+{
+	struct
+	{
+		const char *text;
+		bool		ok;
+	}			cases[] = {
+		{"{}", true},
+		{" {\"Items\": [{\"id\": {\"S\": \"a\\\"\\u00e9\\n\"}}], \"Count\": 1} \n", true},
+		{"[1, -0, 0.5, -1.5e+10, 2E-3, 10, true, false, null, \"\", [], {}]", true},
+		{"0", true},
+		{"-12", true},
+		{"\"x\"", true},
+		{"", false},
+		{"{", false},
+		{"{\"a\" 1}", false},
+		{"{\"a\": 1,}", false},
+		{"[1,]", false},
+		{"[1 2]", false},
+		{"{1: 2}", false},
+		{"[01]", false},
+		{"[1.]", false},
+		{"[.5]", false},
+		{"[1e]", false},
+		{"[-]", false},
+		{"[tru]", false},
+		{"[nul]", false},
+		{"[True]", false},
+		{"\"a\tb\"", false},
+		{"\"\\x\"", false},
+		{"\"\\u12g4\"", false},
+		{"{} {}", false},
+		{"{}]", false},
+		{"[}", false},
+		{"{\"Items\": [", false},
+		{"\"unterminated", false},
+		{"NaN", false},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		const char *t = cases[i].text;
+		size_t		n = strlen(t);
+		char		name[96];
+		bool		all_splits_agree = true;
+
+		for (size_t split = 0; split <= n; split++)
+		{
+			DynJsonCheck c;
+
+			dyn_json_check_init(&c);
+			dyn_json_check_feed(&c, t, split);
+			dyn_json_check_feed(&c, t + split, n - split);
+			if (dyn_json_check_done(&c) != cases[i].ok)
+				all_splits_agree = false;
+		}
+		snprintf(name, sizeof(name), "json check %s: %.40s", cases[i].ok ? "accepts" : "refuses", t);
+		UNIT_TRUE(name, all_splits_agree);
+		if (cases[i].ok)
+		{
+			/* what the check accepts, json-c parses */
+			DynValue   *v = dyn_parse(t, n);
+
+			snprintf(name, sizeof(name), "json-c parses what the check accepts: %.30s", t);
+			UNIT_TRUE(name, v != NULL);
+			dyn_value_free(v);
+		}
+	}
+
+	/* nesting: at the limit, and one beyond */
+	{
+		char		deep[2 * DYN_JSON_CHECK_DEPTH + 3];
+		DynJsonCheck c;
+		int			n = DYN_JSON_CHECK_DEPTH;
+
+		memset(deep, '[', n);
+		memset(deep + n, ']', n);
+		dyn_json_check_init(&c);
+		dyn_json_check_feed(&c, deep, 2 * n);
+		UNIT_TRUE("json check: nesting at the limit", dyn_json_check_done(&c));
+		{
+			DynValue   *v = dyn_parse(deep, 2 * n);
+
+			UNIT_TRUE("json-c parses nesting at the limit", v != NULL);
+			dyn_value_free(v);
+		}
+		memset(deep, '[', n + 1);
+		memset(deep + n + 1, ']', n + 1);
+		dyn_json_check_init(&c);
+		dyn_json_check_feed(&c, deep, 2 * n + 2);
+		UNIT_TRUE("json check: nesting beyond the limit", !dyn_json_check_done(&c));
+	}
+}
+
 int
 main(void)
 {
@@ -309,5 +406,6 @@ main(void)
 	test_bodies();
 	test_write_bodies();
 	test_item_size();
+	test_json_check();
 	return unit_done();
 }
