@@ -1299,10 +1299,16 @@ DECLARE
     cols text;
     keys text;
     ft regclass;
+    segments text := '';
 BEGIN
     IF server IS NULL OR prefix IS NULL OR into_schema IS NULL THEN
         RAISE EXCEPTION 'server, prefix and into_schema must not be null'
             USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- whole tables are read: in parallel segments, unless the server says
+    IF NOT EXISTS (SELECT FROM pg_foreign_server fs, pg_options_to_table(fs.srvoptions) o
+                    WHERE fs.srvname = server AND o.option_name = 'scan_segments') THEN
+        segments := ', scan_segments ''4''';
     END IF;
     FOR t IN SELECT * FROM awstore.actingweb_tables() ORDER BY ordinal LOOP
         SELECT string_agg(format('%I %s', c.attribute,
@@ -1314,15 +1320,16 @@ BEGIN
           INTO cols, keys
           FROM awstore.actingweb_columns() c
          WHERE c.table_name = t.table_name;
-        EXECUTE format('CREATE FOREIGN TABLE %I.%I (%s) SERVER %I OPTIONS (table_name %L, %s)',
-                       into_schema, t.table_name, cols, server, prefix || t.dynamodb_suffix, keys);
+        EXECUTE format('CREATE FOREIGN TABLE %I.%I (%s) SERVER %I OPTIONS (table_name %L, %s%s)',
+                       into_schema, t.table_name, cols, server, prefix || t.dynamodb_suffix, keys,
+                       segments);
         ft := format('%I.%I', into_schema, t.table_name)::regclass;
         RETURN NEXT ft;
     END LOOP;
     IF EXISTS (SELECT FROM awstore.dynamodb_list_tables(server) l WHERE l = prefix || '_property_lookup') THEN
         EXECUTE format('CREATE FOREIGN TABLE %I.property_lookup_v1 (property_name text, value text, actor_id text) '
-                       'SERVER %I OPTIONS (table_name %L, partition_key %L, sort_key %L)',
-                       into_schema, server, prefix || '_property_lookup', 'property_name', 'value');
+                       'SERVER %I OPTIONS (table_name %L, partition_key %L, sort_key %L%s)',
+                       into_schema, server, prefix || '_property_lookup', 'property_name', 'value', segments);
         ft := format('%I.property_lookup_v1', into_schema)::regclass;
         RETURN NEXT ft;
     END IF;
