@@ -8,8 +8,9 @@ bytes: nothing is parsed unless the caller asks.  Used by load.py (which
 parses the small BatchWriteItem replies) and raw_scan.py (which parses
 only LastEvaluatedKey and Count).
 
-Also: the CPU seconds of a process from /proc (for the server's CPU
-during a measurement), and the shape of the ActingWeb attributes items.
+Also: the shape of the ActingWeb attributes items; the measuring (CPU
+seconds from /proc, the result line) comes from bench/measure.py and is
+re-exported here for the scripts.
 
 Run with Debian's /usr/bin/python3 (python3-boto3 provides botocore).
 """
@@ -17,12 +18,15 @@ Run with Debian's /usr/bin/python3 (python3-boto3 provides botocore).
 import http.client
 import json
 import os
-import time
+import sys
 import urllib.parse
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from measure import PerfRecord, cpu_delta, fmt, now, process_cpu, result_line, status  # noqa: E402,F401
 
 TARGET = 'DynamoDB_20120810.'
 AMZ_JSON = 'application/x-amz-json-1.0'
@@ -89,40 +93,3 @@ class Connection:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
-
-
-def process_cpu(pid):
-    """CPU seconds (user + system) used so far by a process, or None."""
-    if not pid:
-        return None
-    try:
-        with open('/proc/%d/stat' % int(pid)) as f:
-            fields = f.read().rsplit(')', 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def cpu_delta(pid, before):
-    after = process_cpu(pid)
-    if before is None or after is None:
-        return None
-    return after - before
-
-
-def now():
-    return time.perf_counter()
-
-
-def fmt(v):
-    """A figure for a key=value result line."""
-    if v is None:
-        return 'nan'
-    if isinstance(v, float):
-        return '%.4f' % v
-    return str(v)
-
-
-def result_line(**kw):
-    """One line of key=value pairs, what bench/scan/run reads."""
-    return ' '.join('%s=%s' % (k, fmt(v)) for k, v in kw.items())

@@ -25,26 +25,13 @@ backend and of the server (--server-pid), the result row, and with
 """
 
 import argparse
-import signal
-import subprocess
 import sys
 import threading
-import time
 
 import psycopg
 
 import dynclient
 
-
-def status(pid):
-    """Fields of /proc/<pid>/status in kB: VmRSS, VmHWM, RssAnon, ..."""
-    out = {}
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith(('Vm', 'Rss')):
-                k, v = line.split(':', 1)
-                out[k] = int(v.split()[0])
-    return out
 
 
 def reset_hwm(pid):
@@ -69,7 +56,7 @@ class Sampler(threading.Thread):
     def run(self):
         while not self.stop.is_set():
             try:
-                s = status(self.pid)
+                s = dynclient.status(self.pid)
             except OSError:
                 break
             self.peak_rss = max(self.peak_rss, s.get('VmRSS', 0))
@@ -94,34 +81,28 @@ def main():
         cur = conn.cursor()
         cur.execute('SELECT pg_backend_pid()')
         pid = cur.fetchone()[0]
-        fresh = status(pid)
+        fresh = dynclient.status(pid)
         cur.execute('SELECT * FROM %s LIMIT 1' % args.table)
         cur.fetchall()
-        idle = status(pid)
+        idle = dynclient.status(pid)
         hwm_reset = False
         sampler = None
         if args.memory:
             hwm_reset = reset_hwm(pid)
             sampler = Sampler(pid, args.interval)
             sampler.start()
-        perf = None
-        if args.perf:
-            perf = subprocess.Popen(['perf', 'record', '-q', '-F', '499', '--call-graph', 'dwarf,16384',
-                                     '-p', str(pid), '-o', args.perf],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(1)		# perf attached
+        perf = dynclient.PerfRecord(pid, args.perf)
+        perf.start()
         backend_cpu = dynclient.process_cpu(pid)
         server_cpu = dynclient.process_cpu(args.server_pid)
         t0 = dynclient.now()
         cur.execute(args.query)
         row = cur.fetchone()
         secs = dynclient.now() - t0
-        if perf:
-            perf.send_signal(signal.SIGINT)
-            perf.wait()
+        perf.stop()
         backend_cpu = dynclient.cpu_delta(pid, backend_cpu)
         server_cpu = dynclient.cpu_delta(args.server_pid, server_cpu)
-        after = status(pid)
+        after = dynclient.status(pid)
         if sampler:
             sampler.stop.set()
             sampler.join()

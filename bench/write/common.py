@@ -1,14 +1,17 @@
 """
 bench/write/common.py — what the write benchmark's scripts share: the
-DynamoDB client settings, the query that reads the rows to write, the CPU
-seconds of a process, a process's memory from /proc, and the key=value
-result line that bench/write/run reads.
+DynamoDB client settings and the query that reads the rows to write; the
+measuring (CPU, memory, the result line) comes from bench/measure.py.
 
 Run with Debian's /usr/bin/python3 (python3-boto3, python3-psycopg).
 """
 
 import os
-import time
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from measure import (cpu_delta, fmt, machine_busy, now, process_cpu,  # noqa: E402,F401
+                     result_line, status)
 
 # dynalite does not check signatures; any key signs.
 ACCESS_KEY = 'AKIDBENCHWRITE'
@@ -44,65 +47,3 @@ def boto3_session():
     return boto3.session.Session(aws_access_key_id=ACCESS_KEY,
                                  aws_secret_access_key=SECRET_KEY,
                                  region_name=REGION)
-
-
-def process_cpu(pid):
-    """CPU seconds (user + system) used so far by a process, or None."""
-    if not pid:
-        return None
-    try:
-        with open('/proc/%d/stat' % int(pid)) as f:
-            fields = f.read().rsplit(')', 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def cpu_delta(pid, before):
-    after = process_cpu(pid)
-    if before is None or after is None:
-        return None
-    return after - before
-
-
-def machine_cpu():
-    """(busy, total) jiffies of the whole machine, from /proc/stat."""
-    with open('/proc/stat') as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    idle = v[3] + v[4]
-    return sum(v) - idle, sum(v)
-
-
-def machine_cpu_seconds(before):
-    """CPU seconds the whole machine (all cores, every process) was busy
-    since before (a machine_cpu() reading)."""
-    busy, _ = machine_cpu()
-    return (busy - before[0]) / os.sysconf('SC_CLK_TCK')
-
-
-def status(pid):
-    """Fields of /proc/<pid>/status in kB: VmRSS, VmHWM, RssAnon, ..."""
-    out = {}
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith(('Vm', 'Rss')):
-                k, v = line.split(':', 1)
-                out[k] = int(v.split()[0])
-    return out
-
-
-def now():
-    return time.perf_counter()
-
-
-def fmt(v):
-    if v is None:
-        return 'nan'
-    if isinstance(v, float):
-        return '%.4f' % v
-    return str(v)
-
-
-def result_line(**kw):
-    """One line of key=value pairs, what bench/write/run reads."""
-    return ' '.join('%s=%s' % (k, fmt(v)) for k, v in kw.items())

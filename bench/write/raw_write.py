@@ -113,14 +113,14 @@ def main():
     threads = [threading.Thread(target=sender) for _ in range(args.connections)]
     server_cpu = common.process_cpu(args.server_pid)
     own_cpu = common.process_cpu(os.getpid())
-    machine = common.machine_cpu()
+    machine = common.machine_busy()
     t0 = common.now()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     secs = common.now() - t0
-    machine_cpu = common.machine_cpu_seconds(machine)
+    machine_cpu = common.machine_busy() - machine
     own_cpu = common.cpu_delta(os.getpid(), own_cpu)
     server_cpu = common.cpu_delta(args.server_pid, server_cpu)
     if errors:

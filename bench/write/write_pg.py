@@ -98,11 +98,11 @@ def main():
             time.sleep(1)		# perf attached
         backend_cpu = common.process_cpu(pid)
         server_cpu = common.process_cpu(args.server_pid)
-        machine = common.machine_cpu()
+        machine = common.machine_busy()
         t0 = common.now()
         cur.execute(args.statement)
         secs = common.now() - t0
-        machine_cpu = common.machine_cpu_seconds(machine)
+        machine_cpu = common.machine_busy() - machine
         backend_cpu = common.cpu_delta(pid, backend_cpu)
         server_cpu = common.cpu_delta(args.server_pid, server_cpu)
         items = cur.rowcount

@@ -1,0 +1,92 @@
+"""
+bench/measure.py — what every benchmark's Python scripts share for
+measuring: the CPU seconds of a process and of the whole machine from
+/proc, a process's memory, the clock, and the key=value result line that
+each bench/<name>/run reads.
+
+Imported by bench/scan/dynclient.py, bench/write/common.py and
+bench/migrate/common.py (which put bench/ on sys.path).  Run with
+Debian's /usr/bin/python3.
+"""
+
+import os
+import time
+
+
+def process_cpu(pid):
+    """CPU seconds (user + system) used so far by a process, or None."""
+    if not pid:
+        return None
+    try:
+        with open('/proc/%d/stat' % int(pid)) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def cpu_delta(pid, before):
+    """CPU seconds a process used since before (a process_cpu() reading)."""
+    after = process_cpu(pid)
+    if before is None or after is None:
+        return None
+    return after - before
+
+
+def machine_busy():
+    """CPU seconds the whole machine (all cores, every process) has been
+    busy so far, from /proc/stat."""
+    with open('/proc/stat') as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v) - v[3] - v[4]) / os.sysconf('SC_CLK_TCK')
+
+
+def status(pid):
+    """Fields of /proc/<pid>/status in kB: VmRSS, VmHWM, RssAnon, ..."""
+    out = {}
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith(('Vm', 'Rss')):
+                k, v = line.split(':', 1)
+                out[k] = int(v.split()[0])
+    return out
+
+
+def now():
+    return time.perf_counter()
+
+
+def fmt(v):
+    """A figure for a key=value result line: None is nan."""
+    if v is None:
+        return 'nan'
+    if isinstance(v, float):
+        return '%.4f' % v
+    return str(v)
+
+
+def result_line(**kw):
+    """One line of key=value pairs, what the benchmark's run script reads."""
+    return ' '.join('%s=%s' % (k, fmt(v)) for k, v in kw.items())
+
+
+class PerfRecord:
+    """perf record (DWARF call graphs) of one process between start() and
+    stop(); does nothing when path is None."""
+
+    def __init__(self, pid, path):
+        self.pid, self.path, self.proc = pid, path, None
+
+    def start(self):
+        import subprocess
+        if self.path:
+            self.proc = subprocess.Popen(['perf', 'record', '-q', '-F', '499', '--call-graph', 'dwarf,16384',
+                                          '-p', str(self.pid), '-o', self.path],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)		# perf attached
+
+    def stop(self):
+        import signal
+        if self.proc:
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait()
