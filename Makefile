@@ -19,7 +19,7 @@ NOPG_SRCS = $(wildcard src/http/*.c src/dynamo/*.c) src/deps.c
 OBJS = $(sort $(patsubst %.c,%.o,$(PG_SRCS) $(NOPG_SRCS)))
 
 PKG_CONFIG ?= pkg-config
-AWSTORE_DEPS = libcurl json-c openssl
+AWSTORE_DEPS = libcurl json-c openssl zlib
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(AWSTORE_DEPS))
 DEPS_LIBS := $(shell $(PKG_CONFIG) --libs $(AWSTORE_DEPS))
 

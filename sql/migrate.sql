@@ -173,6 +173,12 @@ SELECT * FROM awstore.verify_migration('dynamo', 'aw');
 RESET ROLE;
 DROP ROLE regress_awstore_migrator;
 
+-- is_json: what jsonb takes, whether or not the text has \u escapes
+SELECT t, awstore.is_json(t) AS is_json
+  FROM (VALUES ('{"a": [1, 2.5e3, "x"]}'), ('"\u00e9\ud83d\ude00"'), ('"a\\u0000"'),
+               ('"\u0000"'), ('"\ud83d"'), ('"\ude00x"'), ('"\x"'), ('{"a": 1,}'),
+               ('"\u00e9'), (''), ('  null  ')) v (t);
+
 DROP SCHEMA other CASCADE;
 DROP SCHEMA dyn CASCADE;
 DROP SCHEMA dynback CASCADE;

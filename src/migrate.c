@@ -30,6 +30,22 @@ PG_FUNCTION_INFO_V1(awstore_is_json);
 PG_FUNCTION_INFO_V1(awstore_is_pynamodb_datetime);
 PG_FUNCTION_INFO_V1(awstore_pynamodb_json);
 
+/* Does the text hold a backslash followed by 'u' (maybe a \uXXXX escape)? */
+static bool
+has_unicode_escape(const char *s, int len)
+{
+	const char *end = s + len;
+	const char *p = s;
+
+	while ((p = memchr(p, '\\', end - p)) != NULL && p + 1 < end)
+	{
+		if (p[1] == 'u')
+			return true;
+		p += 2;					/* an escape is two bytes at least */
+	}
+	return false;
+}
+
 /*
  * True when jsonb would accept the text: JSON syntax, no \u0000 and no
  * escape that is not a valid code point in this database's encoding.
@@ -40,13 +56,20 @@ Datum
 awstore_is_json(PG_FUNCTION_ARGS)
 {
 	text	   *t = PG_GETARG_TEXT_PP(0);
+	const char *s = VARDATA_ANY(t);
+	int			len = VARSIZE_ANY_EXHDR(t);
 	JsonLexContext *lex;
 	JsonSemAction sem;
 
 	memset(&sem, 0, sizeof(sem));
-	/* need_escapes: de-escaping strings is what finds \u0000 and bad pairs */
-	lex = makeJsonLexContextCstringLen(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
-									   GetDatabaseEncoding(), true);
+
+	/*
+	 * De-escaping strings is what finds \u0000, a bad surrogate pair and a
+	 * code point the encoding lacks; only a \u escape can hold one, and
+	 * de-escaping costs a copy of every string, so only then.
+	 */
+	lex = makeJsonLexContextCstringLen((char *) s, len, GetDatabaseEncoding(),
+									   has_unicode_escape(s, len));
 	PG_RETURN_BOOL(pg_parse_json(lex, &sem) == JSON_SUCCESS);
 }
 

@@ -240,6 +240,17 @@ in_number(DynJsonCheck *c, char ch)
 	return false;
 }
 
+/* How many bytes from data on are neither '"', '\\' nor a control byte. */
+static size_t
+plain_string_bytes(const char *data, size_t len)
+{
+	size_t		n = 0;
+
+	while (n < len && (unsigned char) data[n] >= 0x20 && data[n] != '"' && data[n] != '\\')
+		n++;
+	return n;
+}
+
 void
 dyn_json_check_feed(DynJsonCheck *c, const char *data, size_t len)
 {
@@ -253,6 +264,11 @@ dyn_json_check_feed(DynJsonCheck *c, const char *data, size_t len)
 				between_tokens(c, ch);
 				break;
 			case L_STRING:
+				/* most of a page is string bytes: run through the plain ones */
+				i += plain_string_bytes(data + i, len - i);
+				if (i == len)
+					return;
+				ch = data[i];
 				if (ch == '"')
 					token_done(c, c->in_key);
 				else if (ch == '\\')

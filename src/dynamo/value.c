@@ -43,7 +43,25 @@ dyn_type_name(DynType type)
 DynType
 dyn_type_from_name(const char *name)
 {
-	for (int t = DYN_T_S; t <= DYN_T_BS; t++)
+	/* once for every attribute of every item read: the one-letter types first */
+	if (name[0] != '\0' && name[1] == '\0')
+	{
+		switch (name[0])
+		{
+			case 'S':
+				return DYN_T_S;
+			case 'N':
+				return DYN_T_N;
+			case 'B':
+				return DYN_T_B;
+			case 'M':
+				return DYN_T_M;
+			case 'L':
+				return DYN_T_L;
+		}
+		return DYN_T_INVALID;
+	}
+	for (int t = DYN_T_BOOL; t <= DYN_T_BS; t++)
 		if (strcmp(name, dyn_type_names[t]) == 0)
 			return (DynType) t;
 	return DYN_T_INVALID;
