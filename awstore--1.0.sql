@@ -1230,6 +1230,20 @@ AS 'MODULE_PATHNAME', 'awstore_is_pynamodb_datetime';
 COMMENT ON FUNCTION awstore.is_pynamodb_datetime(text) IS
     'whether the text is a PynamoDB UTC date-time, YYYY-MM-DDTHH:MM:SS.ffffff+0000, of a real date and time';
 
+CREATE FUNCTION awstore.migration_pass(boolean)
+RETURNS boolean
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'awstore_migration_pass';
+COMMENT ON FUNCTION awstore.migration_pass(boolean) IS
+    'its argument, counting it when true: the rows a migration statement reads';
+
+CREATE FUNCTION awstore.migration_passed()
+RETURNS bigint
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'awstore_migration_passed';
+COMMENT ON FUNCTION awstore.migration_passed() IS
+    'how many rows migration_pass counted since the last call (0 after an error)';
+
 CREATE FUNCTION awstore.pynamodb_json(jsonb)
 RETURNS text
 LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
@@ -1595,6 +1609,10 @@ BEGIN
         END IF;
         src := format('SELECT DISTINCT ON (property_name, value) property_name, value, actor_id FROM (%s) u'
                       ' ORDER BY property_name, value, preference', src);
+        IF NOT delete_missing THEN
+            -- counted as they leave DISTINCT ON (see the ELSE branch below)
+            src := format('SELECT property_name, value, actor_id FROM (%s) d WHERE awstore.migration_pass(true)', src);
+        END IF;
         cols := ARRAY['property_name', 'value', 'actor_id']::name[];
         nonkey := ARRAY['actor_id']::name[];
     ELSIF direction = 'verify' THEN
@@ -1616,20 +1634,24 @@ BEGIN
             (SELECT string_agg('d.' || quote_ident(x), ', ') FROM unnest(cols) x),
             (SELECT string_agg(format('l.%1$I = d.%1$I', k), ' AND ') FROM unnest(pk) k));
     ELSE
-        src := format('SELECT %s FROM %s f WHERE CASE WHEN %s THEN NOT %s ELSE'
-                      ' awstore.migration_reject(%L, %L, %L, %s, %s) END',
+        -- rows read are counted as they pass (migration_pass), but with
+        -- delete_missing, where the source is kept for the DELETE anyway
+        src := format(CASE WHEN delete_missing
+                           THEN 'SELECT %s FROM %s f WHERE CASE WHEN %s THEN NOT %s ELSE'
+                           ELSE 'SELECT %s FROM %s f WHERE CASE WHEN %s THEN awstore.migration_pass(NOT %s) ELSE'
+                      END || ' awstore.migration_reject(%L, %L, %L, %s, %s) END',
                       (SELECT string_agg(format('%s AS %I', x.cv, x.cn), ', ')
                          FROM unnest(convs, cols) AS x (cv, cn)),
                       ft, ok, expired, on_error, dyn_table, tbl, keytext, problem);
     END IF;
 
-    sql := format('WITH source AS MATERIALIZED (%s),'
-                  ' written AS (INSERT INTO %s AS t (%s) SELECT %s FROM source'
+    sql := format('WITH %swritten AS (INSERT INTO %s AS t (%s) SELECT %s FROM %s'
                   ' ON CONFLICT (%s) DO UPDATE SET (%s) = ROW(%s)'
                   ' WHERE (%s) IS DISTINCT FROM (%s) RETURNING 1)',
-                  src, lt,
+                  CASE WHEN delete_missing THEN format('source AS MATERIALIZED (%s), ', src) ELSE '' END, lt,
                   (SELECT string_agg(quote_ident(x), ', ') FROM unnest(cols) x),
                   (SELECT string_agg(quote_ident(x), ', ') FROM unnest(cols) x),
+                  CASE WHEN delete_missing THEN 'source' ELSE format('(%s) source', src) END,
                   (SELECT string_agg(quote_ident(k), ', ') FROM unnest(pk) k),
                   (SELECT string_agg(quote_ident(x), ', ') FROM unnest(nonkey) x),
                   (SELECT string_agg('EXCLUDED.' || quote_ident(x), ', ') FROM unnest(nonkey) x),
@@ -1640,7 +1662,8 @@ BEGIN
                              ' SELECT (SELECT count(*) FROM source), (SELECT count(*) FROM written), (SELECT count(*) FROM removed)',
                              lt, (SELECT string_agg(format('s.%1$I = t.%1$I', k), ' AND ') FROM unnest(pk) k));
     ELSE
-        sql := sql || ' SELECT (SELECT count(*) FROM source), (SELECT count(*) FROM written), 0::bigint';
+        -- the count is taken once written has read the whole source
+        sql := sql || ' SELECT awstore.migration_passed(), w.n, 0::bigint FROM (SELECT count(*) AS n FROM written) w';
     END IF;
     RETURN sql;
 END

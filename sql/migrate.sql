@@ -179,6 +179,20 @@ SELECT t, awstore.is_json(t) AS is_json
                ('"\u0000"'), ('"\ud83d"'), ('"\ude00x"'), ('"\x"'), ('{"a": 1,}'),
                ('"\u00e9'), (''), ('  null  ')) v (t);
 
+-- migration_pass counts the rows a statement reads; an error forgets them
+SELECT awstore.migration_pass(true), awstore.migration_pass(false), awstore.migration_pass(NULL);
+SELECT awstore.migration_passed() AS passed, awstore.migration_passed() AS again;
+BEGIN;
+SELECT count(*) FROM generate_series(1, 5) WHERE awstore.migration_pass(true);
+SAVEPOINT s;
+SELECT count(*) FROM generate_series(1, 3) WHERE awstore.migration_pass(true) AND 1 / (3 - generate_series) > 0;
+ROLLBACK TO SAVEPOINT s;
+SELECT awstore.migration_passed() AS after_failed_subtransaction;
+SELECT count(*) FROM generate_series(1, 2) WHERE awstore.migration_pass(true);
+SELECT 1 / 0;
+ROLLBACK;
+SELECT awstore.migration_passed() AS after_rollback;
+
 DROP SCHEMA other CASCADE;
 DROP SCHEMA dyn CASCADE;
 DROP SCHEMA dynback CASCADE;
