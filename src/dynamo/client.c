@@ -646,6 +646,21 @@ dyn_call_ok(DynCall *call)
 		call->root != NULL;
 }
 
+int
+dyn_call_raw_member(DynCall *call, const char *name, const char **value, size_t *len)
+{
+	size_t		start;
+	int			found;
+
+	if (!call->deferred || call->root != NULL || call->raw == NULL ||
+		call->state < DYN_CALL_DONE || call->error.kind != DYN_ERR_NONE)
+		return -1;
+	found = dyn_json_check_member(&call->check, call->raw, name, &start, len);
+	if (found == 1)
+		*value = call->raw + start;
+	return found;
+}
+
 const DynError *
 dyn_call_error(const DynCall *call)
 {

@@ -156,6 +156,18 @@ extern bool dyn_call_finished(const DynCall *call);
 extern bool dyn_call_ok(DynCall *call);
 extern const DynError *dyn_call_error(const DynCall *call);
 extern DynValue *dyn_call_response(DynCall *call);
+
+/*
+ * A finished, successful Scan or Query call whose page is still kept
+ * unparsed: the JSON text of the page's top-level member called name,
+ * found without parsing the page (the streaming check noted where it is).
+ * Returns 1 with *value and *len pointing into the kept page (valid until
+ * the page is parsed or the call freed: copy it), 0 when the page has no
+ * such member, -1 when that cannot be told without parsing the page (then
+ * use dyn_call_response).
+ */
+extern int	dyn_call_raw_member(DynCall *call, const char *name,
+								const char **value, size_t *len);
 extern const DynStats *dyn_call_stats(const DynCall *call);
 extern const char *dyn_call_action(const DynCall *call);
 

@@ -77,10 +77,32 @@ number_complete(int lex)
 	return lex == L_NUM_ZERO || lex == L_NUM_INT || lex == L_NUM_FRAC || lex == L_NUM_E_DIGITS;
 }
 
-/* A value (or a key, for strings) just ended. */
-static void
-token_done(DynJsonCheck *c, bool key)
+/* The member of the top-level object being read, if the reading is there. */
+static DynJsonMember *
+top_member(DynJsonCheck *c)
 {
+	if (c->depth != 1 || c->open[0] != '{' ||
+		c->nmembers == 0 || c->nmembers > DYN_JSON_CHECK_MEMBERS)
+		return NULL;
+	return &c->members[c->nmembers - 1];
+}
+
+/*
+ * A value (or a key, for strings) just ended; end is the offset of the
+ * byte after it.
+ */
+static void
+token_done(DynJsonCheck *c, bool key, size_t end)
+{
+	DynJsonMember *m = top_member(c);
+
+	if (m != NULL)
+	{
+		if (key)
+			m->key_end = end - 1;
+		else
+			m->value_end = end;
+	}
 	c->lex = L_NONE;
 	if (key)
 		c->state = S_COLON;
@@ -112,7 +134,7 @@ between_tokens(DynJsonCheck *c, char ch)
 					 (ch == '}' && c->open[c->depth - 1] == '{'))
 			{
 				c->depth--;
-				token_done(c, false);
+				token_done(c, false, c->pos + 1);
 			}
 			else
 				c->failed = true;
@@ -123,11 +145,13 @@ between_tokens(DynJsonCheck *c, char ch)
 			{
 				c->lex = L_STRING;
 				c->in_key = true;
+				if (c->depth == 1 && c->nmembers++ < DYN_JSON_CHECK_MEMBERS)
+					c->members[c->nmembers - 1].key_start = c->pos + 1;
 			}
 			else if (ch == '}' && c->state == S_KEY_OR_CLOSE)
 			{
 				c->depth--;
-				token_done(c, false);
+				token_done(c, false, c->pos + 1);
 			}
 			else
 				c->failed = true;
@@ -136,7 +160,7 @@ between_tokens(DynJsonCheck *c, char ch)
 			if (ch == ']')
 			{
 				c->depth--;
-				token_done(c, false);
+				token_done(c, false, c->pos + 1);
 				return;
 			}
 			/* FALLTHROUGH */
@@ -144,6 +168,12 @@ between_tokens(DynJsonCheck *c, char ch)
 			break;
 	}
 	/* a value starts */
+	{
+		DynJsonMember *m = top_member(c);
+
+		if (m != NULL)
+			m->value_start = c->pos;
+	}
 	if (ch == '{' || ch == '[')
 	{
 		if (c->depth >= DYN_JSON_CHECK_DEPTH)
@@ -254,10 +284,14 @@ plain_string_bytes(const char *data, size_t len)
 void
 dyn_json_check_feed(DynJsonCheck *c, const char *data, size_t len)
 {
+	size_t		base = c->fed;
+
+	c->fed += len;
 	for (size_t i = 0; i < len && !c->failed; i++)
 	{
 		char		ch = data[i];
 
+		c->pos = base + i;
 		switch (c->lex)
 		{
 			case L_NONE:
@@ -269,8 +303,9 @@ dyn_json_check_feed(DynJsonCheck *c, const char *data, size_t len)
 				if (i == len)
 					return;
 				ch = data[i];
+				c->pos = base + i;
 				if (ch == '"')
-					token_done(c, c->in_key);
+					token_done(c, c->in_key, c->pos + 1);
 				else if (ch == '\\')
 					c->lex = L_ESCAPE;
 				else if ((unsigned char) ch < 0x20)
@@ -297,7 +332,7 @@ dyn_json_check_feed(DynJsonCheck *c, const char *data, size_t len)
 				if (ch != literals[c->literal][c->lex_pos])
 					c->failed = true;
 				else if (literals[c->literal][++c->lex_pos] == '\0')
-					token_done(c, false);
+					token_done(c, false, c->pos + 1);
 				break;
 			default:
 				if (!in_number(c, ch) && !c->failed)
@@ -306,7 +341,7 @@ dyn_json_check_feed(DynJsonCheck *c, const char *data, size_t len)
 						c->failed = true;
 					else
 					{
-						token_done(c, false);
+						token_done(c, false, c->pos);
 						between_tokens(c, ch);
 					}
 				}
@@ -324,4 +359,40 @@ dyn_json_check_done(const DynJsonCheck *c)
 		return true;
 	/* a number at the top level ends with the text */
 	return c->depth == 0 && c->state == S_VALUE && number_complete(c->lex);
+}
+
+int
+dyn_json_check_member(const DynJsonCheck *c, const char *text, const char *name,
+					  size_t *start, size_t *len)
+{
+	size_t		name_len = strlen(name);
+	int			found = 0;
+
+	if (!dyn_json_check_done(c) || c->nmembers > DYN_JSON_CHECK_MEMBERS)
+		return -1;
+	/* a top-level object starts with '{' after any whitespace */
+	{
+		size_t		i = 0;
+
+		while (i < c->fed && is_space(text[i]))
+			i++;
+		if (i == c->fed || text[i] != '{')
+			return -1;
+	}
+	for (int i = 0; i < c->nmembers; i++)
+	{
+		const DynJsonMember *m = &c->members[i];
+		const char *key = text + m->key_start;
+		size_t		key_len = m->key_end - m->key_start;
+
+		if (memchr(key, '\\', key_len) != NULL)
+			return -1;
+		if (key_len == name_len && memcmp(key, name, name_len) == 0)
+		{
+			*start = m->value_start;
+			*len = m->value_end - m->value_start;
+			found = 1;
+		}
+	}
+	return found;
 }

@@ -9,7 +9,9 @@
  * known good when it arrives, to be retried if not: this check follows the
  * body chunk by chunk as it arrives, in constant memory, and accepts
  * exactly RFC 8259 JSON (one value, whitespace around it) nested at most
- * DYN_JSON_CHECK_DEPTH deep.  It does not check UTF-8.
+ * DYN_JSON_CHECK_DEPTH deep.  It does not check UTF-8.  On the way it notes
+ * where the members of a top-level object are, so that a caller can take
+ * one (a page's LastEvaluatedKey) before the page is parsed.
  *
  *-------------------------------------------------------------------------
  */
@@ -20,6 +22,16 @@
 #include <stddef.h>
 
 #define DYN_JSON_CHECK_DEPTH 256
+#define DYN_JSON_CHECK_MEMBERS 8
+
+/* Where a member of the top-level object is in the text: byte offsets. */
+typedef struct DynJsonMember
+{
+	size_t		key_start;		/* the key's first byte, after its quote */
+	size_t		key_end;		/* its closing quote */
+	size_t		value_start;	/* the value's first byte */
+	size_t		value_end;		/* the byte after the value */
+} DynJsonMember;
 
 typedef struct DynJsonCheck
 {
@@ -31,6 +43,10 @@ typedef struct DynJsonCheck
 	int			depth;
 	unsigned char open[DYN_JSON_CHECK_DEPTH];	/* '[' or '{' of each level */
 	bool		failed;
+	size_t		fed;			/* bytes fed so far */
+	size_t		pos;			/* offset of the byte being read */
+	int			nmembers;		/* members of the top-level object so far */
+	DynJsonMember members[DYN_JSON_CHECK_MEMBERS];	/* the first ones */
 } DynJsonCheck;
 
 extern void dyn_json_check_init(DynJsonCheck *c);
@@ -38,5 +54,16 @@ extern void dyn_json_check_feed(DynJsonCheck *c, const char *data, size_t len);
 
 /* True when the text fed so far is exactly one complete JSON value. */
 extern bool dyn_json_check_done(const DynJsonCheck *c);
+
+/*
+ * For a done check of a text that is an object: finds its member called
+ * name (the last one, if the key repeats) in text, the whole text fed.
+ * Returns 1 with the value's JSON text at text + *start, *len bytes long;
+ * 0 when the object has no such member; -1 when it cannot tell without
+ * parsing (not an object, more than DYN_JSON_CHECK_MEMBERS members, or an
+ * escape in a key).
+ */
+extern int	dyn_json_check_member(const DynJsonCheck *c, const char *text,
+								  const char *name, size_t *start, size_t *len);
 
 #endif							/* AWSTORE_JSONCHECK_H */

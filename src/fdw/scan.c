@@ -10,7 +10,11 @@
  *
  * Paging is lazy with one page of lookahead per segment: when the executor
  * takes a page, the segment's next request is sent, so the next page
- * travels while this one is converted.  At most one request per segment is
+ * travels while this one is converted.  The next request goes out before
+ * the page is even parsed: its LastEvaluatedKey is taken from the page as
+ * received, where the streaming check noted it (dyn_call_raw_member), so
+ * DynamoDB prepares the next page while this one is parsed and read.  At
+ * most one request per segment is
  * in flight and one page is being read, so memory stays bounded whatever
  * the table's size.  A page without items but with a LastEvaluatedKey is
  * not the end.  When the executor stops pulling (LIMIT), nothing more is
@@ -588,12 +592,50 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 {
 	AwCallHolder *holder = seg->holder;
 	DynCall    *call = holder->call;
-	bool		ok = dyn_call_ok(call);	/* parses the page: capacity counts */
+	bool		sent_next = false;
+	bool		ok;
 	const DynStats *stats = dyn_call_stats(call);
 	DynValue   *resp;
 	DynValue   *v;
 
 	seg->holder = NULL;
+
+	/*
+	 * A Scan or Query page's LastEvaluatedKey can be taken from the page as
+	 * received: then the next request goes out before this page is parsed,
+	 * and DynamoDB prepares the next page while this one is parsed and
+	 * read.  (With a LIMIT or a count the page is parsed first: whether to
+	 * go on depends on its items.)
+	 */
+	if ((s->op == AW_OP_SCAN || s->op == AW_OP_QUERY || s->op == AW_OP_MULTI_QUERY) &&
+		s->limit <= 0 && !s->count_only)
+	{
+		const char *lek;
+		size_t		lek_len;
+
+		switch (dyn_call_raw_member(call, "LastEvaluatedKey", &lek, &lek_len))
+		{
+			case 1:
+				{
+					MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
+
+					seg->start_key = pnstrdup(lek, lek_len);
+					MemoryContextSwitchTo(old);
+				}
+				sent_next = true;
+				break;
+			case 0:
+				seg->exhausted = true;
+				sent_next = true;
+				break;
+			default:
+				break;			/* taken from the parsed page below */
+		}
+		if (sent_next)
+			aw_continue(s, seg);
+	}
+
+	ok = dyn_call_ok(call);		/* parses the page: capacity counts */
 	s->requests += stats->requests;
 	s->retries += stats->retries;
 	s->capacity += stats->capacity;
@@ -623,18 +665,21 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 			s->nitems = dyn_array_length(s->items);
 			if (s->count_only)
 				s->count_pending += dyn_integer(dyn_get(resp, "Count"));
-			v = dyn_get(resp, "LastEvaluatedKey");
-			if (v)
+			if (!sent_next)
 			{
-				DynBuf		buf;
+				v = dyn_get(resp, "LastEvaluatedKey");
+				if (v)
+				{
+					DynBuf		buf;
 
-				dynbuf_init(&buf);
-				dyn_to_json(v, &buf);
-				seg->start_key = MemoryContextStrdup(s->scan_cxt, buf.oom ? "{}" : buf.data);
-				dynbuf_free(&buf);
+					dynbuf_init(&buf);
+					dyn_to_json(v, &buf);
+					seg->start_key = MemoryContextStrdup(s->scan_cxt, buf.oom ? "{}" : buf.data);
+					dynbuf_free(&buf);
+				}
+				else
+					seg->exhausted = true;
 			}
-			else
-				seg->exhausted = true;
 			if (s->limit > 0)
 			{
 				s->limit_left -= s->count_only ? dyn_integer(dyn_get(resp, "Count")) : s->nitems;
@@ -669,7 +714,8 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 			break;
 	}
 	/* the next page travels while this one is read */
-	aw_continue(s, seg);
+	if (!sent_next)
+		aw_continue(s, seg);
 }
 
 /* Makes the next page the current one; false at the end of the scan. */

@@ -395,6 +395,65 @@ test_json_check(void)
 	}
 }
 
+/*
+ * Members of a top-level object found by the check (a page's
+ * LastEvaluatedKey before the page is parsed): fed at every split point.
+ */
+static void
+test_json_check_member(void)
+{
+	struct
+	{
+		const char *text;
+		int			found;
+		const char *value;
+	}			cases[] = {
+		{"{\"Items\":[{\"a\":{\"S\":\"x\"}}],\"LastEvaluatedKey\":{\"id\":{\"S\":\"k\"}},\"Count\":1}",
+		1, "{\"id\":{\"S\":\"k\"}}"},
+		{" { \"Count\" : 1 ,\n \"LastEvaluatedKey\" : {\"id\": {\"S\": \"k\\\"}\"}} , \"X\": [2] } ",
+		1, "{\"id\": {\"S\": \"k\\\"}\"}}"},
+		/* an item attribute of that name is not the page's */
+		{"{\"Items\":[{\"LastEvaluatedKey\":{\"S\":\"x\"}}],\"Count\":1}", 0, NULL},
+		{"{\"Items\":[],\"ScannedCount\":0,\"Count\":0}", 0, NULL},
+		{"{\"Count\":3,\"LastEvaluatedKey\":12}", 1, "12"},
+		{"{\"LastEvaluatedKey\":-1.5e3 }", 1, "-1.5e3"},
+		{"{\"a\":1,\"LastEvaluatedKey\":true}", 1, "true"},
+		{"{\"LastEvaluatedKey\":\"s\",\"LastEvaluatedKey\":[1, {}]}", 1, "[1, {}]"},
+		{"{}", 0, NULL},
+		{"[{\"LastEvaluatedKey\":1}]", -1, NULL},
+		{"{\"Last\\u0045valuatedKey\":1}", -1, NULL},
+		{"{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"LastEvaluatedKey\":9}", -1, NULL},
+		{"{\"LastEvaluatedKey\":{}", -1, NULL},	/* not done: incomplete */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		const char *t = cases[i].text;
+		size_t		n = strlen(t);
+		char		name[96];
+		bool		all_splits_agree = true;
+
+		for (size_t split = 0; split <= n; split++)
+		{
+			DynJsonCheck c;
+			size_t		start = 0,
+						len = 0;
+			int			found;
+
+			dyn_json_check_init(&c);
+			dyn_json_check_feed(&c, t, split);
+			dyn_json_check_feed(&c, t + split, n - split);
+			found = dyn_json_check_member(&c, t, "LastEvaluatedKey", &start, &len);
+			if (found != cases[i].found ||
+				(found == 1 && (len != strlen(cases[i].value) ||
+								memcmp(t + start, cases[i].value, len) != 0)))
+				all_splits_agree = false;
+		}
+		snprintf(name, sizeof(name), "json check member %d: %.50s", cases[i].found, t);
+		UNIT_TRUE(name, all_splits_agree);
+	}
+}
+
 int
 main(void)
 {
@@ -407,5 +466,6 @@ main(void)
 	test_write_bodies();
 	test_item_size();
 	test_json_check();
+	test_json_check_member();
 	return unit_done();
 }
