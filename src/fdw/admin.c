@@ -55,14 +55,7 @@ aw_admin_client(Name servername, ForeignServer **server_out)
 static Datum
 aw_jsonb_of(DynValue *v)
 {
-	DynBuf		buf;
-	char	   *text;
-
-	dynbuf_init(&buf);
-	dyn_to_json(v, &buf);
-	text = pstrdup(buf.oom ? "null" : buf.data);
-	dynbuf_free(&buf);
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(v ? awstore_value_json(v) : "null"));
 }
 
 /* Sleeps ms, interruptibly. */
@@ -216,7 +209,6 @@ aw_gsi_request(DynValue *gsis, bool provisioned, DynBuf *defs, List **seen,
 			   const char **problem)
 {
 	DynBuf		out;
-	char	   *result;
 
 	*problem = NULL;
 	if (!dyn_is_array(gsis))
@@ -287,9 +279,14 @@ aw_gsi_request(DynValue *gsis, bool provisioned, DynBuf *defs, List **seen,
 		dynbuf_append_char(&out, '}');
 	}
 	dynbuf_append_char(&out, ']');
-	result = pstrdup(out.oom ? "[]" : out.data);
-	dynbuf_free(&out);
-	return result;
+	if (out.oom)
+	{
+		/* defs and the parsed array are the caller's to free: no error here */
+		dynbuf_free(&out);
+		*problem = "out of memory building the indexes";
+		return NULL;
+	}
+	return awstore_dynbuf_pstrdup(&out);
 }
 
 /* Is the table, and every index of it, ACTIVE? */
@@ -390,10 +387,14 @@ awstore_dynamodb_create_table(PG_FUNCTION_ARGS)
 		}
 	}
 	dynbuf_append_char(&defs, ']');
-	defs_json = pstrdup(defs.data);
-	keys_json = pstrdup(keys.data);
-	dynbuf_free(&defs);
-	dynbuf_free(&keys);
+	if (defs.oom || keys.oom)
+	{
+		dynbuf_free(&defs);
+		dynbuf_free(&keys);
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	}
+	defs_json = awstore_dynbuf_pstrdup(&defs);
+	keys_json = awstore_dynbuf_pstrdup(&keys);
 
 	body = dyn_body_create_table(table, defs_json, keys_json, gsi, billing,
 								 provisioned ? "{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5}" : NULL,

@@ -127,16 +127,7 @@ aw_sample_segment(DynClient *client, AwSample *sample, const char *table,
 		for (int i = 0; i < dyn_array_length(items); i++)
 			aw_sample_item(sample, dyn_array_get(items, i));
 		lek = dyn_get(resp, "LastEvaluatedKey");
-		start = NULL;
-		if (lek)
-		{
-			DynBuf		buf;
-
-			dynbuf_init(&buf);
-			dyn_to_json(lek, &buf);
-			start = pstrdup(buf.oom ? "{}" : buf.data);
-			dynbuf_free(&buf);
-		}
+		start = lek ? awstore_value_json(lek) : NULL;
 		awstore_release_call(call);
 		vacuum_delay_point();
 		CHECK_FOR_INTERRUPTS();

@@ -49,6 +49,50 @@
  */
 
 /*
+ * A DynBuf's text, palloc'd in the current context, and the buffer freed.
+ * A buffer that ran out of memory is an error: its text is incomplete.
+ */
+char *
+awstore_dynbuf_pstrdup(DynBuf *buf)
+{
+	char	   *text;
+
+	if (buf->oom)
+	{
+		dynbuf_free(buf);
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	}
+	text = pnstrdup(buf->data ? buf->data : "", buf->len);
+	dynbuf_free(buf);
+	return text;
+}
+
+/*
+ * A value of a DynamoDB answer (a LastEvaluatedKey, UnprocessedItems, a
+ * Table description) as JSON text, palloc'd: to send back, or to show.
+ */
+char *
+awstore_value_json(DynValue *v)
+{
+	DynBuf		buf;
+
+	dynbuf_init(&buf);
+	dyn_to_json(v, &buf);
+	return awstore_dynbuf_pstrdup(&buf);
+}
+
+/* A string as a JSON string literal (quoted, escaped), palloc'd. */
+char *
+awstore_json_string(const char *s)
+{
+	DynBuf		buf;
+
+	dynbuf_init(&buf);
+	dynbuf_append_json_string(&buf, s, strlen(s));
+	return awstore_dynbuf_pstrdup(&buf);
+}
+
+/*
  * "(id, sk)=(a1, 5)": a key for messages, the way PostgreSQL shows keys.
  * keys[1] and values[1] are unused when keys[1] is NULL.
  */
@@ -359,13 +403,7 @@ awstore_item_to_datum(AwColumn *col, DynValue *item)
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 				 errmsg("DynamoDB returned an item that is not well-formed")));
 	}
-	if (buf.oom)
-	{
-		dynbuf_free(&buf);
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	}
-	text = pnstrdup(buf.data, buf.len);
-	dynbuf_free(&buf);
+	text = awstore_dynbuf_pstrdup(&buf);
 	d = aw_jsonb_from_text(col->typid, text);
 	pfree(text);
 	return d;

@@ -573,13 +573,8 @@ awstore_names_json(List *names)
 	appendStringInfoChar(&buf, '{');
 	foreach(lc, names)
 	{
-		const char *name = strVal(lfirst(lc));
-		DynBuf		q;
-
-		dynbuf_init(&q);
-		dynbuf_append_json_string(&q, name, strlen(name));
-		appendStringInfo(&buf, "%s\"#n%d\":%s", i > 0 ? "," : "", i, q.oom ? "\"\"" : q.data);
-		dynbuf_free(&q);
+		appendStringInfo(&buf, "%s\"#n%d\":%s", i > 0 ? "," : "", i,
+						 awstore_json_string(strVal(lfirst(lc))));
 		i++;
 	}
 	appendStringInfoChar(&buf, '}');

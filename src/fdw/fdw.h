@@ -255,6 +255,9 @@ typedef struct AwConvertContext
 extern Datum awstore_attr_to_datum(AwColumn *col, DynValue *av, bool *isnull,
 								   AwConvertContext *ctx);
 extern Datum awstore_item_to_datum(AwColumn *col, DynValue *item);
+extern char *awstore_dynbuf_pstrdup(DynBuf *buf);
+extern char *awstore_value_json(DynValue *v);
+extern char *awstore_json_string(const char *s);
 extern char *awstore_key_text(const char *const keys[2], const char *const values[2]);
 extern char *awstore_item_key_text(DynValue *item, const char *pk, const char *sk);
 

@@ -182,16 +182,7 @@ aw_sample_attributes(DynClient *client, const char *table, int sample_size, List
 			got++;
 		}
 		lek = dyn_get(resp, "LastEvaluatedKey");
-		start = NULL;
-		if (lek && got < sample_size)
-		{
-			DynBuf		buf;
-
-			dynbuf_init(&buf);
-			dyn_to_json(lek, &buf);
-			start = pstrdup(buf.oom ? "{}" : buf.data);
-			dynbuf_free(&buf);
-		}
+		start = lek && got < sample_size ? awstore_value_json(lek) : NULL;
 		awstore_release_call(call);
 		CHECK_FOR_INTERRUPTS();
 		if (start == NULL)

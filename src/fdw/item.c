@@ -283,13 +283,7 @@ awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *attnums,
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	if (buf.oom)
-	{
-		dynbuf_free(&buf);
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory building a DynamoDB item")));
-	}
-	json = pnstrdup(buf.data, buf.len);
-	dynbuf_free(&buf);
+	json = awstore_dynbuf_pstrdup(&buf);
 
 	if (key_override)
 	{
@@ -327,8 +321,7 @@ awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *attnums,
 		dynbuf_append_char(&merged, '}');
 		dyn_value_free(parsed);
 		dyn_value_free(key);
-		json = pnstrdup(merged.data, merged.len);
-		dynbuf_free(&merged);
+		json = awstore_dynbuf_pstrdup(&merged);
 	}
 
 	/* check it as DynamoDB will */
@@ -355,8 +348,9 @@ awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *attnums,
 			dyn_to_json(dyn_get(item, shape->sk), &kb);
 		}
 		dynbuf_append_char(&kb, '}');
-		*key_json = pnstrdup(kb.data, kb.len);
-		dynbuf_free(&kb);
+		if (kb.oom)
+			dyn_value_free(item);	/* the next line raises the error */
+		*key_json = awstore_dynbuf_pstrdup(&kb);
 		*key_text = awstore_item_key_text(item, shape->pk, shape->sk);
 	}
 	dyn_value_free(item);
@@ -397,8 +391,7 @@ awstore_build_key(AwItemShape *shape, Datum pk, Oid pk_typid, Datum sk, Oid sk_t
 			elog(ERROR, "awstore: cannot render the sort key of a row read: %s", why);
 	}
 	dynbuf_append_char(&buf, '}');
-	json = pnstrdup(buf.data, buf.len);
-	dynbuf_free(&buf);
+	json = awstore_dynbuf_pstrdup(&buf);
 	key = dyn_parse(json, strlen(json));
 	*key_text = key ? awstore_item_key_text(key, shape->pk, shape->sk) : pstrdup("(?)");
 	dyn_value_free(key);

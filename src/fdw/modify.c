@@ -435,16 +435,7 @@ aw_row_request(AwModifyState *m, const char *action, char *body, size_t len)
 static char *
 aw_key_names(AwModifyState *m)
 {
-	DynBuf		b;
-	char	   *json;
-
-	dynbuf_init(&b);
-	dynbuf_append_str(&b, "{\"#k\":");
-	dynbuf_append_json_string(&b, m->shape.pk, strlen(m->shape.pk));
-	dynbuf_append_char(&b, '}');
-	json = pstrdup(b.data);
-	dynbuf_free(&b);
-	return json;
+	return psprintf("{\"#k\":%s}", awstore_json_string(m->shape.pk));
 }
 
 static TupleTableSlot *
@@ -597,12 +588,8 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 		{
 			AwColumn   *col = &m->columns->columns[lfirst_int(lc) - 1];
 			int			i = col->attnum - 1;
-			DynBuf		q;
 
-			dynbuf_init(&q);
-			dynbuf_append_json_string(&q, col->attname, strlen(col->attname));
-			appendStringInfo(&names, ",\"#n%d\":%s", n, q.data);
-			dynbuf_free(&q);
+			appendStringInfo(&names, ",\"#n%d\":%s", n, awstore_json_string(col->attname));
 			if (slot->tts_isnull[i] && !col->null_as_null)
 				appendStringInfo(&remove, "%s#n%d", remove.len ? ", " : "", n);
 			else
@@ -744,21 +731,15 @@ awstoreExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
 		DynClient  *client = awstore_get_client(server, user, &opts);
 		AwWriter   *writer = awstore_writer_create(client, t->table_name, opts.batch_size,
 												   opts.max_retries, cxt);
+		MemoryContext page_cxt = AllocSetContextCreate(cxt, "awstore truncate page",
+													   ALLOCSET_DEFAULT_SIZES);
 		char	   *start = NULL;
 		char	   *names;
-		DynBuf		nb;
 
-		dynbuf_init(&nb);
-		dynbuf_append_str(&nb, "{\"#k0\":");
-		dynbuf_append_json_string(&nb, t->partition_key, strlen(t->partition_key));
-		if (t->sort_key)
-		{
-			dynbuf_append_str(&nb, ",\"#k1\":");
-			dynbuf_append_json_string(&nb, t->sort_key, strlen(t->sort_key));
-		}
-		dynbuf_append_char(&nb, '}');
-		names = pstrdup(nb.data);
-		dynbuf_free(&nb);
+		names = t->sort_key
+			? psprintf("{\"#k0\":%s,\"#k1\":%s}", awstore_json_string(t->partition_key),
+					   awstore_json_string(t->sort_key))
+			: psprintf("{\"#k0\":%s}", awstore_json_string(t->partition_key));
 
 		do
 		{
@@ -770,6 +751,8 @@ awstoreExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
 			DynValue   *items;
 			DynValue   *lek;
 
+			/* one page's keys and texts at a time; start outlives it */
+			MemoryContextSwitchTo(page_cxt);
 			memset(&req, 0, sizeof(req));
 			req.table = t->table_name;
 			req.projection = t->sort_key ? "#k0, #k1" : "#k0";
@@ -783,26 +766,15 @@ awstoreExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
 			for (int i = 0; i < dyn_array_length(items); i++)
 			{
 				DynValue   *item = dyn_array_get(items, i);
-				DynBuf		key;
 
-				dynbuf_init(&key);
-				dyn_to_json(item, &key);
-				awstore_writer_delete(writer, key.data,
+				awstore_writer_delete(writer, awstore_value_json(item),
 									  awstore_item_key_text(item, t->partition_key, t->sort_key));
-				dynbuf_free(&key);
 			}
 			lek = dyn_get(resp, "LastEvaluatedKey");
-			start = NULL;
-			if (lek)
-			{
-				DynBuf		buf;
-
-				dynbuf_init(&buf);
-				dyn_to_json(lek, &buf);
-				start = pstrdup(buf.data);
-				dynbuf_free(&buf);
-			}
+			MemoryContextSwitchTo(cxt);
+			start = lek ? awstore_value_json(lek) : NULL;
 			awstore_release_call(page);
+			MemoryContextReset(page_cxt);
 			CHECK_FOR_INTERRUPTS();
 		} while (start);
 		awstore_writer_finish(writer);

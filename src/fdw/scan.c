@@ -245,15 +245,8 @@ aw_build_placeholders(AwScanState *s, const char *key_value, char **names_json,
 
 		snprintf(ph, sizeof(ph), "#n%d", i);
 		if (aw_placeholder_used(ph, exprs, 3))
-		{
-			DynBuf		q;
-
-			dynbuf_init(&q);
-			dynbuf_append_json_string(&q, strVal(lfirst(lc)), strlen(strVal(lfirst(lc))));
 			appendStringInfo(&names, "%s\"%s\":%s", names.len ? "," : "{", ph,
-							 q.oom ? "\"\"" : q.data);
-			dynbuf_free(&q);
-		}
+							 awstore_json_string(strVal(lfirst(lc))));
 		i++;
 	}
 	if (names.len)
@@ -403,7 +396,6 @@ static char *
 aw_key_object(AwScanState *s, const char *pk_value)
 {
 	DynBuf		buf;
-	char	   *json;
 
 	dynbuf_init(&buf);
 	dynbuf_append_char(&buf, '{');
@@ -418,9 +410,7 @@ aw_key_object(AwScanState *s, const char *pk_value)
 		dynbuf_append_str(&buf, s->value_json[s->sk_idx]);
 	}
 	dynbuf_append_char(&buf, '}');
-	json = pstrdup(buf.oom ? "{}" : buf.data);
-	dynbuf_free(&buf);
-	return json;
+	return awstore_dynbuf_pstrdup(&buf);
 }
 
 /* Sends the segment's next request. */
@@ -670,12 +660,10 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 				v = dyn_get(resp, "LastEvaluatedKey");
 				if (v)
 				{
-					DynBuf		buf;
+					MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
 
-					dynbuf_init(&buf);
-					dyn_to_json(v, &buf);
-					seg->start_key = MemoryContextStrdup(s->scan_cxt, buf.oom ? "{}" : buf.data);
-					dynbuf_free(&buf);
+					seg->start_key = awstore_value_json(v);
+					MemoryContextSwitchTo(old);
 				}
 				else
 					seg->exhausted = true;
@@ -702,12 +690,10 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 			v = dyn_get(resp, "UnprocessedKeys");
 			if (v && dyn_object_size(v) > 0)
 			{
-				DynBuf		buf;
+				MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
 
-				dynbuf_init(&buf);
-				dyn_to_json(v, &buf);
-				seg->unprocessed = MemoryContextStrdup(s->scan_cxt, buf.oom ? "{}" : buf.data);
-				dynbuf_free(&buf);
+				seg->unprocessed = awstore_value_json(v);
+				MemoryContextSwitchTo(old);
 			}
 			else
 				seg->unprocessed_tries = 0;

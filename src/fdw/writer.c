@@ -216,7 +216,6 @@ aw_batch_done(AwWriter *w, AwWriteBatch *b)
 	w->items_written += sent - left;
 	if (left > 0)
 	{
-		DynBuf		buf;
 		MemoryContext old;
 
 		if (b->tries >= w->max_retries)
@@ -232,12 +231,9 @@ aw_batch_done(AwWriter *w, AwWriteBatch *b)
 							   b->tries, written),
 					 errhint("Raise the table's write capacity or the server's max_retries, or lower batch_size.")));
 		}
-		dynbuf_init(&buf);
-		dyn_to_json(unprocessed, &buf);
 		old = MemoryContextSwitchTo(b->cxt);
-		b->resend = pstrdup(buf.oom ? "{}" : buf.data);
+		b->resend = awstore_value_json(unprocessed);
 		MemoryContextSwitchTo(old);
-		dynbuf_free(&buf);
 		b->unprocessed = left;
 		b->tries++;
 		w->stats.unprocessed_retries++;
