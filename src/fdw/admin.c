@@ -83,9 +83,9 @@ awstore_dynamodb_list_tables(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	DynClient  *client;
-	char	   *start = NULL;
 	MemoryContext old;
 	TupleDesc	tupdesc;
+	ListCell   *lc;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
 		!(rsinfo->allowedModes & SFRM_Materialize))
@@ -100,26 +100,13 @@ awstore_dynamodb_list_tables(PG_FUNCTION_ARGS)
 	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
 	rsinfo->setDesc = tupdesc;
 	MemoryContextSwitchTo(old);
-	do
+	foreach(lc, awstore_list_tables(client))
 	{
-		size_t		len;
-		char	   *body = dyn_body_list_tables(start, 100, &len);
-		AwCallHolder *call = awstore_call(client, "ListTables", body, len, NULL);
-		DynValue   *resp = dyn_call_response(call->call);
-		DynValue   *names = dyn_get(resp, "TableNames");
-		const char *last = dyn_string(dyn_get(resp, "LastEvaluatedTableName"), NULL);
+		Datum		value = CStringGetTextDatum(lfirst(lc));
+		bool		isnull = false;
 
-		for (int i = 0; i < dyn_array_length(names); i++)
-		{
-			Datum		value = CStringGetTextDatum(dyn_string(dyn_array_get(names, i), NULL));
-			bool		isnull = false;
-
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
-		}
-		start = last ? pstrdup(last) : NULL;
-		awstore_release_call(call);
-		CHECK_FOR_INTERRUPTS();
-	} while (start);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	}
 	return (Datum) 0;
 }
 

@@ -427,6 +427,7 @@ extern void awstoreExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo
 /* import.c */
 extern List *awstoreImportForeignSchema(ImportForeignSchemaStmt *stmt,
 										Oid serverOid);
+extern List *awstore_list_tables(DynClient *client);
 
 /* analyze.c */
 extern bool awstoreAnalyzeForeignTable(Relation relation,

@@ -55,9 +55,12 @@ aw_table_wanted(ImportForeignSchemaStmt *stmt, const char *local_name)
 	return stmt->list_type == FDW_IMPORT_SCHEMA_EXCEPT;
 }
 
-/* Every table name, following LastEvaluatedTableName. */
-static List *
-aw_list_tables(DynClient *client)
+/*
+ * Every table name, following LastEvaluatedTableName: a List of palloc'd
+ * strings (also awstore.dynamodb_list_tables).
+ */
+List *
+awstore_list_tables(DynClient *client)
 {
 	List	   *names = NIL;
 	char	   *start = NULL;
@@ -279,7 +282,7 @@ awstoreImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	awstore_server_options(server, &opts);
 	client = awstore_get_client(server, user, &opts);
 
-	foreach(lc, aw_list_tables(client))
+	foreach(lc, awstore_list_tables(client))
 	{
 		const char *table = lfirst(lc);
 		char	   *local = psprintf("%s%s", prefix, table);
