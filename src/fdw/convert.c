@@ -737,12 +737,6 @@ aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, const char **why)
 	}
 }
 
-static int
-aw_compare_strings(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /*
  * An array into SS, NS, BS (non-empty, no NULL, no duplicates: DynamoDB
  * refuses those) or L (any elements, NULL as {"NULL": true}).
@@ -828,7 +822,7 @@ aw_array_to_attr(Datum value, DynType atype, DynBuf *buf, const char **why)
 	}
 	if (atype != DYN_T_L && n > 1)
 	{
-		qsort(texts, n, sizeof(char *), aw_compare_strings);
+		qsort(texts, n, sizeof(char *), pg_qsort_strcmp);
 		for (int i = 1; i < n; i++)
 			if (strcmp(texts[i - 1], texts[i]) == 0)
 			{

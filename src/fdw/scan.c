@@ -154,12 +154,6 @@ aw_encode(Datum value, Oid typid, DynType type, const char **why)
 	return json;
 }
 
-static int
-aw_compare_cstrings(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
 /* The distinct, sendable keys of an array value (BatchGetItem, per-key Query). */
 static void
 aw_prepare_key_list(AwScanState *s, Datum array, DynType type)
@@ -189,7 +183,7 @@ aw_prepare_key_list(AwScanState *s, Datum array, DynType type)
 			continue;			/* no item can have such a key */
 		s->keys[k++] = json;
 	}
-	qsort(s->keys, k, sizeof(char *), aw_compare_cstrings);
+	qsort(s->keys, k, sizeof(char *), pg_qsort_strcmp);
 	s->nkeys = 0;
 	for (int i = 0; i < k; i++)
 		if (s->nkeys == 0 || strcmp(s->keys[s->nkeys - 1], s->keys[i]) != 0)
