@@ -15,17 +15,31 @@
 
 #include <string.h>
 
+/* ,"name":"value" (escaped); nothing when value is NULL. */
 static void
 body_string_member(DynBuf *b, const char *name, const char *value)
 {
+	if (value == NULL)
+		return;
 	dynbuf_printf(b, ",\"%s\":", name);
 	dynbuf_append_json_string(b, value, strlen(value));
 }
 
+/* ,"name":json (JSON text as given); nothing when json is NULL. */
 static void
 body_raw_member(DynBuf *b, const char *name, const char *json)
 {
+	if (json == NULL)
+		return;
 	dynbuf_printf(b, ",\"%s\":%s", name, json);
+}
+
+/* Closes a body that asks for the capacity consumed, and hands it over. */
+static char *
+body_end_counted(DynBuf *b, size_t *len)
+{
+	dynbuf_append_str(b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
+	return dynbuf_release(b, len);
 }
 
 static void
@@ -40,18 +54,12 @@ body_begin(DynBuf *b, const char *table)
 static void
 body_read_members(DynBuf *b, const DynReadRequest *req)
 {
-	if (req->index)
-		body_string_member(b, "IndexName", req->index);
-	if (req->filter)
-		body_string_member(b, "FilterExpression", req->filter);
-	if (req->projection && !req->count_only)
-		body_string_member(b, "ProjectionExpression", req->projection);
-	if (req->names_json)
-		body_raw_member(b, "ExpressionAttributeNames", req->names_json);
-	if (req->values_json)
-		body_raw_member(b, "ExpressionAttributeValues", req->values_json);
-	if (req->start_key_json)
-		body_raw_member(b, "ExclusiveStartKey", req->start_key_json);
+	body_string_member(b, "IndexName", req->index);
+	body_string_member(b, "FilterExpression", req->filter);
+	body_string_member(b, "ProjectionExpression", req->count_only ? NULL : req->projection);
+	body_raw_member(b, "ExpressionAttributeNames", req->names_json);
+	body_raw_member(b, "ExpressionAttributeValues", req->values_json);
+	body_raw_member(b, "ExclusiveStartKey", req->start_key_json);
 	if (req->consistent_read)
 		dynbuf_append_str(b, ",\"ConsistentRead\":true");
 	if (req->count_only)
@@ -94,14 +102,11 @@ dyn_body_get_item(const char *table, const char *key_json,
 
 	body_begin(&b, table);
 	body_raw_member(&b, "Key", key_json);
-	if (projection)
-		body_string_member(&b, "ProjectionExpression", projection);
-	if (names_json)
-		body_raw_member(&b, "ExpressionAttributeNames", names_json);
+	body_string_member(&b, "ProjectionExpression", projection);
+	body_raw_member(&b, "ExpressionAttributeNames", names_json);
 	if (consistent_read)
 		dynbuf_append_str(&b, ",\"ConsistentRead\":true");
-	dynbuf_append_str(&b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
-	return dynbuf_release(&b, len);
+	return body_end_counted(&b, len);
 }
 
 char *
@@ -121,16 +126,13 @@ dyn_body_batch_get_item(const char *table, const char *keys_json,
 		dynbuf_append_char(&b, '{');
 		dynbuf_append_json_string(&b, table, strlen(table));
 		dynbuf_printf(&b, ":{\"Keys\":%s", keys_json);
-		if (projection)
-			body_string_member(&b, "ProjectionExpression", projection);
-		if (names_json)
-			body_raw_member(&b, "ExpressionAttributeNames", names_json);
+		body_string_member(&b, "ProjectionExpression", projection);
+		body_raw_member(&b, "ExpressionAttributeNames", names_json);
 		if (consistent_read)
 			dynbuf_append_str(&b, ",\"ConsistentRead\":true");
 		dynbuf_append_str(&b, "}}");
 	}
-	dynbuf_append_str(&b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
-	return dynbuf_release(&b, len);
+	return body_end_counted(&b, len);
 }
 
 char *
@@ -171,14 +173,10 @@ dyn_body_put_item(const char *table, const char *item_json, const char *conditio
 
 	body_begin(&b, table);
 	body_raw_member(&b, "Item", item_json);
-	if (condition)
-		body_string_member(&b, "ConditionExpression", condition);
-	if (names_json)
-		body_raw_member(&b, "ExpressionAttributeNames", names_json);
-	if (values_json)
-		body_raw_member(&b, "ExpressionAttributeValues", values_json);
-	dynbuf_append_str(&b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
-	return dynbuf_release(&b, len);
+	body_string_member(&b, "ConditionExpression", condition);
+	body_raw_member(&b, "ExpressionAttributeNames", names_json);
+	body_raw_member(&b, "ExpressionAttributeValues", values_json);
+	return body_end_counted(&b, len);
 }
 
 char *
@@ -191,16 +189,11 @@ dyn_body_update_item(const char *table, const char *key_json, const char *update
 	body_begin(&b, table);
 	body_raw_member(&b, "Key", key_json);
 	body_string_member(&b, "UpdateExpression", update);
-	if (condition)
-		body_string_member(&b, "ConditionExpression", condition);
-	if (names_json)
-		body_raw_member(&b, "ExpressionAttributeNames", names_json);
-	if (values_json)
-		body_raw_member(&b, "ExpressionAttributeValues", values_json);
-	if (return_values)
-		body_string_member(&b, "ReturnValues", return_values);
-	dynbuf_append_str(&b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
-	return dynbuf_release(&b, len);
+	body_string_member(&b, "ConditionExpression", condition);
+	body_raw_member(&b, "ExpressionAttributeNames", names_json);
+	body_raw_member(&b, "ExpressionAttributeValues", values_json);
+	body_string_member(&b, "ReturnValues", return_values);
+	return body_end_counted(&b, len);
 }
 
 char *
@@ -211,14 +204,10 @@ dyn_body_delete_item(const char *table, const char *key_json, const char *condit
 
 	body_begin(&b, table);
 	body_raw_member(&b, "Key", key_json);
-	if (condition)
-		body_string_member(&b, "ConditionExpression", condition);
-	if (names_json)
-		body_raw_member(&b, "ExpressionAttributeNames", names_json);
-	if (return_values)
-		body_string_member(&b, "ReturnValues", return_values);
-	dynbuf_append_str(&b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
-	return dynbuf_release(&b, len);
+	body_string_member(&b, "ConditionExpression", condition);
+	body_raw_member(&b, "ExpressionAttributeNames", names_json);
+	body_string_member(&b, "ReturnValues", return_values);
+	return body_end_counted(&b, len);
 }
 
 char *
@@ -239,8 +228,7 @@ dyn_body_batch_write_item(const char *table, const char *requests_json,
 		dynbuf_append_str(&b, requests_json);
 		dynbuf_append_char(&b, '}');
 	}
-	dynbuf_append_str(&b, ",\"ReturnConsumedCapacity\":\"TOTAL\"}");
-	return dynbuf_release(&b, len);
+	return body_end_counted(&b, len);
 }
 
 char *
@@ -254,11 +242,9 @@ dyn_body_create_table(const char *table, const char *attributes_json,
 	body_begin(&b, table);
 	body_raw_member(&b, "AttributeDefinitions", attributes_json);
 	body_raw_member(&b, "KeySchema", key_schema_json);
-	if (gsi_json)
-		body_raw_member(&b, "GlobalSecondaryIndexes", gsi_json);
+	body_raw_member(&b, "GlobalSecondaryIndexes", gsi_json);
 	body_string_member(&b, "BillingMode", billing_mode);
-	if (provisioned_json)
-		body_raw_member(&b, "ProvisionedThroughput", provisioned_json);
+	body_raw_member(&b, "ProvisionedThroughput", provisioned_json);
 	dynbuf_append_char(&b, '}');
 	return dynbuf_release(&b, len);
 }
