@@ -10,6 +10,7 @@ Debian's /usr/bin/python3.
 """
 
 import os
+import threading
 import time
 
 
@@ -90,3 +91,38 @@ class PerfRecord:
         if self.proc:
             self.proc.send_signal(signal.SIGINT)
             self.proc.wait()
+
+
+def reset_hwm(pid):
+    """Resets a process's VmHWM (peak RSS); False when the kernel refuses."""
+    try:
+        with open('/proc/%d/clear_refs' % pid, 'w') as f:
+            f.write('5')
+        return True
+    except OSError:
+        return False
+
+
+class Sampler(threading.Thread):
+    """Samples a process's VmRSS and RssAnon every interval seconds, from
+    start() until stop.set(), keeping the peaks (kB)."""
+
+    def __init__(self, pid, interval):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.stop = threading.Event()
+        self.peak_rss = 0
+        self.peak_anon = 0
+        self.samples = 0
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                s = status(self.pid)
+            except OSError:
+                break
+            self.peak_rss = max(self.peak_rss, s.get('VmRSS', 0))
+            self.peak_anon = max(self.peak_anon, s.get('RssAnon', 0))
+            self.samples += 1
+            self.stop.wait(self.interval)

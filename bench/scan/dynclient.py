@@ -26,7 +26,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from measure import PerfRecord, cpu_delta, fmt, now, process_cpu, result_line, status  # noqa: E402,F401
+from measure import (PerfRecord, Sampler, cpu_delta, fmt, now, process_cpu,  # noqa: E402,F401
+                     reset_hwm, result_line, status)
 
 TARGET = 'DynamoDB_20120810.'
 AMZ_JSON = 'application/x-amz-json-1.0'

@@ -26,43 +26,10 @@ backend and of the server (--server-pid), the result row, and with
 
 import argparse
 import sys
-import threading
 
 import psycopg
 
 import dynclient
-
-
-
-def reset_hwm(pid):
-    try:
-        with open('/proc/%d/clear_refs' % pid, 'w') as f:
-            f.write('5')
-        return True
-    except OSError:
-        return False
-
-
-class Sampler(threading.Thread):
-    def __init__(self, pid, interval):
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.interval = interval
-        self.stop = threading.Event()
-        self.peak_rss = 0
-        self.peak_anon = 0
-        self.samples = 0
-
-    def run(self):
-        while not self.stop.is_set():
-            try:
-                s = dynclient.status(self.pid)
-            except OSError:
-                break
-            self.peak_rss = max(self.peak_rss, s.get('VmRSS', 0))
-            self.peak_anon = max(self.peak_anon, s.get('RssAnon', 0))
-            self.samples += 1
-            self.stop.wait(self.interval)
 
 
 def main():
@@ -88,8 +55,8 @@ def main():
         hwm_reset = False
         sampler = None
         if args.memory:
-            hwm_reset = reset_hwm(pid)
-            sampler = Sampler(pid, args.interval)
+            hwm_reset = dynclient.reset_hwm(pid)
+            sampler = dynclient.Sampler(pid, args.interval)
             sampler.start()
         perf = dynclient.PerfRecord(pid, args.perf)
         perf.start()

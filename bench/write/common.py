@@ -10,8 +10,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from measure import (cpu_delta, fmt, machine_busy, now, process_cpu,  # noqa: E402,F401
-                     result_line, status)
+from measure import (Sampler, cpu_delta, fmt, machine_busy, now, process_cpu,  # noqa: E402,F401
+                     reset_hwm, result_line, status)
 
 # dynalite does not check signatures; any key signs.
 ACCESS_KEY = 'AKIDBENCHWRITE'

@@ -28,43 +28,11 @@ import argparse
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import psycopg
 
 import common
-
-
-class Sampler(threading.Thread):
-    def __init__(self, pid, interval):
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.interval = interval
-        self.stop = threading.Event()
-        self.peak_rss = 0
-        self.peak_anon = 0
-        self.samples = 0
-
-    def run(self):
-        while not self.stop.is_set():
-            try:
-                s = common.status(self.pid)
-            except OSError:
-                break
-            self.peak_rss = max(self.peak_rss, s.get('VmRSS', 0))
-            self.peak_anon = max(self.peak_anon, s.get('RssAnon', 0))
-            self.samples += 1
-            self.stop.wait(self.interval)
-
-
-def reset_hwm(pid):
-    try:
-        with open('/proc/%d/clear_refs' % pid, 'w') as f:
-            f.write('5')
-        return True
-    except OSError:
-        return False
 
 
 def main():
@@ -87,8 +55,8 @@ def main():
         if warm != 0:
             raise SystemExit('write_pg.py: %s is not empty (%d items)' % (args.table, warm))
         idle = common.status(pid)
-        hwm_reset = reset_hwm(pid)
-        sampler = Sampler(pid, args.interval)
+        hwm_reset = common.reset_hwm(pid)
+        sampler = common.Sampler(pid, args.interval)
         sampler.start()
         perf = None
         if args.perf:
