@@ -63,11 +63,39 @@ awstore_ensure_node_modules() {
 }
 
 # Build and install the extension into the server of PG_CONFIG.
+#
+# With AWSTORE_PG_PREFIX set, the server's binaries and shared files are
+# copied once under that folder (PostgreSQL finds its share and lib folders
+# relative to its binary) and awstore is installed there instead, with
+# PG_BINDIR pointing at the copy: several checkouts can then build and test
+# side by side without replacing each other's awstore.so.
 awstore_build_install() {
 	awstore_log "building awstore"
 	make -C "$AWSTORE_ROOT" -s PG_CONFIG="$PG_CONFIG" \
-		PG_CFLAGS="-Wall -Wextra ${PG_CFLAGS:-}" >&2
+		PG_CFLAGS="-Wall -Wextra ${PG_CFLAGS:-}" >&2 || return 1
+	if [ -n "${AWSTORE_PG_PREFIX:-}" ]; then
+		awstore_private_server "$AWSTORE_PG_PREFIX" || return 1
+		make -C "$AWSTORE_ROOT" -s PG_CONFIG="$PG_CONFIG" \
+			DESTDIR="$AWSTORE_PG_PREFIX" install >/dev/null
+		return
+	fi
 	awstore_as_root make -C "$AWSTORE_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+}
+
+# Copy the server of PG_CONFIG under $1 (once) and point PG_BINDIR at it.
+awstore_private_server() {
+	local prefix=$1 bindir sharedir libdir
+	bindir=$("$PG_CONFIG" --bindir)
+	sharedir=$("$PG_CONFIG" --sharedir)
+	libdir=$("$PG_CONFIG" --pkglibdir)
+	if [ ! -x "$prefix$bindir/postgres" ]; then
+		mkdir -p "$prefix$bindir" "$prefix$sharedir" "$prefix$libdir" || return 1
+		cp -a "$bindir/." "$prefix$bindir/" &&
+			cp -a "$sharedir/." "$prefix$sharedir/" &&
+			cp -a "$libdir/." "$prefix$libdir/" || return 1
+		chmod -R a+rX "$prefix"
+	fi
+	PG_BINDIR=$prefix$bindir
 }
 
 # The unprivileged user that runs the servers (initdb refuses root).
