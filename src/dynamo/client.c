@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -311,6 +312,55 @@ dyn_call_start(DynClient *client, const char *action, char *body, size_t len)
 	return call;
 }
 
+/*
+ * Removes from a service error's message what must never reach a log: AWS
+ * quotes the canonical request and the string to sign in an
+ * InvalidSignatureException, and the canonical request holds the session
+ * token (x-amz-security-token).  The quotation is cut off, and any
+ * security token header that remains is masked.
+ */
+void
+dyn_scrub_error_message(char *msg, size_t size)
+{
+	static const char *const quotes[] = {
+		"The Canonical String for this request should have been",
+		"The String-to-Sign should have been",
+		"Canonical String",
+		"String-to-Sign",
+	};
+	static const char note[] = "(the canonical request and string to sign it quoted are left out)";
+	static const char token_name[] = "x-amz-security-token";
+	char	   *cut = NULL;
+	char	   *p;
+
+	for (size_t i = 0; i < sizeof(quotes) / sizeof(quotes[0]); i++)
+	{
+		char	   *at = strstr(msg, quotes[i]);
+
+		if (at && (cut == NULL || at < cut))
+			cut = at;
+	}
+	if (cut)
+	{
+		size_t		off = (size_t) (cut - msg);
+
+		snprintf(cut, size - off, "%s", note);
+	}
+	for (p = msg; *p; p++)
+	{
+		if (strncasecmp(p, token_name, sizeof(token_name) - 1) != 0)
+			continue;
+		p += sizeof(token_name) - 1;
+		while (*p == ':' || *p == '=' || *p == ' ' || *p == '"' || *p == '\'')
+			p++;
+		for (; *p && *p != '\n' && *p != ' ' && *p != '"' && *p != '\'' &&
+			 *p != '&' && *p != ','; p++)
+			*p = '*';
+		if (*p == '\0')
+			break;
+	}
+}
+
 /* Reads __type and message from an error body, when it has them. */
 static bool
 dyn_parse_error_body(DynCall *call)
@@ -334,6 +384,7 @@ dyn_parse_error_body(DynCall *call)
 				 json_object_get_string(msg));
 	else
 		call->error.message[0] = '\0';
+	dyn_scrub_error_message(call->error.message, sizeof(call->error.message));
 	return true;
 }
 

@@ -94,6 +94,13 @@ typedef struct DynError
 	char		request_id[80];
 } DynError;
 
+/*
+ * Cuts from a DynamoDB error message the canonical request and string to
+ * sign that AWS quotes in signature errors, and masks any security token
+ * in it.  msg is a buffer of size bytes.
+ */
+extern void dyn_scrub_error_message(char *msg, size_t size);
+
 /* Is this DynamoDB __type a throttling error that is retried? */
 extern bool dyn_error_type_throttling(const char *type);
 

@@ -176,6 +176,8 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 		cfg.http.session_token = cred.session_token;
 		cfg.http.connect_timeout_ms = opts->connect_timeout_ms;
 		cfg.http.request_timeout_ms = opts->request_timeout_ms;
+		/* the endpoint of a server a non-superuser owns: see options.c */
+		cfg.http.restrict_addresses = !superuser_arg(server->owner);
 		cfg.max_retries = opts->max_retries;
 		cfg.backoff_base_ms = 25;
 		cfg.backoff_cap_ms = 5000;

@@ -23,10 +23,12 @@
  */
 #include "http.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -46,6 +48,7 @@ struct HttpTransfer
 	char	   *body;			/* kept body when there is no sink */
 	size_t		body_cap;
 	HttpResult	result;
+	const char *refused;		/* why the address guard refused a connection */
 	bool		in_multi;		/* added to the multi and not finished */
 	bool		queued;			/* finished, waiting to be handed out */
 	HttpTransfer *prev;			/* session's list of live transfers */
@@ -63,6 +66,8 @@ struct HttpSession
 	char	   *token_header;	/* "X-Amz-Security-Token: …" or NULL */
 	long		connect_timeout_ms;
 	long		request_timeout_ms;
+	bool		restrict_addresses;
+	bool		plain_http;		/* the endpoint is http:// */
 
 	HttpWaitSocket *socks;		/* sockets libcurl wants watched */
 	int			nsocks;
@@ -189,6 +194,8 @@ http_session_create(const HttpConfig *cfg, char *errbuf, size_t errlen)
 			 "aws:amz:%s:%s", cfg->region, cfg->service);
 	session->connect_timeout_ms = cfg->connect_timeout_ms;
 	session->request_timeout_ms = cfg->request_timeout_ms;
+	session->restrict_addresses = cfg->restrict_addresses;
+	session->plain_http = strncasecmp(cfg->endpoint, "http://", 7) == 0;
 	session->timer_deadline = -1;
 
 	curl_multi_setopt(session->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
@@ -319,6 +326,65 @@ http_header_cb(char *line, size_t size, size_t nmemb, void *userp)
 	return len;
 }
 
+const char *
+http_address_refusal(int family, const void *addr, bool plain_http)
+{
+	if (family == AF_INET)
+	{
+		const unsigned char *a = (const unsigned char *) &((const struct in_addr *) addr)->s_addr;
+
+		if (a[0] == 169 && a[1] == 254)
+			return "a link-local address (169.254.0.0/16, where the instance metadata service answers)";
+		if (plain_http && a[0] != 127)
+			return "plain http:// beyond the loopback interface (credentials would travel in clear)";
+		return NULL;
+	}
+	if (family == AF_INET6)
+	{
+		const unsigned char *a = ((const struct in6_addr *) addr)->s6_addr;
+		static const unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+		static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+		if (memcmp(a, mapped, 12) == 0)
+		{
+			struct in_addr v4;
+
+			memcpy(&v4.s_addr, a + 12, 4);
+			return http_address_refusal(AF_INET, &v4, plain_http);
+		}
+		if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+			return "a link-local address (fe80::/10)";
+		if (a[0] == 0xfd && a[1] == 0x00 && a[2] == 0x0e && a[3] == 0xc2)
+			return "an address of the instance metadata service (fd00:ec2::/32)";
+		if (plain_http && memcmp(a, loopback, 16) != 0)
+			return "plain http:// beyond the loopback interface (credentials would travel in clear)";
+		return NULL;
+	}
+	return "an address of an unknown family";
+}
+
+/* libcurl's socket opener under restrict_addresses: the address guard. */
+static curl_socket_t
+http_open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	HttpTransfer *xfer = clientp;
+	const void *addr = NULL;
+	const char *why;
+
+	(void) purpose;
+	if (address->family == AF_INET)
+		addr = &((const struct sockaddr_in *) &address->addr)->sin_addr;
+	else if (address->family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *) &address->addr)->sin6_addr;
+	why = http_address_refusal(address->family, addr, xfer->session->plain_http);
+	if (why)
+	{
+		xfer->refused = why;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(address->family, address->socktype, address->protocol);
+}
+
 static CURL *
 http_take_easy(HttpSession *session)
 {
@@ -416,6 +482,11 @@ http_start(HttpSession *session, const char *target, const char *body,
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, xfer);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, xfer->result.curl_error);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, xfer);
+	if (session->restrict_addresses)
+	{
+		curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, http_open_socket_cb);
+		curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, xfer);
+	}
 
 	if (curl_multi_add_handle(session->multi, easy) != CURLM_OK)
 	{
@@ -458,7 +529,11 @@ http_collect_finished(HttpSession *session)
 		if (xfer == NULL || !xfer->in_multi)
 			continue;
 		xfer->result.curl_code = (int) msg->data.result;
-		if (xfer->result.curl_code != CURLE_OK && xfer->result.curl_error[0] == '\0')
+		if (xfer->result.curl_code != CURLE_OK && xfer->refused)
+			snprintf(xfer->result.curl_error, sizeof(xfer->result.curl_error),
+					 "awstore refused the connection: it would use %s, which only servers owned by a superuser may",
+					 xfer->refused);
+		else if (xfer->result.curl_code != CURLE_OK && xfer->result.curl_error[0] == '\0')
 			snprintf(xfer->result.curl_error, sizeof(xfer->result.curl_error), "%s",
 					 curl_easy_strerror(msg->data.result));
 		curl_easy_getinfo(xfer->easy, CURLINFO_RESPONSE_CODE, &xfer->result.status);

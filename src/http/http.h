@@ -38,6 +38,15 @@ typedef struct HttpConfig
 	const char *session_token;	/* NULL when there is none */
 	long		connect_timeout_ms;
 	long		request_timeout_ms;
+
+	/*
+	 * Guard for endpoints chosen by a role that is not a superuser: never
+	 * connect to a link-local address (169.254.0.0/16, fe80::/10, and
+	 * fd00:ec2::/32, where the instance metadata service answers), and
+	 * send plain http:// only to loopback addresses.  Checked on the
+	 * address libcurl is about to connect to, whatever the URL spelled.
+	 */
+	bool		restrict_addresses;
 } HttpConfig;
 
 /* A socket that http_wait() needs watched, and what happened to it. */
@@ -135,5 +144,12 @@ extern bool http_curl_code_retryable(int curl_code);
 
 /* Is this libcurl error code a failure to reach the endpoint at all? */
 extern bool http_curl_code_unreachable(int curl_code);
+
+/*
+ * Why a connection to this address is refused under restrict_addresses
+ * (NULL when it is allowed); plain_http says the URL is http://.
+ * family is AF_INET or AF_INET6, addr the in_addr or in6_addr.
+ */
+extern const char *http_address_refusal(int family, const void *addr, bool plain_http);
 
 #endif							/* AWSTORE_HTTP_H */
