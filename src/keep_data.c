@@ -13,8 +13,17 @@
  * their rows, indexes and constraints, as ordinary tables, and a later
  * CREATE EXTENSION adopts them again.
  *
- * Only an event trigger written in C can see which extensions a DROP
- * EXTENSION names (the parse tree); a PL/pgSQL one sees only the tag.  If
+ * DROP OWNED BY drops what the named roles own.  When one of them owns
+ * the extension but not the tables, the tables are released the same way
+ * and stay.  When one of them owns an application table, the table would
+ * be dropped as any table it owns, so the command is refused, naming the
+ * table, with REASSIGN OWNED (the documented step before DROP OWNED) as the
+ * remedy.  DROP SCHEMA of schema "awstore" is refused by PostgreSQL itself
+ * (the extension requires it); DROP SCHEMA … CASCADE of the application
+ * schema drops the tables in it, as the user asked.
+ *
+ * Only an event trigger written in C can see which extensions or roles a
+ * statement names (the parse tree); a PL/pgSQL one sees only the tag.  If
  * the drop fails afterwards, the release is rolled back with it.
  *
  *-------------------------------------------------------------------------
@@ -27,7 +36,9 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
@@ -57,8 +68,92 @@ keep_data_drops_awstore(Node *parsetree)
 	return false;
 }
 
+/* The owner of the extension. */
+static Oid
+keep_data_extension_owner(Oid extoid)
+{
+	Oid			owner = InvalidOid;
+	Datum		args[1] = {ObjectIdGetDatum(extoid)};
+	Oid			argtypes[1] = {OIDOID};
+	bool		isnull;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.oid OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			owner = DatumGetObjectId(d);
+	}
+	SPI_finish();
+	return owner;
+}
+
 /*
- * Event trigger function for ddl_command_start of DROP EXTENSION.
+ * For DROP OWNED BY: refuse when a named role owns an application table;
+ * return whether a named role owns the extension (whose drop would take
+ * the tables with it).
+ */
+static bool
+keep_data_drop_owned(DropOwnedStmt *stmt, Oid extoid)
+{
+	Oid			extowner = keep_data_extension_owner(extoid);
+	bool		drops_extension = false;
+	ListCell   *lc;
+
+	foreach(lc, stmt->roles)
+	{
+		RoleSpec   *spec = lfirst(lc);
+		Oid			roleid = get_rolespec_oid(spec, true);
+		Datum		args[2];
+		Oid			argtypes[2] = {OIDOID, OIDOID};
+		char	   *table = NULL;
+
+		if (!OidIsValid(roleid))
+			continue;			/* DROP OWNED reports it */
+		if (roleid == extowner)
+			drops_extension = true;
+
+		args[0] = ObjectIdGetDatum(extoid);
+		args[1] = ObjectIdGetDatum(roleid);
+		SPI_connect();
+		if (SPI_execute_with_args("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)"
+								  "  FROM pg_catalog.pg_extension e"
+								  "  JOIN pg_catalog.pg_depend d"
+								  "    ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass"
+								  "   AND d.refobjid OPERATOR(pg_catalog.=) e.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'"
+								  "   AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+								  "  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid"
+								  "  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+								  " WHERE e.oid OPERATOR(pg_catalog.=) $1 AND c.relkind OPERATOR(pg_catalog.=) 'r'"
+								  "   AND c.relnamespace OPERATOR(pg_catalog.=) e.extnamespace"
+								  "   AND c.relowner OPERATOR(pg_catalog.=) $2"
+								  " ORDER BY c.relname LIMIT 1",
+								  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not list the tables of extension \"%s\"", AWSTORE_EXTENSION_NAME);
+		if (SPI_processed > 0)
+			table = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+		SPI_finish();
+
+		if (table)
+			ereport(ERROR,
+					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+					 errmsg("DROP OWNED BY %s would drop the application tables of extension \"%s\"",
+							quote_identifier(GetUserNameFromId(roleid, false)),
+							AWSTORE_EXTENSION_NAME),
+					 errdetail("Role \"%s\" owns table %s, which holds application data.",
+							   GetUserNameFromId(roleid, false), table),
+					 errhint("Give the tables to another role first: REASSIGN OWNED BY %s TO <role>. To remove the data, drop the tables themselves.",
+							 quote_identifier(GetUserNameFromId(roleid, false)))));
+	}
+	return drops_extension;
+}
+
+/*
+ * Event trigger function for ddl_command_start of DROP EXTENSION and DROP
+ * OWNED.
  *
  * Releases every member table of awstore that lives in the extension's own
  * schema (the application schema).  awstore's bookkeeping tables live in
@@ -80,11 +175,16 @@ awstore_keep_data_on_drop(PG_FUNCTION_ARGS)
 		elog(ERROR, "awstore_keep_data_on_drop: not fired by event trigger manager");
 	trigdata = (EventTriggerData *) fcinfo->context;
 
-	if (!keep_data_drops_awstore(trigdata->parsetree))
-		PG_RETURN_VOID();
 	extoid = get_extension_oid(AWSTORE_EXTENSION_NAME, true);
 	if (!OidIsValid(extoid))
 		PG_RETURN_VOID();		/* DROP EXTENSION IF EXISTS of nothing */
+	if (trigdata->parsetree && IsA(trigdata->parsetree, DropOwnedStmt))
+	{
+		if (!keep_data_drop_owned((DropOwnedStmt *) trigdata->parsetree, extoid))
+			PG_RETURN_VOID();
+	}
+	else if (!keep_data_drops_awstore(trigdata->parsetree))
+		PG_RETURN_VOID();
 
 	initStringInfo(&names);
 	args[0] = ObjectIdGetDatum(extoid);
