@@ -176,6 +176,8 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 		cfg.http.session_token = cred.session_token;
 		cfg.http.connect_timeout_ms = opts->connect_timeout_ms;
 		cfg.http.request_timeout_ms = opts->request_timeout_ms;
+		cfg.http.ca_bundle = opts->ca_bundle;
+		cfg.http.proxy = opts->proxy;
 		/* the endpoint of a server a non-superuser owns: see options.c */
 		cfg.http.restrict_addresses = !superuser_arg(server->owner);
 		cfg.max_retries = opts->max_retries;
@@ -404,6 +406,13 @@ awstore_report_error(const DynError *err, const char *action, const char *table)
 	int			code = aw_sqlstate(err);
 	const char *retried = err->attempts > 1 ? psprintf(" after %d attempts", err->attempts) : "";
 
+	if (err->kind == DYN_ERR_UNREACHABLE && http_curl_code_tls(err->curl_code))
+		ereport(ERROR,
+				(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+				 errmsg("could not establish a verified TLS connection to DynamoDB"),
+				 errdetail_internal("%s", err->message),
+				 errhint("Check the server's endpoint, and its ca_bundle option: the endpoint's certificate must be valid, for its host name, and signed by a trusted CA."),
+				 aw_error_context(action, table)));
 	switch (err->kind)
 	{
 		case DYN_ERR_UNREACHABLE:

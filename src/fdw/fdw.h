@@ -45,6 +45,8 @@ typedef struct AwOptions
 	/* server */
 	char	   *region;
 	char	   *endpoint;		/* derived from region when not given */
+	char	   *ca_bundle;		/* NULL: the system's CAs */
+	char	   *proxy;			/* NULL: libcurl's default (https_proxy …) */
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
 	int			max_retries;

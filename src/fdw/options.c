@@ -40,6 +40,8 @@ typedef enum AwOptionCheck
 	AW_CHECK_SECRET,			/* non-empty, never shown */
 	AW_CHECK_REGION,
 	AW_CHECK_ENDPOINT,
+	AW_CHECK_CA_BUNDLE,			/* an absolute file path; superusers only */
+	AW_CHECK_PROXY,				/* an http(s) URL; superusers only */
 	AW_CHECK_DURATION,			/* a positive time, milliseconds by default */
 	AW_CHECK_RETRIES,
 	AW_CHECK_BOOL,
@@ -60,6 +62,8 @@ typedef struct AwOptionDef
 static const AwOptionDef aw_options[] = {
 	{"region", ForeignServerRelationId, AW_CHECK_REGION},
 	{"endpoint", ForeignServerRelationId, AW_CHECK_ENDPOINT},
+	{"ca_bundle", ForeignServerRelationId, AW_CHECK_CA_BUNDLE},
+	{"proxy", ForeignServerRelationId, AW_CHECK_PROXY},
 	{"connect_timeout", ForeignServerRelationId, AW_CHECK_DURATION},
 	{"request_timeout", ForeignServerRelationId, AW_CHECK_DURATION},
 	{"max_retries", ForeignServerRelationId, AW_CHECK_RETRIES},
@@ -240,6 +244,29 @@ aw_check_value(const AwOptionDef *opt, DefElem *def)
 			if (!superuser())
 				aw_check_endpoint_privilege(def, value);
 			break;
+		case AW_CHECK_CA_BUNDLE:
+			if (value[0] != '/')
+				aw_bad_value(def, false,
+							 "Give the absolute path of a PEM file of CA certificates, such as /etc/ssl/certs/ca-certificates.crt.");
+			/* it names a file the server reads, as COPY FROM a file does */
+			if (!superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only superusers may set option \"%s\"", def->defname),
+						 errdetail("The option names a file that the server process reads.")));
+			break;
+		case AW_CHECK_PROXY:
+			if ((pg_strncasecmp(value, "http://", 7) != 0 && pg_strncasecmp(value, "https://", 8) != 0) ||
+				strchr(value, ' ') != NULL)
+				aw_bad_value(def, false,
+							 "A proxy is a URL such as http://proxy.example.com:3128.");
+			/* every request, credentials and all, goes through it */
+			if (!superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only superusers may set option \"%s\"", def->defname),
+						 errdetail("Every request of the server, signed with its users' credentials, goes through the proxy.")));
+			break;
 		case AW_CHECK_DURATION:
 			(void) aw_parse_duration(def);
 			break;
@@ -383,6 +410,10 @@ awstore_server_options(ForeignServer *server, AwOptions *opts)
 			opts->region = defGetString(def);
 		else if (strcmp(def->defname, "endpoint") == 0)
 			opts->endpoint = defGetString(def);
+		else if (strcmp(def->defname, "ca_bundle") == 0)
+			opts->ca_bundle = defGetString(def);
+		else if (strcmp(def->defname, "proxy") == 0)
+			opts->proxy = defGetString(def);
 		else if (strcmp(def->defname, "connect_timeout") == 0)
 			opts->connect_timeout_ms = aw_parse_duration(def);
 		else if (strcmp(def->defname, "request_timeout") == 0)

@@ -64,6 +64,8 @@ struct HttpSession
 	char	   *access_key_id;
 	char	   *secret_access_key;
 	char	   *token_header;	/* "X-Amz-Security-Token: …" or NULL */
+	char	   *ca_bundle;		/* NULL: the system's CAs */
+	char	   *proxy;			/* NULL: libcurl's default */
 	long		connect_timeout_ms;
 	long		request_timeout_ms;
 	bool		restrict_addresses;
@@ -182,7 +184,13 @@ http_session_create(const HttpConfig *cfg, char *errbuf, size_t errlen)
 			snprintf(session->token_header, len, "X-Amz-Security-Token: %s",
 					 cfg->session_token);
 	}
-	if (session->multi == NULL || session->url == NULL || session->sigv4 == NULL ||
+	if (cfg->ca_bundle)
+		session->ca_bundle = http_strdup(cfg->ca_bundle);
+	if (cfg->proxy)
+		session->proxy = http_strdup(cfg->proxy);
+	if ((cfg->ca_bundle && session->ca_bundle == NULL) ||
+		(cfg->proxy && session->proxy == NULL) ||
+		session->multi == NULL || session->url == NULL || session->sigv4 == NULL ||
 		session->access_key_id == NULL || session->secret_access_key == NULL ||
 		(cfg->session_token && cfg->session_token[0] && session->token_header == NULL))
 	{
@@ -235,6 +243,8 @@ http_session_destroy(HttpSession *session)
 	free(session->access_key_id);
 	http_free_secret(session->secret_access_key);
 	http_free_secret(session->token_header);
+	free(session->ca_bundle);
+	free(session->proxy);
 	free(session->socks);
 	free(session);
 }
@@ -482,6 +492,16 @@ http_start(HttpSession *session, const char *target, const char *body,
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, xfer);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, xfer->result.curl_error);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, xfer);
+	/* verification stays on: libcurl's defaults, set again to be sure */
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (session->ca_bundle)
+	{
+		curl_easy_setopt(easy, CURLOPT_CAINFO, session->ca_bundle);
+		curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
+	}
+	if (session->proxy)
+		curl_easy_setopt(easy, CURLOPT_PROXY, session->proxy);
 	if (session->restrict_addresses)
 	{
 		curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, http_open_socket_cb);
@@ -529,7 +549,17 @@ http_collect_finished(HttpSession *session)
 		if (xfer == NULL || !xfer->in_multi)
 			continue;
 		xfer->result.curl_code = (int) msg->data.result;
-		if (xfer->result.curl_code != CURLE_OK && xfer->refused)
+		if (xfer->result.curl_code != CURLE_OK && http_curl_code_tls(xfer->result.curl_code))
+		{
+			char		why[sizeof(xfer->result.curl_error)];
+
+			snprintf(why, sizeof(why), "%s", xfer->result.curl_error[0] ? xfer->result.curl_error
+					 : curl_easy_strerror(msg->data.result));
+			snprintf(xfer->result.curl_error, sizeof(xfer->result.curl_error),
+					 "TLS with %s failed: %s",
+					 strchr(session->url, '@') ? "the endpoint" : session->url, why);
+		}
+		else if (xfer->result.curl_code != CURLE_OK && xfer->refused)
 			snprintf(xfer->result.curl_error, sizeof(xfer->result.curl_error),
 					 "awstore refused the connection: it would use %s, which only servers owned by a superuser may",
 					 xfer->refused);
@@ -772,10 +802,28 @@ http_curl_code_unreachable(int curl_code)
 		case CURLE_COULDNT_RESOLVE_HOST:
 		case CURLE_COULDNT_RESOLVE_PROXY:
 		case CURLE_COULDNT_CONNECT:
-		case CURLE_SSL_CONNECT_ERROR:
-		case CURLE_PEER_FAILED_VERIFICATION:
 		case CURLE_UNSUPPORTED_PROTOCOL:
 		case CURLE_URL_MALFORMAT:
+			return true;
+		default:
+			return http_curl_code_tls(curl_code);
+	}
+}
+
+bool
+http_curl_code_tls(int curl_code)
+{
+	switch ((CURLcode) curl_code)
+	{
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CACERT_BADFILE:
+		case CURLE_SSL_CERTPROBLEM:
+		case CURLE_SSL_CIPHER:
+		case CURLE_SSL_ISSUER_ERROR:
+		case CURLE_SSL_CRL_BADFILE:
+		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		case CURLE_SSL_INVALIDCERTSTATUS:
 			return true;
 		default:
 			return false;

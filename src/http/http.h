@@ -14,6 +14,10 @@
  * Requests are signed with AWS Signature Version 4 by libcurl itself
  * (CURLOPT_AWS_SIGV4); a session token goes in X-Amz-Security-Token.
  *
+ * TLS: certificate and host name verification are always on (libcurl's
+ * defaults, never turned off); a session may trust its own CA bundle
+ * instead of the system's, and go through a proxy.
+ *
  * This layer knows nothing of PostgreSQL or of JSON: it moves bytes, checks
  * the x-amz-crc32 header against the body, and reports what happened.  It
  * never raises errors; every failure is a result the caller inspects.
@@ -38,6 +42,8 @@ typedef struct HttpConfig
 	const char *session_token;	/* NULL when there is none */
 	long		connect_timeout_ms;
 	long		request_timeout_ms;
+	const char *ca_bundle;		/* PEM file of CAs to trust; NULL: the system's */
+	const char *proxy;			/* proxy URL; NULL: libcurl's default (https_proxy …) */
 
 	/*
 	 * Guard for endpoints chosen by a role that is not a superuser: never
@@ -144,6 +150,9 @@ extern bool http_curl_code_retryable(int curl_code);
 
 /* Is this libcurl error code a failure to reach the endpoint at all? */
 extern bool http_curl_code_unreachable(int curl_code);
+
+/* Is this libcurl error code a failure to set up or verify TLS? */
+extern bool http_curl_code_tls(int curl_code);
 
 /*
  * Why a connection to this address is refused under restrict_addresses
