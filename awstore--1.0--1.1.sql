@@ -282,6 +282,30 @@ $$;
 COMMENT ON FUNCTION awstore.ttl_register(regclass, name) IS
     'delete rows of a table once their TTL column (epoch seconds or timestamptz) has passed';
 
+CREATE OR REPLACE FUNCTION awstore.ttl_unregister(tbl regclass)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    owner oid;
+BEGIN
+    SELECT c.relowner INTO owner FROM pg_class c WHERE c.oid = tbl;
+    IF FOUND AND NOT pg_has_role(owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to stop its TTL cleanup', tbl
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    DELETE FROM awstore.ttl_tables t WHERE t.table_name = tbl;
+    IF NOT FOUND THEN
+        RAISE NOTICE 'table % is not registered for TTL cleanup', tbl;
+        RETURN false;
+    END IF;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION awstore.ttl_unregister(regclass) IS
+    'stop the TTL cleanup of a table (its index stays)';
+
 CREATE OR REPLACE FUNCTION awstore.ttl_purge_statement(tbl regclass, ttl_column name, kind text,
                                             batch_size integer, OUT mode text, OUT statement text)
 LANGUAGE plpgsql
@@ -334,6 +358,7 @@ DECLARE
     deadline pg_catalog.timestamptz;
     tbls pg_catalog.regclass[];
     cols pg_catalog.name[];
+    qnames pg_catalog.text[];
     attnums pg_catalog.int2[];
     types pg_catalog.regtype[];
     kinds pg_catalog.text[];
@@ -381,6 +406,7 @@ BEGIN
         RETURN;
     END IF;
     kinds := pg_catalog.array_fill(NULL::pg_catalog.text, ARRAY[n]);
+    qnames := pg_catalog.array_fill(NULL::pg_catalog.text, ARRAY[n]);
     modes := pg_catalog.array_fill(NULL::pg_catalog.text, ARRAY[n]);
     stmts := pg_catalog.array_fill(NULL::pg_catalog.text, ARRAY[n]);
     lasts := pg_catalog.array_fill('(0,0)'::pg_catalog.tid, ARRAY[n]);
@@ -391,6 +417,11 @@ BEGIN
     finished := pg_catalog.array_fill(NULL::pg_catalog.timestamptz, ARRAY[n]);
 
     FOR i IN 1 .. n LOOP
+        -- the name the statements use, checked before each batch
+        qnames[i] := (SELECT pg_catalog.format('%I.%I', ns.nspname, c.relname)
+                        FROM pg_catalog.pg_class c
+                        JOIN pg_catalog.pg_namespace ns ON ns.oid OPERATOR(pg_catalog.=) c.relnamespace
+                       WHERE c.oid OPERATOR(pg_catalog.=) tbls[i]::pg_catalog.oid);
         BEGIN
             kinds[i] := awstore.ttl_registered_kind(tbls[i], cols[i], attnums[i], types[i]);
             SELECT p.mode, p.statement INTO one_mode, one_stmt
@@ -428,6 +459,11 @@ BEGIN
                 PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
             END IF;
             BEGIN
+                IF pg_catalog.to_regclass(qnames[i])::pg_catalog.oid OPERATOR(pg_catalog.=) tbls[i]::pg_catalog.oid
+                   IS NOT TRUE THEN
+                    RAISE EXCEPTION 'table % was renamed or replaced during the purge', qnames[i]
+                        USING ERRCODE = 'object_not_in_prerequisite_state';
+                END IF;
                 SELECT r[1]::pg_catalog.int8, r[2]::pg_catalog.tid INTO got, last_tid
                   FROM awstore.run_as_owner(tbls[i], stmts[i],
                            ARRAY[awstore.ttl_cutoff(kinds[i]), batch_size::pg_catalog.text,

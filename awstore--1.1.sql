@@ -318,6 +318,28 @@ BEGIN
     IF EXISTS (SELECT FROM pg_catalog.pg_class c
                 WHERE c.relname OPERATOR(pg_catalog.=) 'alembic_version'
                   AND c.relnamespace OPERATOR(pg_catalog.=) app::regnamespace) THEN
+        -- Read only a plain table of exactly the canonical shape: no cast,
+        -- view, rule or index of its owner's then runs as the installing
+        -- superuser (who also bypasses row security).
+        SELECT pg_catalog.array_agg(s ORDER BY s) INTO missing
+          FROM ((SELECT awstore.table_shape('awstore.alembic_version'::pg_catalog.regclass)
+                 EXCEPT
+                 SELECT awstore.table_shape(pg_catalog.format('%I.alembic_version', app)::pg_catalog.regclass))
+                UNION ALL
+                (SELECT awstore.table_shape(pg_catalog.format('%I.alembic_version', app)::pg_catalog.regclass)
+                 EXCEPT
+                 SELECT awstore.table_shape('awstore.alembic_version'::pg_catalog.regclass))) m(s);
+        IF missing IS NOT NULL OR EXISTS (
+               SELECT FROM pg_catalog.pg_class c
+                WHERE c.relname OPERATOR(pg_catalog.=) 'alembic_version'
+                  AND c.relnamespace OPERATOR(pg_catalog.=) app::regnamespace
+                  AND c.relkind OPERATOR(pg_catalog.<>) 'r') THEN
+            RAISE EXCEPTION 'existing table "%.alembic_version" is not Alembic''s version table', app
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = pg_catalog.format('It must be a plain table (version_num varchar(32) primary key) and nothing more. Differences: %s.',
+                                                 coalesce(pg_catalog.array_to_string(missing, '; '), 'none')),
+                      HINT = 'Let Alembic create it, or drop it and let CREATE EXTENSION create it.';
+        END IF;
         EXECUTE pg_catalog.format('SELECT pg_catalog.array_agg(version_num::pg_catalog.text ORDER BY version_num) FROM %I.alembic_version', app)
             INTO version_rows;
         IF version_rows IS DISTINCT FROM ARRAY['e5f6a7b8c9d0']::pg_catalog.text[] THEN
@@ -580,7 +602,14 @@ RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    owner oid;
 BEGIN
+    SELECT c.relowner INTO owner FROM pg_class c WHERE c.oid = tbl;
+    IF FOUND AND NOT pg_has_role(owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to stop its TTL cleanup', tbl
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     DELETE FROM awstore.ttl_tables t WHERE t.table_name = tbl;
     IF NOT FOUND THEN
         RAISE NOTICE 'table % is not registered for TTL cleanup', tbl;
@@ -685,6 +714,7 @@ DECLARE
     deadline pg_catalog.timestamptz;
     tbls pg_catalog.regclass[];
     cols pg_catalog.name[];
+    qnames pg_catalog.text[];
     attnums pg_catalog.int2[];
     types pg_catalog.regtype[];
     kinds pg_catalog.text[];
@@ -732,6 +762,7 @@ BEGIN
         RETURN;
     END IF;
     kinds := pg_catalog.array_fill(NULL::pg_catalog.text, ARRAY[n]);
+    qnames := pg_catalog.array_fill(NULL::pg_catalog.text, ARRAY[n]);
     modes := pg_catalog.array_fill(NULL::pg_catalog.text, ARRAY[n]);
     stmts := pg_catalog.array_fill(NULL::pg_catalog.text, ARRAY[n]);
     lasts := pg_catalog.array_fill('(0,0)'::pg_catalog.tid, ARRAY[n]);
@@ -742,6 +773,11 @@ BEGIN
     finished := pg_catalog.array_fill(NULL::pg_catalog.timestamptz, ARRAY[n]);
 
     FOR i IN 1 .. n LOOP
+        -- the name the statements use, checked before each batch
+        qnames[i] := (SELECT pg_catalog.format('%I.%I', ns.nspname, c.relname)
+                        FROM pg_catalog.pg_class c
+                        JOIN pg_catalog.pg_namespace ns ON ns.oid OPERATOR(pg_catalog.=) c.relnamespace
+                       WHERE c.oid OPERATOR(pg_catalog.=) tbls[i]::pg_catalog.oid);
         BEGIN
             kinds[i] := awstore.ttl_registered_kind(tbls[i], cols[i], attnums[i], types[i]);
             SELECT p.mode, p.statement INTO one_mode, one_stmt
@@ -779,6 +815,11 @@ BEGIN
                 PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
             END IF;
             BEGIN
+                IF pg_catalog.to_regclass(qnames[i])::pg_catalog.oid OPERATOR(pg_catalog.=) tbls[i]::pg_catalog.oid
+                   IS NOT TRUE THEN
+                    RAISE EXCEPTION 'table % was renamed or replaced during the purge', qnames[i]
+                        USING ERRCODE = 'object_not_in_prerequisite_state';
+                END IF;
                 SELECT r[1]::pg_catalog.int8, r[2]::pg_catalog.tid INTO got, last_tid
                   FROM awstore.run_as_owner(tbls[i], stmts[i],
                            ARRAY[awstore.ttl_cutoff(kinds[i]), batch_size::pg_catalog.text,

@@ -94,6 +94,14 @@ GRANT SELECT ON zero_things TO regress_aw_owner;
 -- should fail
 SELECT * FROM zero_things;
 ALTER SERVER s_zero OWNER TO regress_aw_owner;
+-- the server's environment credentials never go to a non-superuser's endpoint
+CREATE USER MAPPING FOR regress_aw_owner SERVER proxied
+    OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+ALTER USER MAPPING FOR CURRENT_USER SERVER s_zero
+    OPTIONS (DROP access_key_id, DROP secret_access_key);
+-- should fail
+SELECT * FROM zero_things;
+DROP USER MAPPING FOR regress_aw_owner SERVER proxied;
 SET ROLE regress_aw_owner;
 \set VERBOSITY default
 -- should fail

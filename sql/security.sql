@@ -41,6 +41,28 @@ RESET ROLE;
 CREATE EXTENSION awstore SCHEMA aw;
 SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_aw_attacker';
 
+-- An alembic_version planted with a type whose cast to text is the
+-- attacker's function: CREATE EXTENSION refuses it rather than read it.
+CREATE SCHEMA aw_planted;
+GRANT USAGE, CREATE ON SCHEMA aw_planted TO regress_aw_attacker;
+SET ROLE regress_aw_attacker;
+CREATE TYPE aw_planted.vt AS (v text);
+CREATE FUNCTION aw_planted.vt_text(aw_planted.vt) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM aw.escalate();
+    RETURN ($1).v;
+END $$;
+CREATE CAST (aw_planted.vt AS text) WITH FUNCTION aw_planted.vt_text(aw_planted.vt);
+CREATE TABLE aw_planted.alembic_version (version_num aw_planted.vt);
+INSERT INTO aw_planted.alembic_version VALUES (ROW('e5f6a7b8c9d0'));
+RESET ROLE;
+DROP EXTENSION awstore;
+-- should fail
+CREATE EXTENSION awstore SCHEMA aw_planted;
+SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_aw_attacker';
+DROP SCHEMA aw_planted CASCADE;
+CREATE EXTENSION awstore SCHEMA aw;
+
 --
 -- 2. The same functions on search_path when awstore's functions run.
 --
@@ -51,6 +73,22 @@ SELECT table_name FROM awstore.ttl_status;
 SELECT * FROM awstore.orphans;
 CALL awstore.purge_expired();
 RESET search_path;
+-- An operator for pg_depend's columns, planted where DROP EXTENSION's
+-- event trigger would find it.
+SET ROLE regress_aw_attacker;
+CREATE FUNCTION aw.oid_regclass_eq(oid, regclass) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM aw.escalate();
+    RETURN $1 = $2::oid;
+END $$;
+CREATE OPERATOR aw.= (LEFTARG = oid, RIGHTARG = regclass, FUNCTION = aw.oid_regclass_eq);
+RESET ROLE;
+SET search_path = aw, public;
+BEGIN;
+DROP EXTENSION awstore;
+ROLLBACK;
+RESET search_path;
+SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_aw_attacker';
 SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_aw_attacker';
 
 --
@@ -118,6 +156,16 @@ RESET ROLE;
 SELECT table_name, rows_with_ttl FROM awstore.ttl_status ORDER BY 1;
 CALL awstore.purge_expired();
 SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_aw_attacker';
+-- unregistering, like registering, is for the table's owner
+CREATE ROLE regress_aw_other;
+GRANT EXECUTE ON FUNCTION awstore.ttl_unregister(regclass) TO regress_aw_other;
+GRANT USAGE ON SCHEMA attacker TO regress_aw_other;
+SET ROLE regress_aw_other;
+-- should fail
+SELECT awstore.ttl_unregister('attacker.cache');
+RESET ROLE;
+DROP OWNED BY regress_aw_other;
+DROP ROLE regress_aw_other;
 SELECT awstore.ttl_unregister('attacker.cache');
 SELECT awstore.ttl_unregister('attacker.sessions');
 
@@ -226,6 +274,11 @@ SELECT count(*) AS extensions FROM pg_extension WHERE extname = 'awstore';
 SELECT count(*) AS actors FROM aw.actors;
 -- DROP SCHEMA awstore is refused by PostgreSQL itself
 CREATE EXTENSION awstore SCHEMA aw;
+-- DROP OWNED BY the application schema's owner, CASCADE, would drop the
+-- schema with the tables in it: refused
+-- should fail
+DROP OWNED BY regress_aw_app CASCADE;
+SELECT count(*) AS actors FROM aw.actors;
 -- should fail
 DROP SCHEMA awstore CASCADE;
 SELECT count(*) AS actors FROM aw.actors;

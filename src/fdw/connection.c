@@ -10,10 +10,10 @@
  * callbacks (as postgres_fdw's ConnCacheEntry does); it is rebuilt at its
  * next use, once no call of it is in flight.
  *
- * Credentials come from the user mapping.  Only when the mapping has none
- * and its user is a superuser does the server's environment
- * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) stand in,
- * like postgres_fdw's password_required.
+ * Credentials come from the user mapping.  Only when the mapping has none,
+ * its user is a superuser and so is the server's owner does the server's
+ * environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)
+ * stand in, like postgres_fdw's password_required.
  *
  * Waiting: the client's sockets are watched together with the backend's
  * latch and postmaster death (WaitEventSet).  A query cancel or a
@@ -108,11 +108,18 @@ aw_credentials(ForeignServer *server, UserMapping *user, AwCredentials *cred)
 				 errmsg("user mapping for server \"%s\" has only part of the credentials",
 						server->servername),
 				 errhint("Set both access_key_id and secret_access_key in the user mapping.")));
-	if (!OidIsValid(user->userid) || !superuser_arg(user->userid))
+	/*
+	 * The server's environment holds the instance's own credentials: only
+	 * for a superuser, and only to an endpoint a superuser chose.
+	 */
+	if (!OidIsValid(user->userid) || !superuser_arg(user->userid) ||
+		!superuser_arg(server->owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
 				 errmsg("credentials are required for server \"%s\"", server->servername),
-				 errdetail("Non-superusers must give access_key_id and secret_access_key in their user mapping."),
+				 superuser_arg(server->owner)
+				 ? errdetail("Non-superusers must give access_key_id and secret_access_key in their user mapping.")
+				 : errdetail("The server is owned by a role that is not a superuser: the server's environment credentials are not sent to its endpoint."),
 				 errhint("ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD access_key_id '...', ADD secret_access_key '...');",
 						 quote_identifier(server->servername))));
 	cred->access_key_id = getenv("AWS_ACCESS_KEY_ID");

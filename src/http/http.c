@@ -355,12 +355,26 @@ http_address_refusal(int family, const void *addr, bool plain_http)
 		static const unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 		static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-		if (memcmp(a, mapped, 12) == 0)
-		{
-			struct in_addr v4;
+		static const unsigned char compat[12] = {0};
+		static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+		struct in_addr v4;
 
+		/* IPv4 inside IPv6: mapped, compatible, NAT64 (64:ff9b::/96), 6to4 */
+		if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0 ||
+			(memcmp(a, compat, 12) == 0 && memcmp(a, loopback, 16) != 0 &&
+			 (a[12] | a[13] | a[14] | a[15]) != 0))
+		{
 			memcpy(&v4.s_addr, a + 12, 4);
 			return http_address_refusal(AF_INET, &v4, plain_http);
+		}
+		if (a[0] == 0x20 && a[1] == 0x02)
+		{
+			const char *why;
+
+			memcpy(&v4.s_addr, a + 2, 4);
+			why = http_address_refusal(AF_INET, &v4, false);
+			if (why)
+				return why;
 		}
 		if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
 			return "a link-local address (fe80::/10)";
@@ -502,6 +516,16 @@ http_start(HttpSession *session, const char *target, const char *body,
 	}
 	if (session->proxy)
 		curl_easy_setopt(easy, CURLOPT_PROXY, session->proxy);
+	else if (session->restrict_addresses)
+	{
+		/*
+		 * The address guard sees only the address libcurl connects to: a
+		 * proxy from the environment (https_proxy …) would resolve the
+		 * endpoint's host itself.  Servers a non-superuser owns connect
+		 * directly, unless a superuser gave them a proxy.
+		 */
+		curl_easy_setopt(easy, CURLOPT_PROXY, "");
+	}
 	if (session->restrict_addresses)
 	{
 		curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, http_open_socket_cb);
@@ -556,7 +580,7 @@ http_collect_finished(HttpSession *session)
 			snprintf(why, sizeof(why), "%s", xfer->result.curl_error[0] ? xfer->result.curl_error
 					 : curl_easy_strerror(msg->data.result));
 			snprintf(xfer->result.curl_error, sizeof(xfer->result.curl_error),
-					 "TLS with %s failed: %s",
+					 "TLS with %.100s failed: %.130s",
 					 strchr(session->url, '@') ? "the endpoint" : session->url, why);
 		}
 		else if (xfer->result.curl_code != CURLE_OK && xfer->refused)

@@ -82,6 +82,10 @@ test_address_guard(void)
 	UNIT_TRUE("guard: mapped loopback over http allowed", refusal6("::ffff:127.0.0.1", true) == NULL);
 	UNIT_TRUE("guard: https to a public IPv6 allowed", refusal6("2600:1f18::1", false) == NULL);
 	UNIT_TRUE("guard: http to a public IPv6 refused", refusal6("2600:1f18::1", true) != NULL);
+	UNIT_TRUE("guard: NAT64 169.254 refused", refusal6("64:ff9b::a9fe:a9fe", false) != NULL);
+	UNIT_TRUE("guard: 6to4 169.254 refused", refusal6("2002:a9fe:a9fe::1", false) != NULL);
+	UNIT_TRUE("guard: compatible 169.254 refused", refusal6("::169.254.169.254", false) != NULL);
+	UNIT_TRUE("guard: NAT64 public allowed over https", refusal6("64:ff9b::3400:1", false) == NULL);
 }
 
 int
