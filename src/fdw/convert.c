@@ -19,7 +19,8 @@
  * context callback adds where it happened.
  *
  * Writing (Datum → AttributeValue) renders exactly: numbers as decimal text
- * (NaN, infinities and values beyond DynamoDB's 38 digits refused), bytea
+ * (floats as the shortest text that reads back as the same float; NaN,
+ * infinities and values beyond DynamoDB's 38 digits refused), bytea
  * as base64, date and time types in ISO 8601 (XSD form, independent of
  * DateStyle), jsonb by its own structure.
  *
@@ -29,6 +30,7 @@
 
 #include "catalog/pg_type.h"
 #include "common/base64.h"
+#include "common/shortest_dec.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -553,14 +555,26 @@ aw_number_text(Datum value, Oid typid, const char **why)
 			{
 				double		d = typid == FLOAT4OID ? (double) DatumGetFloat4(value) : DatumGetFloat8(value);
 
+				char		shortest[DOUBLE_SHORTEST_DECIMAL_LEN];
+
 				if (isnan(d) || isinf(d))
 				{
 					*why = "DynamoDB numbers cannot be NaN or infinite";
 					return NULL;
 				}
-				/* exact decimal of the float, through numeric */
-				value = DirectFunctionCall1(typid == FLOAT4OID ? float4_numeric : float8_numeric,
-											typid == FLOAT4OID ? Float4GetDatum((float4) d) : Float8GetDatum(d));
+
+				/*
+				 * The shortest decimal that reads back as the same float, as
+				 * float8out writes it with extra_float_digits > 0: 0.1 + 0.2
+				 * is 0.30000000000000004, and 0.1::real is 0.1.  numeric_in
+				 * takes it exactly, to plain notation below.
+				 */
+				if (typid == FLOAT4OID)
+					float_to_shortest_decimal_buf(DatumGetFloat4(value), shortest);
+				else
+					double_to_shortest_decimal_buf(d, shortest);
+				value = DirectFunctionCall3(numeric_in, CStringGetDatum(shortest),
+											ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 			}
 			/* FALLTHROUGH */
 		case NUMERICOID:
