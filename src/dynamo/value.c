@@ -13,6 +13,7 @@
  *-------------------------------------------------------------------------
  */
 #include "dynamo.h"
+#include "dynamo/jsoncheck.h"
 
 #include <string.h>
 
@@ -419,7 +420,7 @@ dyn_to_json(DynValue *v, DynBuf *out)
 DynValue *
 dyn_parse(const char *text, size_t len)
 {
-	json_tokener *tok = json_tokener_new_ex(256);
+	json_tokener *tok = json_tokener_new_ex(DYN_JSON_TOKENER_DEPTH);
 	json_object *obj;
 
 	if (tok == NULL)
