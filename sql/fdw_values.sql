@@ -62,3 +62,57 @@ SELECT id, v IS NOT NULL AS has_v FROM too_nested;
 SELECT id, v IS NOT NULL AS has_v FROM too_nested WHERE id = 'm126';
 -- what is not asked for is not read
 SELECT id FROM too_nested;
+
+-- document 'dynamodb' values are checked as DynamoDB checks them before
+-- anything is sent; the error names the attribute's path.
+SELECT awstore.dynamodb_create_table('dynamo', 'docs', 'id') IS NOT NULL AS created;
+CREATE FOREIGN TABLE docs (doc jsonb OPTIONS (document 'dynamodb'))
+    SERVER dynamo OPTIONS (table_name 'docs');
+INSERT INTO docs VALUES ('{"id": {"S": "n"}, "v": {"N": "abc"}}');
+INSERT INTO docs VALUES ('{"id": {"S": "n"}, "v": {"N": "1e200"}}');
+INSERT INTO docs VALUES ('{"id": {"S": "n"}, "v": {"N": "1.23456789012345678901234567890123456789"}}');
+INSERT INTO docs VALUES ('{"id": {"S": "n"}, "v": {"N": " 1"}}');
+INSERT INTO docs VALUES ('{"id": {"S": "n"}, "v": {"N": 1}}');
+INSERT INTO docs VALUES ('{"id": {"S": "s"}, "v": {"SS": []}}');
+INSERT INTO docs VALUES ('{"id": {"S": "s"}, "v": {"SS": ["a", "b", "a"]}}');
+INSERT INTO docs VALUES ('{"id": {"S": "s"}, "v": {"NS": ["1", "2", "1.0"]}}');
+INSERT INTO docs VALUES ('{"id": {"S": "s"}, "v": {"NS": ["1", "x"]}}');
+INSERT INTO docs VALUES ('{"id": {"S": "s"}, "v": {"BS": ["AAE=", "AAE="]}}');
+INSERT INTO docs VALUES ('{"id": {"S": "s"}, "v": {"BS": ["AAE=", "not base64"]}}');
+INSERT INTO docs VALUES ('{"id": {"S": "b"}, "v": {"B": "AAE"}}');
+INSERT INTO docs VALUES ('{"id": {"S": "b"}, "v": {"B": "A=AA"}}');
+INSERT INTO docs VALUES ('{"id": {"S": "x"}, "v": {"NULL": false}}');
+INSERT INTO docs VALUES ('{"id": {"S": "x"}, "v": {"X": "1"}}');
+INSERT INTO docs VALUES ('{"id": {"S": "x"}, "v": {"S": "a", "N": "1"}}');
+INSERT INTO docs VALUES ('{"id": {"S": "x"}, "v": "plain"}');
+INSERT INTO docs VALUES ('{"id": {"S": "x"}, "": {"S": "a"}}');
+INSERT INTO docs VALUES ('{"id": {"S": "x"}, "m": {"M": {"a": {"L": [{"S": "ok"}, {"N": "x"}]}}}}');
+-- 32 levels are fine, 33 are not
+INSERT INTO docs VALUES (('{"id": {"S": "deep32"}, "v": ' || repeat('{"M": {"a": ', 32) ||
+    '{"S": "x"}' || repeat('}}', 32) || '}')::jsonb);
+INSERT INTO docs VALUES (('{"id": {"S": "deep33"}, "v": ' || repeat('{"L": [', 33) ||
+    '{"S": "x"}' || repeat(']}', 33) || '}')::jsonb);
+INSERT INTO docs VALUES (('{"id": {"S": "deep99"}, "v": ' || repeat('{"L": [', 99) ||
+    '{"S": "x"}' || repeat(']}', 99) || '}')::jsonb);
+-- what DynamoDB takes goes through unchanged
+INSERT INTO docs VALUES ('{"id": {"S": "good"}, "n": {"N": "-1.5E+3"}, "ns": {"NS": ["1", "2.5", "1e2"]},
+    "ss": {"SS": ["a", "b"]}, "bs": {"BS": ["AAE=", "AQ=="]}, "b": {"B": ""}, "s": {"S": ""},
+    "nul": {"NULL": true}, "t": {"BOOL": false}, "l": {"L": []}, "m": {"M": {}}}');
+:dump docs
+-- typed columns and plain documents are held to the same limits
+CREATE FOREIGN TABLE docs_typed (id text, m jsonb OPTIONS (attribute_type 'M'), t text OPTIONS (attribute_type 'N'))
+    SERVER dynamo OPTIONS (table_name 'docs');
+INSERT INTO docs_typed VALUES ('t32', (repeat('{"a": ', 32) || '1' || repeat('}', 32))::jsonb);
+INSERT INTO docs_typed VALUES ('t33', (repeat('{"a": ', 33) || '1' || repeat('}', 33))::jsonb);
+INSERT INTO docs_typed VALUES ('t99', (repeat('{"a": ', 99) || '1' || repeat('}', 99))::jsonb);
+INSERT INTO docs_typed VALUES ('tn', NULL, '1e999');
+CREATE FOREIGN TABLE docs_plain (doc jsonb OPTIONS (document 'plain'))
+    SERVER dynamo OPTIONS (table_name 'docs');
+INSERT INTO docs_plain VALUES (('{"id": "p32", "v": ' || repeat('[', 32) || '1' || repeat(']', 32) || '}')::jsonb);
+INSERT INTO docs_plain VALUES (('{"id": "p33", "v": ' || repeat('[', 33) || '1' || repeat(']', 33) || '}')::jsonb);
+SELECT doc ->> 'id' AS id FROM docs ORDER BY 1;
+
+DROP USER MAPPING FOR CURRENT_USER SERVER dynamo;
+DROP SERVER dynamo CASCADE;
+DROP EXTENSION awstore;
+DROP SCHEMA aw CASCADE;

@@ -43,6 +43,7 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "dynamo/jsoncheck.h"
 #include "fdw/fdw.h"
 
 /* ---------------------------------------------------------------------
@@ -668,20 +669,31 @@ aw_datum_text(Datum value, Oid typid)
 }
 
 static bool
-aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, const char **why);
+aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, int level, const char **why);
 
 /*
  * Walks a jsonb object or array into M or L.  Nested containers arrive as
  * binary values (skipNested) and recurse through aw_jsonb_value_to_attr.
+ * level counts the containers around this one: past DynamoDB's 32 (one
+ * more for a whole item's object) the value is refused, and the JSON text
+ * built stays within what the JSON parser takes.
  */
 static bool
-aw_jsonb_container_to_attr(JsonbContainer *container, DynBuf *buf, const char **why)
+aw_jsonb_container_to_attr(JsonbContainer *container, DynBuf *buf, int level,
+						   const char **why)
 {
-	JsonbIterator *it = JsonbIteratorInit(container);
+	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	bool		first = true;
 
+	if (level > DYN_MAX_NESTING + 1)
+	{
+		*why = "the value nests deeper than DynamoDB's 32 levels";
+		return false;
+	}
+	check_stack_depth();
+	it = JsonbIteratorInit(container);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		switch (tok)
@@ -705,7 +717,7 @@ aw_jsonb_container_to_attr(JsonbContainer *container, DynBuf *buf, const char **
 				first = false;
 				/* FALLTHROUGH */
 			case WJB_VALUE:
-				if (!aw_jsonb_value_to_attr(&v, buf, why))
+				if (!aw_jsonb_value_to_attr(&v, buf, level, why))
 					return false;
 				break;
 			case WJB_END_OBJECT:
@@ -722,7 +734,7 @@ aw_jsonb_container_to_attr(JsonbContainer *container, DynBuf *buf, const char **
 }
 
 static bool
-aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, const char **why)
+aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, int level, const char **why)
 {
 	char	   *s;
 
@@ -744,7 +756,7 @@ aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, const char **why)
 			aw_append_typed(buf, "N", s, strlen(s));
 			return true;
 		case jbvBinary:
-			return aw_jsonb_container_to_attr(v->val.binary.data, buf, why);
+			return aw_jsonb_container_to_attr(v->val.binary.data, buf, level + 1, why);
 		default:
 			*why = "unexpected jsonb value";
 			return false;
@@ -933,9 +945,9 @@ awstore_datum_to_attr(Datum value, Oid typid, DynType atype, DynBuf *buf, const 
 				*why = "unexpected jsonb scalar";
 				return false;
 			}
-			return aw_jsonb_value_to_attr(&v, buf, why);
+			return aw_jsonb_value_to_attr(&v, buf, 0, why);
 		}
-		return aw_jsonb_container_to_attr(&jb->root, buf, why);
+		return aw_jsonb_container_to_attr(&jb->root, buf, 1, why);
 	}
 	*why = psprintf("type %s cannot be sent as DynamoDB type %s",
 					format_type_be(typid), dyn_type_name(atype));

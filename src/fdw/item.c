@@ -26,9 +26,13 @@
 
 #include "fdw/fdw.h"
 
-/* The key of a row as the row gives it, for messages: "(id)=(a1)". */
-char *
-awstore_row_key_text(AwItemShape *shape, TupleTableSlot *slot)
+/*
+ * The key of a row for messages, "(id)=(a1)": from its key columns, or
+ * when a key column is missing or NULL, from doc (a map of AttributeValues
+ * from a document column; may be NULL).
+ */
+static char *
+aw_key_text(AwItemShape *shape, TupleTableSlot *slot, DynValue *doc)
 {
 	const char *keys[2] = {shape->pk, shape->sk};
 	const char *values[2] = {"?", "?"};
@@ -40,18 +44,29 @@ awstore_row_key_text(AwItemShape *shape, TupleTableSlot *slot)
 		Oid			outfunc;
 		bool		isvarlena;
 
-		if (col == NULL)
-			continue;
-		i = col->attnum - 1;
-		if (slot->tts_isnull[i])
+		if (col == NULL || slot->tts_isnull[col->attnum - 1])
 		{
-			values[k] = "NULL";
+			DynValue   *inner;
+			DynType		t = dyn_attr(dyn_get(doc, keys[k]), &inner);
+
+			if (t == DYN_T_S || t == DYN_T_N || t == DYN_T_B)
+				values[k] = pstrdup(dyn_string(inner, NULL));
+			else if (col != NULL)
+				values[k] = "NULL";
 			continue;
 		}
+		i = col->attnum - 1;
 		getTypeOutputInfo(col->typid, &outfunc, &isvarlena);
 		values[k] = OidOutputFunctionCall(outfunc, slot->tts_values[i]);
 	}
 	return awstore_key_text(keys, values);
+}
+
+/* The key of a row as the row gives it, for messages: "(id)=(a1)". */
+char *
+awstore_row_key_text(AwItemShape *shape, TupleTableSlot *slot)
+{
+	return aw_key_text(shape, slot, NULL);
 }
 
 /* Renders one column's value, or raises the error saying why it cannot. */
@@ -84,6 +99,7 @@ aw_document_map(AwItemShape *shape, AwColumn *col, Datum value, TupleTableSlot *
 	DynValue   *parsed;
 	DynValue   *map = NULL;
 	const char *problem = NULL;
+	char	   *key_text = NULL;
 
 	dynbuf_init(&buf);
 	if (col->kind == AW_COL_DOCUMENT_TYPED)
@@ -101,9 +117,31 @@ aw_document_map(AwItemShape *shape, AwColumn *col, Datum value, TupleTableSlot *
 
 		parsed = dyn_parse(doc_text, strlen(doc_text));
 		if (parsed == NULL || !dyn_is_object(parsed))
-			problem = "a document 'dynamodb' column must hold an object of AttributeValues";
-		else if (dyn_item_size(parsed) < 0)
-			problem = "the document holds a value that is not a well-formed AttributeValue";
+			problem = "a document 'dynamodb' column must hold an object of AttributeValues, nested at most 32 levels";
+		else
+		{
+			DynObjectIter it;
+			const char *name;
+			DynValue   *av;
+
+			/* every attribute as DynamoDB will check it, naming the place */
+			key_text = aw_key_text(shape, slot, parsed);
+			dyn_object_iter_init(parsed, &it);
+			while (problem == NULL && dyn_object_iter_next(&it, &name, &av))
+			{
+				char		path[256];
+				const char *why;
+
+				if (name[0] == '\0')
+					problem = "an attribute name cannot be empty";
+				else
+				{
+					snprintf(path, sizeof(path), "%s", name);
+					if (!dyn_attr_check(av, path, sizeof(path), &why))
+						problem = psprintf("attribute \"%s\" %s", path, why);
+				}
+			}
+		}
 		map = parsed;
 	}
 	else
@@ -140,7 +178,8 @@ aw_document_map(AwItemShape *shape, AwColumn *col, Datum value, TupleTableSlot *
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 errmsg("cannot write document column \"%s\" to DynamoDB", col->colname),
 				 errdetail("Item %s of DynamoDB table \"%s\": %s.",
-						   awstore_row_key_text(shape, slot), shape->table, problem)));
+						   key_text ? key_text : awstore_row_key_text(shape, slot),
+						   shape->table, problem)));
 	}
 	return map;
 }
@@ -328,6 +367,32 @@ awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *attnums,
 	item = dyn_parse(json, strlen(json));
 	if (item == NULL)
 		elog(ERROR, "awstore built an item that is not JSON");
+	{
+		DynObjectIter it;
+		const char *name;
+		DynValue   *av;
+
+		/* every attribute as DynamoDB will check it, whichever column gave it */
+		dyn_object_iter_init(item, &it);
+		while (dyn_object_iter_next(&it, &name, &av))
+		{
+			char		path[256];
+			const char *why;
+
+			snprintf(path, sizeof(path), "%s", name);
+			if (!dyn_attr_check(av, path, sizeof(path), &why))
+			{
+				char	   *bad_key = awstore_item_key_text(item, shape->pk, shape->sk);
+
+				dyn_value_free(item);	/* path and why do not point into it */
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("cannot write attribute \"%s\" to DynamoDB", path),
+						 errdetail("Item %s of DynamoDB table \"%s\": attribute \"%s\" %s.",
+								   bad_key, shape->table, path, why)));
+			}
+		}
+	}
 	aw_check_key(shape, item, shape->pk, shape->pk_type, "partition key", slot);
 	if (shape->sk)
 		aw_check_key(shape, item, shape->sk, shape->sk_type, "sort key", slot);
