@@ -112,6 +112,43 @@ INSERT INTO docs_plain VALUES (('{"id": "p32", "v": ' || repeat('[', 32) || '1' 
 INSERT INTO docs_plain VALUES (('{"id": "p33", "v": ' || repeat('[', 33) || '1' || repeat(']', 33) || '}')::jsonb);
 SELECT doc ->> 'id' AS id FROM docs ORDER BY 1;
 
+-- Date-time words whose value changes every day are refused on read;
+-- 'epoch' and 'infinity' are fixed and read.  Writes send the instant.
+SELECT awstore.dynamodb_create_table('dynamo', 'dates', 'id') IS NOT NULL AS created;
+CREATE FOREIGN TABLE dates_text (id text, d text, ts text, tz text, t text, ds text[])
+    SERVER dynamo OPTIONS (table_name 'dates');
+CREATE FOREIGN TABLE dates (id text, d date, ts timestamp, tz timestamptz, t time, ds date[])
+    SERVER dynamo OPTIONS (table_name 'dates');
+INSERT INTO dates_text VALUES ('fixed', 'epoch', 'epoch', 'infinity', 'allballs', '{2025-01-01, -infinity}'),
+    ('d', 'today', NULL, NULL, NULL, NULL), ('ts', NULL, 'Yesterday', NULL, NULL, NULL),
+    ('tz', NULL, NULL, 'tomorrow', NULL, NULL), ('t', NULL, NULL, NULL, 'now', NULL),
+    ('ds', NULL, NULL, NULL, NULL, '{2025-01-01, now}'),
+    ('dmix', NULL, '2025-01-01 today', NULL, NULL, NULL);
+SELECT * FROM dates WHERE id = 'fixed';
+SELECT d FROM dates WHERE id = 'd';
+SELECT ts FROM dates WHERE id = 'ts';
+SELECT tz FROM dates WHERE id = 'tz';
+SELECT t FROM dates WHERE id = 't';
+SELECT ds FROM dates WHERE id = 'ds';
+SELECT ts FROM dates WHERE id = 'dmix';
+-- text columns read the words as text
+SELECT id, d, ts, tz, t FROM dates_text WHERE id IN ('d', 'ts') ORDER BY id;
+-- written dates and times are the instant, whatever words made them
+INSERT INTO dates (id, d) VALUES ('w', 'today');
+SELECT d = current_date AS today_as_date FROM dates WHERE id = 'w';
+SELECT d ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' AS iso_date FROM dates_text WHERE id = 'w';
+
+-- Arrays that would not read back the same are refused.
+SELECT awstore.dynamodb_create_table('dynamo', 'arrays', 'id') IS NOT NULL AS created;
+CREATE FOREIGN TABLE arrays (id text, ns integer[], l text[] OPTIONS (attribute_type 'L'))
+    SERVER dynamo OPTIONS (table_name 'arrays');
+INSERT INTO arrays VALUES ('md', '{{1,2},{3,4}}', NULL);
+INSERT INTO arrays VALUES ('ml', NULL, '{{a,b},{c,d}}');
+INSERT INTO arrays VALUES ('lb', '[0:1]={1,2}', NULL);
+INSERT INTO arrays VALUES ('lbl', NULL, '[2:2]={a}');
+INSERT INTO arrays VALUES ('ok', '{1,2}', '{a,NULL}'), ('empty', NULL, '{}');
+SELECT id, ns, l, array_lower(l, 1) AS l_lower FROM arrays ORDER BY id;
+
 DROP USER MAPPING FOR CURRENT_USER SERVER dynamo;
 DROP SERVER dynamo CASCADE;
 DROP EXTENSION awstore;

@@ -142,12 +142,46 @@ aw_convert_error(AwConvertContext *ctx, DynType got, const char *why)
 			 errhint("Set the column's attribute_type, or read the attribute into a jsonb column.")));
 }
 
+/*
+ * Does a date or time text use a word whose value depends on when it is
+ * read ('now', 'today', 'tomorrow', 'yesterday')?  The type's input
+ * function would take it as a different instant every day.  'epoch' and
+ * 'infinity' are fixed and fine.
+ */
+static bool
+aw_relative_datetime(const char *text)
+{
+	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf;
+
+	if (ParseDateTime(text, workbuf, sizeof(workbuf), field, ftype,
+					  MAXDATEFIELDS, &nf) != 0)
+		return false;			/* the input function reports the error */
+	for (int i = 0; i < nf; i++)
+		if (ftype[i] == DTK_STRING &&
+			(strcmp(field[i], "now") == 0 || strcmp(field[i], "today") == 0 ||
+			 strcmp(field[i], "tomorrow") == 0 || strcmp(field[i], "yesterday") == 0))
+			return true;
+	return false;
+}
+
+/*
+ * A value of typid from its text, through the type's input function.  The
+ * date and time types refuse the words whose value changes with the day.
+ */
 static Datum
-aw_input(Oid typid, int32 typmod, const char *text)
+aw_input(AwConvertContext *ctx, DynType t, Oid typid, int32 typmod, const char *text)
 {
 	Oid			infunc;
 	Oid			ioparam;
 
+	if ((typid == DATEOID || typid == TIMESTAMPOID || typid == TIMESTAMPTZOID ||
+		 typid == TIMEOID || typid == TIMETZOID) && aw_relative_datetime(text))
+		aw_convert_error(ctx, t,
+						 psprintf("\"%s\" means a different time on every read; "
+								  "DynamoDB should hold the date or time itself", text));
 	if (typid == TEXTOID)
 		return PointerGetDatum(cstring_to_text(text));
 	getTypeInputInfo(typid, &infunc, &ioparam);
@@ -222,7 +256,7 @@ aw_plain_json_datum(AwConvertContext *ctx, DynValue *av, DynType t, Oid typid)
 	if (typid == JSONOID || typid == JSONBOID)
 		d = aw_jsonb_from_text(typid, text);
 	else
-		d = aw_input(typid, -1, text);
+		d = aw_input(ctx, t, typid, -1, text);
 	pfree(text);
 	return d;
 }
@@ -251,7 +285,7 @@ aw_scalar_to_datum(AwConvertContext *ctx, DynValue *av_inner, DynType t, Oid typ
 	switch (t)
 	{
 		case DYN_T_S:
-			return aw_input(typid, typmod, aw_text_of(ctx, av_inner, t));
+			return aw_input(ctx, t, typid, typmod, aw_text_of(ctx, av_inner, t));
 		case DYN_T_N:
 			s = dyn_string(av_inner, NULL);
 			switch (typid)
@@ -265,16 +299,16 @@ aw_scalar_to_datum(AwConvertContext *ctx, DynValue *av_inner, DynType t, Oid typ
 				case OIDOID:
 					return ObjectIdGetDatum((Oid) aw_number_to_int64(ctx, s, 0, PG_UINT32_MAX));
 				default:
-					return aw_input(typid, typmod, s);
+					return aw_input(ctx, t, typid, typmod, s);
 			}
 		case DYN_T_B:
 			if (typid == BYTEAOID)
 				return aw_bytea_from_base64(ctx, t, dyn_string(av_inner, NULL));
-			return aw_input(typid, typmod, dyn_string(av_inner, NULL));
+			return aw_input(ctx, t, typid, typmod, dyn_string(av_inner, NULL));
 		case DYN_T_BOOL:
 			if (typid == BOOLOID)
 				return BoolGetDatum(dyn_boolean(av_inner));
-			return aw_input(typid, typmod, dyn_boolean(av_inner) ? "true" : "false");
+			return aw_input(ctx, t, typid, typmod, dyn_boolean(av_inner) ? "true" : "false");
 		default:
 			aw_convert_error(ctx, t, "a nested value cannot go into an array element");
 	}
@@ -362,7 +396,7 @@ awstore_attr_to_datum(AwColumn *col, DynValue *av, bool *isnull, AwConvertContex
 				return aw_plain_json_datum(ctx, av, t, typid);	/* a JSON string */
 			if (json)
 				return aw_jsonb_from_text(typid, aw_text_of(ctx, inner, t));
-			return aw_input(typid, col->typmod, aw_text_of(ctx, inner, t));
+			return aw_input(ctx, t, typid, col->typmod, aw_text_of(ctx, inner, t));
 		case DYN_T_N:
 		case DYN_T_BOOL:
 			if (json)
@@ -781,6 +815,19 @@ aw_array_to_attr(Datum value, DynType atype, DynBuf *buf, const char **why)
 	DynType		elem_atype;
 	char	  **texts;
 
+	/* reading gives a one-dimensional array from 1: nothing else round-trips */
+	if (ARR_NDIM(arr) > 1)
+	{
+		*why = psprintf("a %d-dimensional array cannot be written: DynamoDB sets and lists "
+						"read back as one-dimensional arrays", ARR_NDIM(arr));
+		return false;
+	}
+	if (ARR_NDIM(arr) == 1 && ARR_LBOUND(arr)[0] != 1)
+	{
+		*why = psprintf("an array with lower bound %d cannot be written: DynamoDB sets and "
+						"lists read back as arrays from 1", ARR_LBOUND(arr)[0]);
+		return false;
+	}
 	get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
 	deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign, &elems, &nulls, &n);
 	if (atype != DYN_T_L && n == 0)
