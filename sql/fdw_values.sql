@@ -149,6 +149,42 @@ INSERT INTO arrays VALUES ('lbl', NULL, '[2:2]={a}');
 INSERT INTO arrays VALUES ('ok', '{1,2}', '{a,NULL}'), ('empty', NULL, '{}');
 SELECT id, ns, l, array_lower(l, 1) AS l_lower FROM arrays ORDER BY id;
 
+-- A document 'plain' column cannot be updated: writing the item back from
+-- plain JSON would turn its sets into lists and binaries into strings.
+-- document 'dynamodb' keeps every type, and is what IMPORT creates.
+SELECT awstore.dynamodb_create_table('dynamo', 'typed', 'id') IS NOT NULL AS created;
+CREATE FOREIGN TABLE typed_doc (doc jsonb OPTIONS (document 'dynamodb'))
+    SERVER dynamo OPTIONS (table_name 'typed');
+INSERT INTO typed_doc VALUES ('{"id": {"S": "t1"}, "tags": {"SS": ["a", "b"]}, "bin": {"B": "AAE="}, "n": {"N": "1"}}');
+CREATE FOREIGN TABLE typed_plain (id text, n integer, doc jsonb OPTIONS (document 'plain'))
+    SERVER dynamo OPTIONS (table_name 'typed');
+SELECT doc FROM typed_plain;
+UPDATE typed_plain SET doc = doc || '{"n": 2}' WHERE id = 't1';
+UPDATE typed_plain SET n = 2, doc = doc WHERE id = 't1';
+-- attribute columns update just their attribute
+UPDATE typed_plain SET n = 2 WHERE id = 't1';
+:dump typed
+-- a plain INSERT writes what it is given, by the plain JSON rules
+INSERT INTO typed_plain (doc) VALUES ('{"id": "t2", "tags": ["a", "b"]}');
+SELECT doc FROM typed_doc ORDER BY doc -> 'id' ->> 'S';
+
+CREATE SCHEMA imp;
+IMPORT FOREIGN SCHEMA dynamodb LIMIT TO (typed) FROM SERVER dynamo INTO imp;
+CREATE SCHEMA imp_plain;
+IMPORT FOREIGN SCHEMA dynamodb LIMIT TO (typed) FROM SERVER dynamo INTO imp_plain
+    OPTIONS (document 'plain');
+CREATE SCHEMA imp_none;
+IMPORT FOREIGN SCHEMA dynamodb LIMIT TO (typed) FROM SERVER dynamo INTO imp_none
+    OPTIONS (document 'none');
+SELECT n.nspname, a.attname, a.attfdwoptions
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname LIKE 'imp%' AND a.attnum > 0 ORDER BY 1, a.attnum;
+UPDATE imp.typed SET document = jsonb_set(document, '{n}', '{"N": "4"}') WHERE id = 't1';
+SELECT document FROM imp.typed WHERE id = 't1';
+-- should fail
+IMPORT FOREIGN SCHEMA dynamodb FROM SERVER dynamo INTO imp_none OPTIONS (document 'typed');
+DROP SCHEMA imp, imp_plain, imp_none CASCADE;
+
 DROP USER MAPPING FOR CURRENT_USER SERVER dynamo;
 DROP SERVER dynamo CASCADE;
 DROP EXTENSION awstore;
