@@ -185,6 +185,36 @@ SELECT document FROM imp.typed WHERE id = 't1';
 IMPORT FOREIGN SCHEMA dynamodb FROM SERVER dynamo INTO imp_none OPTIONS (document 'typed');
 DROP SCHEMA imp, imp_plain, imp_none CASCADE;
 
+-- An error raised while a value is being rendered (numeric_in overflows on
+-- the last element of a number set) loses no memory: the request text is
+-- palloc'd.  60 failed UPDATEs of a 100,000-element set leave the
+-- backend's resident size flat (it grew by about 1 MB each).
+SELECT awstore.dynamodb_create_table('dynamo', 'leaks', 'id') IS NOT NULL AS created;
+CREATE FOREIGN TABLE leaks (id text, ns text[] OPTIONS (attribute_type 'NS'))
+    SERVER dynamo OPTIONS (table_name 'leaks');
+INSERT INTO leaks VALUES ('x', '{1}');
+CREATE FUNCTION pg_temp.rss_kb() RETURNS bigint LANGUAGE sql AS $$
+  SELECT (regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'),
+                       'VmRSS:\s+(\d+)'))[1]::bigint $$;
+CREATE FUNCTION pg_temp.failing_updates(n integer) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  failed integer := 0;
+  big text[] := (SELECT array_agg(g::text) FROM generate_series(1, 100000) g) || '{1e999999}'::text[];
+BEGIN
+  FOR i IN 1 .. n LOOP
+    BEGIN
+      UPDATE leaks SET ns = big WHERE id = 'x';
+    EXCEPTION WHEN numeric_value_out_of_range THEN
+      failed := failed + 1;
+    END;
+  END LOOP;
+  RETURN failed;
+END $$;
+SELECT pg_temp.failing_updates(5) AS warm_up;
+SELECT pg_temp.rss_kb() AS before \gset
+SELECT pg_temp.failing_updates(60) AS failed;
+SELECT pg_temp.rss_kb() - :before < 20000 AS rss_flat;
+
 DROP USER MAPPING FOR CURRENT_USER SERVER dynamo;
 DROP SERVER dynamo CASCADE;
 DROP EXTENSION awstore;

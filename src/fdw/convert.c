@@ -65,9 +65,77 @@ awstore_dynbuf_pstrdup(DynBuf *buf)
 		dynbuf_free(buf);
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	}
-	text = pnstrdup(buf->data ? buf->data : "", buf->len);
+	/* no error may come while the buffer is held: it would be lost */
+	text = MemoryContextAllocExtended(CurrentMemoryContext, buf->len + 1, MCXT_ALLOC_NO_OOM);
+	if (text != NULL)
+	{
+		if (buf->len > 0)
+			memcpy(text, buf->data, buf->len);
+		text[buf->len] = '\0';
+	}
 	dynbuf_free(buf);
+	if (text == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	return text;
+}
+
+/*
+ * Appends s (len bytes, UTF-8) to out as a JSON string literal, quotes
+ * included; escapes as dynbuf_append_json_string does.
+ */
+void
+awstore_append_json_string(StringInfo out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t		start = 0;
+
+	appendStringInfoCharMacro(out, '"');
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+		const char *esc = NULL;
+		char		u[7];
+
+		switch (c)
+		{
+			case '"':
+				esc = "\\\"";
+				break;
+			case '\\':
+				esc = "\\\\";
+				break;
+			case '\n':
+				esc = "\\n";
+				break;
+			case '\r':
+				esc = "\\r";
+				break;
+			case '\t':
+				esc = "\\t";
+				break;
+			case '\b':
+				esc = "\\b";
+				break;
+			case '\f':
+				esc = "\\f";
+				break;
+			default:
+				if (c < 0x20)
+				{
+					snprintf(u, sizeof(u), "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+					esc = u;
+				}
+				break;
+		}
+		if (esc)
+		{
+			appendBinaryStringInfo(out, s + start, (int) (i - start));
+			appendStringInfoString(out, esc);
+			start = i + 1;
+		}
+	}
+	appendBinaryStringInfo(out, s + start, (int) (len - start));
+	appendStringInfoCharMacro(out, '"');
 }
 
 /*
@@ -88,11 +156,11 @@ awstore_value_json(DynValue *v)
 char *
 awstore_json_string(const char *s)
 {
-	DynBuf		buf;
+	StringInfoData buf;
 
-	dynbuf_init(&buf);
-	dynbuf_append_json_string(&buf, s, strlen(s));
-	return awstore_dynbuf_pstrdup(&buf);
+	initStringInfo(&buf);
+	awstore_append_json_string(&buf, s, strlen(s));
+	return buf.data;
 }
 
 /*
@@ -251,8 +319,7 @@ aw_plain_json_datum(AwConvertContext *ctx, DynValue *av, DynType t, Oid typid)
 		aw_convert_error(ctx, t, "the value is not a well-formed AttributeValue");
 	}
 	/* copy out of malloc'd memory before anything can raise an error */
-	text = pnstrdup(buf.data, buf.len);
-	dynbuf_free(&buf);
+	text = awstore_dynbuf_pstrdup(&buf);
 	if (typid == JSONOID || typid == JSONBOID)
 		d = aw_jsonb_from_text(typid, text);
 	else
@@ -534,11 +601,11 @@ aw_number_fits(const char *s, const char **why)
 }
 
 static void
-aw_append_typed(DynBuf *buf, const char *type, const char *s, size_t len)
+aw_append_typed(StringInfo buf, const char *type, const char *s, size_t len)
 {
-	dynbuf_printf(buf, "{\"%s\":", type);
-	dynbuf_append_json_string(buf, s, len);
-	dynbuf_append_char(buf, '}');
+	appendStringInfo(buf, "{\"%s\":", type);
+	awstore_append_json_string(buf, s, len);
+	appendStringInfoChar(buf, '}');
 }
 
 /* A number Datum as decimal text, or NULL with *why. */
@@ -702,8 +769,49 @@ aw_datum_text(Datum value, Oid typid)
 	return OidOutputFunctionCall(outfunc, value);
 }
 
+/*
+ * The text of a scalar AttributeValue of type atype (S, N or B) for value,
+ * palloc'd: what goes in {"S": …}, or bare in a set.  NULL, with *why, when
+ * DynamoDB cannot hold the value exactly.
+ */
+static char *
+aw_scalar_text(Datum value, Oid typid, DynType atype, const char **why)
+{
+	switch (atype)
+	{
+		case DYN_T_N:
+			return aw_number_text(value, typid, why);
+		case DYN_T_B:
+			{
+				bytea	   *b = DatumGetByteaPP(value);
+				int			len = VARSIZE_ANY_EXHDR(b);
+				int			enclen = pg_b64_enc_len(len);
+				char	   *enc = palloc(enclen + 1);
+				int			n = pg_b64_encode(VARDATA_ANY(b), len, enc, enclen);
+
+				if (n < 0)
+				{
+					*why = "could not encode base64";
+					return NULL;
+				}
+				enc[n] = '\0';
+				return enc;
+			}
+		case DYN_T_S:
+			if (typid == JSONBOID)
+				return JsonbToCString(NULL, &DatumGetJsonbP(value)->root,
+									  VARSIZE(DatumGetJsonbP(value)));
+			return aw_datum_text(value, typid);
+		default:
+			break;
+	}
+	*why = psprintf("type %s cannot be sent as DynamoDB type %s",
+					format_type_be(typid), dyn_type_name(atype));
+	return NULL;
+}
+
 static bool
-aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, int level, const char **why);
+aw_jsonb_value_to_attr(JsonbValue *v, StringInfo buf, int level, const char **why);
 
 /*
  * Walks a jsonb object or array into M or L.  Nested containers arrive as
@@ -713,7 +821,7 @@ aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, int level, const char **why);
  * built stays within what the JSON parser takes.
  */
 static bool
-aw_jsonb_container_to_attr(JsonbContainer *container, DynBuf *buf, int level,
+aw_jsonb_container_to_attr(JsonbContainer *container, StringInfo buf, int level,
 						   const char **why)
 {
 	JsonbIterator *it;
@@ -733,21 +841,21 @@ aw_jsonb_container_to_attr(JsonbContainer *container, DynBuf *buf, int level,
 		switch (tok)
 		{
 			case WJB_BEGIN_OBJECT:
-				dynbuf_append_str(buf, "{\"M\":{");
+				appendStringInfoString(buf, "{\"M\":{");
 				break;
 			case WJB_BEGIN_ARRAY:
-				dynbuf_append_str(buf, "{\"L\":[");
+				appendStringInfoString(buf, "{\"L\":[");
 				break;
 			case WJB_KEY:
 				if (!first)
-					dynbuf_append_char(buf, ',');
+					appendStringInfoChar(buf, ',');
 				first = false;
-				dynbuf_append_json_string(buf, v.val.string.val, v.val.string.len);
-				dynbuf_append_char(buf, ':');
+				awstore_append_json_string(buf, v.val.string.val, v.val.string.len);
+				appendStringInfoChar(buf, ':');
 				break;
 			case WJB_ELEM:
 				if (!first)
-					dynbuf_append_char(buf, ',');
+					appendStringInfoChar(buf, ',');
 				first = false;
 				/* FALLTHROUGH */
 			case WJB_VALUE:
@@ -755,10 +863,10 @@ aw_jsonb_container_to_attr(JsonbContainer *container, DynBuf *buf, int level,
 					return false;
 				break;
 			case WJB_END_OBJECT:
-				dynbuf_append_str(buf, "}}");
+				appendStringInfoString(buf, "}}");
 				break;
 			case WJB_END_ARRAY:
-				dynbuf_append_str(buf, "]}");
+				appendStringInfoString(buf, "]}");
 				break;
 			default:
 				break;
@@ -768,17 +876,17 @@ aw_jsonb_container_to_attr(JsonbContainer *container, DynBuf *buf, int level,
 }
 
 static bool
-aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, int level, const char **why)
+aw_jsonb_value_to_attr(JsonbValue *v, StringInfo buf, int level, const char **why)
 {
 	char	   *s;
 
 	switch (v->type)
 	{
 		case jbvNull:
-			dynbuf_append_str(buf, "{\"NULL\":true}");
+			appendStringInfoString(buf, "{\"NULL\":true}");
 			return true;
 		case jbvBool:
-			dynbuf_append_str(buf, v->val.boolean ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
+			appendStringInfoString(buf, v->val.boolean ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
 			return true;
 		case jbvString:
 			aw_append_typed(buf, "S", v->val.string.val, v->val.string.len);
@@ -802,7 +910,7 @@ aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, int level, const char **why)
  * refuses those) or L (any elements, NULL as {"NULL": true}).
  */
 static bool
-aw_array_to_attr(Datum value, DynType atype, DynBuf *buf, const char **why)
+aw_array_to_attr(Datum value, DynType atype, StringInfo buf, const char **why)
 {
 	ArrayType  *arr = DatumGetArrayTypeP(value);
 	Oid			elemtype = ARR_ELEMTYPE(arr);
@@ -838,17 +946,11 @@ aw_array_to_attr(Datum value, DynType atype, DynBuf *buf, const char **why)
 	elem_atype = atype == DYN_T_SS ? DYN_T_S : atype == DYN_T_NS ? DYN_T_N :
 		atype == DYN_T_BS ? DYN_T_B : awstore_default_attribute_type(elemtype);
 	texts = palloc0(sizeof(char *) * Max(n, 1));
-	dynbuf_printf(buf, "{\"%s\":[", dyn_type_name(atype));
+	appendStringInfo(buf, "{\"%s\":[", dyn_type_name(atype));
 	for (int i = 0; i < n; i++)
 	{
-		DynBuf		elem;
-		DynValue   *v;
-		DynValue   *inner;
-		const char *text;
-		size_t		len;
-
 		if (i > 0)
-			dynbuf_append_char(buf, ',');
+			appendStringInfoChar(buf, ',');
 		if (nulls[i])
 		{
 			if (atype != DYN_T_L)
@@ -856,42 +958,25 @@ aw_array_to_attr(Datum value, DynType atype, DynBuf *buf, const char **why)
 				*why = "a DynamoDB set cannot contain NULL";
 				return false;
 			}
-			dynbuf_append_str(buf, "{\"NULL\":true}");
+			appendStringInfoString(buf, "{\"NULL\":true}");
 			continue;
-		}
-		dynbuf_init(&elem);
-		if (!awstore_datum_to_attr(elems[i], elemtype, elem_atype, &elem, why))
-		{
-			dynbuf_free(&elem);
-			return false;
 		}
 		if (atype == DYN_T_L)
 		{
-			dynbuf_append(buf, elem.data, elem.len);
-			dynbuf_free(&elem);
+			if (!awstore_datum_to_attr(elems[i], elemtype, elem_atype, buf, why))
+				return false;
 			continue;
 		}
 		/* a set holds the bare strings: {"SS": ["a", "b"]} */
-		v = dyn_parse(elem.data, elem.len);
-		dynbuf_free(&elem);
-		text = NULL;
-		if (v != NULL && dyn_attr(v, &inner) != DYN_T_INVALID)
-			text = dyn_string(inner, &len);
-		if (text == NULL)
-		{
-			dyn_value_free(v);
-			*why = "could not render a set element";
+		texts[i] = aw_scalar_text(elems[i], elemtype, elem_atype, why);
+		if (texts[i] == NULL)
 			return false;
-		}
-		if (atype == DYN_T_SS && len == 0)
+		if (atype == DYN_T_SS && texts[i][0] == '\0')
 		{
-			dyn_value_free(v);
 			*why = "a DynamoDB string set cannot contain an empty string";
 			return false;
 		}
-		texts[i] = pnstrdup(text, len);
-		dynbuf_append_json_string(buf, text, len);
-		dyn_value_free(v);
+		awstore_append_json_string(buf, texts[i], strlen(texts[i]));
 	}
 	if (atype != DYN_T_L && n > 1)
 	{
@@ -903,7 +988,7 @@ aw_array_to_attr(Datum value, DynType atype, DynBuf *buf, const char **why)
 				return false;
 			}
 	}
-	dynbuf_append_str(buf, "]}");
+	appendStringInfoString(buf, "]}");
 	return true;
 }
 
@@ -913,7 +998,7 @@ aw_array_to_attr(Datum value, DynType atype, DynBuf *buf, const char **why)
  * false, with *why, when DynamoDB cannot hold the value exactly.
  */
 bool
-awstore_datum_to_attr(Datum value, Oid typid, DynType atype, DynBuf *buf, const char **why)
+awstore_datum_to_attr(Datum value, Oid typid, DynType atype, StringInfo buf, const char **why)
 {
 	char	   *s;
 
@@ -921,14 +1006,16 @@ awstore_datum_to_attr(Datum value, Oid typid, DynType atype, DynBuf *buf, const 
 	switch (atype)
 	{
 		case DYN_T_N:
-			s = aw_number_text(value, typid, why);
+		case DYN_T_B:
+		case DYN_T_S:
+			s = aw_scalar_text(value, typid, atype, why);
 			if (s == NULL)
 				return false;
-			aw_append_typed(buf, "N", s, strlen(s));
+			aw_append_typed(buf, dyn_type_name(atype), s, strlen(s));
 			return true;
 		case DYN_T_BOOL:
 			if (typid == BOOLOID)
-				dynbuf_append_str(buf, DatumGetBool(value) ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
+				appendStringInfoString(buf, DatumGetBool(value) ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
 			else
 			{
 				bool		b;
@@ -938,32 +1025,8 @@ awstore_datum_to_attr(Datum value, Oid typid, DynType atype, DynBuf *buf, const 
 					*why = "not a boolean";
 					return false;
 				}
-				dynbuf_append_str(buf, b ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
+				appendStringInfoString(buf, b ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
 			}
-			return true;
-		case DYN_T_B:
-			{
-				bytea	   *b = DatumGetByteaPP(value);
-				int			len = VARSIZE_ANY_EXHDR(b);
-				int			enclen = pg_b64_enc_len(len);
-				char	   *enc = palloc(enclen + 1);
-				int			n = pg_b64_encode(VARDATA_ANY(b), len, enc, enclen);
-
-				if (n < 0)
-				{
-					*why = "could not encode base64";
-					return false;
-				}
-				aw_append_typed(buf, "B", enc, n);
-				pfree(enc);
-				return true;
-			}
-		case DYN_T_S:
-			if (typid == JSONBOID)
-				s = JsonbToCString(NULL, &DatumGetJsonbP(value)->root, VARSIZE(DatumGetJsonbP(value)));
-			else
-				s = aw_datum_text(value, typid);
-			aw_append_typed(buf, "S", s, strlen(s));
 			return true;
 		default:
 			break;

@@ -603,16 +603,15 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 				appendStringInfo(&remove, "%s#n%d", remove.len ? ", " : "", n);
 			else
 			{
-				DynBuf		v;
+				StringInfoData v;
 				const char *why = NULL;
 
-				dynbuf_init(&v);
+				initStringInfo(&v);
 				if (slot->tts_isnull[i])
-					dynbuf_append_str(&v, "{\"NULL\":true}");
+					appendStringInfoString(&v, "{\"NULL\":true}");
 				else if (!awstore_datum_to_attr(slot->tts_values[i], col->typid, col->atype,
 												&v, &why))
 				{
-					dynbuf_free(&v);
 					ereport(ERROR,
 							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 							 errmsg("cannot write column \"%s\" to DynamoDB attribute \"%s\"",
@@ -622,7 +621,7 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 				}
 				appendStringInfo(&set, "%s#n%d = :v%d", set.len ? ", " : "", n, n);
 				appendStringInfo(&values, "%s\":v%d\":%s", values.len ? "," : "{", n, v.data);
-				dynbuf_free(&v);
+				pfree(v.data);
 			}
 			n++;
 		}
