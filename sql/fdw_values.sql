@@ -213,7 +213,9 @@ END $$;
 SELECT pg_temp.failing_updates(5) AS warm_up;
 SELECT pg_temp.rss_kb() AS before \gset
 SELECT pg_temp.failing_updates(60) AS failed;
-SELECT pg_temp.rss_kb() - :before < 20000 AS rss_flat;
+-- (under AddressSanitizer or valgrind, which keep freed memory, not measured)
+SELECT pg_temp.rss_kb() - :before < 20000
+       OR pg_read_file('/proc/' || pg_backend_pid() || '/maps') ~ '(asan|vgpreload)' AS rss_flat;
 
 DROP USER MAPPING FOR CURRENT_USER SERVER dynamo;
 DROP SERVER dynamo CASCADE;
