@@ -38,7 +38,6 @@
 #include "dynamo/jsoncheck.h"
 
 #define DYN_TARGET_PREFIX "DynamoDB_20120810."
-#define DYN_JSON_DEPTH 256		/* typed JSON nests twice as deep as items */
 
 typedef enum DynCallState
 {
@@ -61,6 +60,7 @@ struct DynCall
 	json_tokener *tok;
 	json_object *root;			/* the parsed body of the last attempt */
 	bool		parse_error;
+	bool		too_deep;		/* the body nests deeper than any DynamoDB's */
 	bool		deferred;		/* a 200 body is kept raw until used */
 	char	   *raw;			/* the kept body (deferred) */
 	size_t		raw_len;
@@ -235,7 +235,10 @@ dyn_body_sink(void *arg, const char *data, size_t len)
 		else if (jerr == json_tokener_continue)
 			return;
 		else
+		{
 			call->parse_error = true;
+			call->too_deep = jerr == json_tokener_error_depth;
+		}
 	}
 }
 
@@ -261,6 +264,7 @@ dyn_reset_attempt(DynCall *call)
 	call->raw = NULL;
 	call->raw_len = call->raw_cap = 0;
 	call->parse_error = false;
+	call->too_deep = false;
 }
 
 /* Sends the call's request (again).  On failure the call is done. */
@@ -270,7 +274,7 @@ dyn_send(DynCall *call)
 	dyn_reset_attempt(call);
 	if (call->deferred)
 		dyn_json_check_init(&call->check);
-	call->tok = call->deferred ? NULL : json_tokener_new_ex(DYN_JSON_DEPTH);
+	call->tok = call->deferred ? NULL : json_tokener_new_ex(DYN_JSON_TOKENER_DEPTH);
 	if (call->tok || call->deferred)
 		call->xfer = http_start(call->client->http, call->target,
 								call->body, call->body_len, dyn_body_sink, call);
@@ -484,7 +488,23 @@ dyn_judge(DynCall *call, const HttpResult *res)
 			return false;
 		}
 		else
+		{
 			call->parse_error = call->parse_error || call->check.failed;
+			call->too_deep = call->check.too_deep;
+		}
+	}
+	if (call->too_deep)
+	{
+		char		detail[160];
+
+		/* DynamoDB never sends this: asking again would get the same */
+		snprintf(detail, sizeof(detail),
+				 "The JSON body of %zu bytes (HTTP %ld) nests deeper than %d levels; "
+				 "DynamoDB items nest at most %d levels.",
+				 res->body_len, res->status, DYN_JSON_CHECK_DEPTH, DYN_MAX_NESTING);
+		dyn_set_error(err, DYN_ERR_RESPONSE, "%s", detail);
+		err->retryable = false;
+		return false;
 	}
 	if (call->parse_error || call->root == NULL)
 	{

@@ -350,4 +350,15 @@ extern long dyn_item_size(DynValue *item);
 
 #define DYN_MAX_ITEM_SIZE (400 * 1024)
 
+/*
+ * Checks an AttributeValue as DynamoDB will before it is sent: one known
+ * type, numbers DynamoDB can store (syntax, 38 digits, range), strict
+ * base64, {"NULL": true} only, sets non-empty without duplicates (numbers
+ * compared by value), M and L nested at most DYN_MAX_NESTING levels.  path
+ * (size bytes) holds the attribute's name on entry; on failure it names
+ * the place ("tags.a[2]") and *why says what is wrong, as a predicate
+ * ("is not a number").  Empty strings and key rules are the caller's.
+ */
+extern bool dyn_attr_check(DynValue *av, char *path, size_t size, const char **why);
+
 #endif							/* AWSTORE_DYNAMO_H */
