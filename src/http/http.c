@@ -17,7 +17,13 @@
  *	- session->running counts transfers started and not yet handed out by
  *	  http_wait(); finished ones wait in a FIFO until handed out;
  *	- no function here calls back into the caller except the wait function
- *	  and the body sink, and neither may longjmp.
+ *	  and the body sink; the sink may not longjmp, the wait function may
+ *	  (it is never called from inside libcurl, and http_wait keeps its
+ *	  state in the session, not in locals);
+ *	- every socket libcurl opens goes through http_open_socket and
+ *	  http_close_socket, so that open_sockets is exact and the caller's
+ *	  accounting (acquire_fd / release_fd) balances;
+ *	- a response body longer than max_body_bytes aborts its transfer.
  *
  *-------------------------------------------------------------------------
  */
@@ -28,12 +34,15 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 
 #include "crc32.h"
 
 #define HTTP_EASY_POOL_SIZE 16
+#define HTTP_MAX_CONNECTS 16	/* idle connections libcurl keeps by default */
 #define HTTP_USER_AGENT "awstore/1.0"
 
 struct HttpTransfer
@@ -63,11 +72,18 @@ struct HttpSession
 	char	   *token_header;	/* "X-Amz-Security-Token: …" or NULL */
 	long		connect_timeout_ms;
 	long		request_timeout_ms;
+	size_t		max_body;
+	bool		(*acquire_fd) (void);
+	void		(*release_fd) (void);
+	int			open_sockets;	/* sockets opened and not yet closed */
+	int			peak_running;	/* connections libcurl may keep idle */
 
 	HttpWaitSocket *socks;		/* sockets libcurl wants watched */
 	int			nsocks;
 	int			socks_cap;
 	long long	timer_deadline; /* monotonic ms, or -1 */
+	HttpWaitSocket *ready;		/* http_wait's copy of socks */
+	int			ready_cap;
 
 	int			running;
 	HttpTransfer *live;			/* all transfers not yet freed */
@@ -146,6 +162,62 @@ http_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
+/* libcurl open-socket callback: a socket, if the caller's accounting allows. */
+static curl_socket_t
+http_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	HttpTransfer *xfer = clientp;
+	HttpSession *session = xfer->session;
+	curl_socket_t fd;
+
+	(void) purpose;
+	if (session->acquire_fd && !session->acquire_fd())
+	{
+		xfer->result.no_socket = true;
+		return CURL_SOCKET_BAD;
+	}
+	fd = socket(address->family, address->socktype, address->protocol);
+	if (fd == CURL_SOCKET_BAD)
+	{
+		if (session->release_fd)
+			session->release_fd();
+		return CURL_SOCKET_BAD;
+	}
+	session->open_sockets++;
+	return fd;
+}
+
+/* libcurl close-socket callback (its data is the session: see above). */
+static int
+http_close_socket(void *clientp, curl_socket_t fd)
+{
+	HttpSession *session = clientp;
+	int			rc = close(fd);
+
+	session->open_sockets--;
+	if (session->release_fd)
+		session->release_fd();
+	return rc;
+}
+
+/* A new multi handle for the session: no connection, no socket to watch. */
+static bool
+http_multi_init(HttpSession *session)
+{
+	session->multi = curl_multi_init();
+	if (session->multi == NULL)
+		return false;
+	session->nsocks = 0;
+	session->timer_deadline = -1;
+	session->peak_running = HTTP_MAX_CONNECTS;
+	curl_multi_setopt(session->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
+	curl_multi_setopt(session->multi, CURLMOPT_SOCKETDATA, session);
+	curl_multi_setopt(session->multi, CURLMOPT_TIMERFUNCTION, http_timer_cb);
+	curl_multi_setopt(session->multi, CURLMOPT_TIMERDATA, session);
+	curl_multi_setopt(session->multi, CURLMOPT_MAXCONNECTS, (long) HTTP_MAX_CONNECTS);
+	return true;
+}
+
 HttpSession *
 http_session_create(const HttpConfig *cfg, char *errbuf, size_t errlen)
 {
@@ -163,7 +235,7 @@ http_session_create(const HttpConfig *cfg, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "out of memory");
 		return NULL;
 	}
-	session->multi = curl_multi_init();
+	(void) http_multi_init(session);
 	session->url = http_strdup(cfg->endpoint);
 	len = strlen(cfg->region) + strlen(cfg->service) + 16;
 	session->sigv4 = malloc(len);
@@ -189,12 +261,9 @@ http_session_create(const HttpConfig *cfg, char *errbuf, size_t errlen)
 			 "aws:amz:%s:%s", cfg->region, cfg->service);
 	session->connect_timeout_ms = cfg->connect_timeout_ms;
 	session->request_timeout_ms = cfg->request_timeout_ms;
-	session->timer_deadline = -1;
-
-	curl_multi_setopt(session->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
-	curl_multi_setopt(session->multi, CURLMOPT_SOCKETDATA, session);
-	curl_multi_setopt(session->multi, CURLMOPT_TIMERFUNCTION, http_timer_cb);
-	curl_multi_setopt(session->multi, CURLMOPT_TIMERDATA, session);
+	session->max_body = cfg->max_body_bytes ? cfg->max_body_bytes : HTTP_MAX_BODY;
+	session->acquire_fd = cfg->acquire_fd;
+	session->release_fd = cfg->release_fd;
 	return session;
 }
 
@@ -229,7 +298,34 @@ http_session_destroy(HttpSession *session)
 	http_free_secret(session->secret_access_key);
 	http_free_secret(session->token_header);
 	free(session->socks);
+	free(session->ready);
 	free(session);
+}
+
+int
+http_session_close_idle(HttpSession *session, int keep)
+{
+	if (session->live != NULL || session->open_sockets <= keep)
+		return session->open_sockets;
+
+	/*
+	 * libcurl closes idle connections only beyond CURLMOPT_MAXCONNECTS, and
+	 * only one as each transfer ends; a new multi handle closes them all at
+	 * once.  Pooled easy handles go too, to hold nothing of the old one.
+	 */
+	for (int i = 0; i < session->npool; i++)
+		curl_easy_cleanup(session->pool[i]);
+	session->npool = 0;
+	curl_multi_cleanup(session->multi);
+	if (!http_multi_init(session))
+		session->multi = NULL;	/* http_start fails until it is recreated */
+	return session->open_sockets;
+}
+
+int
+http_session_sockets(HttpSession *session)
+{
+	return session->open_sockets;
 }
 
 static size_t
@@ -238,6 +334,11 @@ http_write_cb(char *data, size_t size, size_t nmemb, void *userp)
 	HttpTransfer *xfer = userp;
 	size_t		len = size * nmemb;
 
+	if (len > xfer->session->max_body - xfer->result.body_len)
+	{
+		xfer->result.too_large = true;
+		return 0;				/* libcurl reports CURLE_WRITE_ERROR */
+	}
 	xfer->result.crc_body = aw_crc32_update(xfer->result.crc_body, data, len);
 	xfer->result.body_len += len;
 	if (xfer->sink)
@@ -368,6 +469,8 @@ http_start(HttpSession *session, const char *target, const char *body,
 	bool		failed = false;
 	CURL	   *easy;
 
+	if (session->multi == NULL && !http_multi_init(session))
+		return NULL;
 	xfer = calloc(1, sizeof(HttpTransfer));
 	if (xfer == NULL)
 		return NULL;
@@ -416,6 +519,11 @@ http_start(HttpSession *session, const char *target, const char *body,
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, xfer);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, xfer->result.curl_error);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, xfer);
+	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) session->max_body);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, xfer);
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, http_close_socket);
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, session);
 
 	if (curl_multi_add_handle(session->multi, easy) != CURLM_OK)
 	{
@@ -426,6 +534,12 @@ http_start(HttpSession *session, const char *target, const char *body,
 	}
 	xfer->in_multi = true;
 	session->running++;
+	if (session->running > session->peak_running)
+	{
+		/* keep a connection per concurrent transfer while they run */
+		session->peak_running = session->running;
+		curl_multi_setopt(session->multi, CURLMOPT_MAXCONNECTS, (long) session->running);
+	}
 	xfer->next = session->live;
 	if (session->live)
 		session->live->prev = xfer;
@@ -458,6 +572,8 @@ http_collect_finished(HttpSession *session)
 		if (xfer == NULL || !xfer->in_multi)
 			continue;
 		xfer->result.curl_code = (int) msg->data.result;
+		if (msg->data.result == CURLE_FILESIZE_EXCEEDED)
+			xfer->result.too_large = true;
 		if (xfer->result.curl_code != CURLE_OK && xfer->result.curl_error[0] == '\0')
 			snprintf(xfer->result.curl_error, sizeof(xfer->result.curl_error), "%s",
 					 curl_easy_strerror(msg->data.result));
@@ -493,8 +609,6 @@ http_wait(HttpSession *session, HttpWaitFn wait, void *wait_arg,
 		  long timeout_ms, HttpTransfer **done)
 {
 	long long	give_up = http_now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
-	HttpWaitSocket *ready = NULL;
-	int			ready_cap = 0;
 	HttpWaitResult result;
 
 	*done = NULL;
@@ -544,11 +658,15 @@ http_wait(HttpSession *session, HttpWaitFn wait, void *wait_arg,
 		if (!timer_due)
 		{
 			int			n = session->nsocks;
+			HttpWaitSocket *ready;
 
-			/* libcurl may change the socket list while we act on it */
-			if (n > ready_cap)
+			/*
+			 * libcurl may change the socket list while we act on it.  The
+			 * copy is the session's, not a local: the wait may longjmp.
+			 */
+			if (n > session->ready_cap)
 			{
-				HttpWaitSocket *grown = realloc(ready, n * sizeof(HttpWaitSocket));
+				HttpWaitSocket *grown = realloc(session->ready, n * sizeof(HttpWaitSocket));
 
 				if (grown == NULL)
 				{
@@ -556,9 +674,10 @@ http_wait(HttpSession *session, HttpWaitFn wait, void *wait_arg,
 					result = HTTP_WAIT_FAILED;
 					break;
 				}
-				ready = grown;
-				ready_cap = n;
+				session->ready = grown;
+				session->ready_cap = n;
 			}
+			ready = session->ready;
 			if (n > 0)
 				memcpy(ready, session->socks, n * sizeof(HttpWaitSocket));
 			for (int i = 0; i < n; i++)
@@ -576,10 +695,7 @@ http_wait(HttpSession *session, HttpWaitFn wait, void *wait_arg,
 				if (mask == 0)
 					continue;
 				if (!http_socket_action(session, ready[i].fd, mask))
-				{
-					free(ready);
 					return HTTP_WAIT_FAILED;
-				}
 			}
 			if (session->timer_deadline >= 0 && http_now_ms() >= session->timer_deadline)
 				timer_due = true;
@@ -601,7 +717,6 @@ http_wait(HttpSession *session, HttpWaitFn wait, void *wait_arg,
 			}
 		}
 	}
-	free(ready);
 	return result;
 }
 
