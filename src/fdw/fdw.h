@@ -231,7 +231,7 @@ typedef struct AwTableInfo
 	bool		described;		/* from DescribeTable (not options alone) */
 } AwTableInfo;
 
-extern AwTableInfo *awstore_describe(Oid serverid, DynClient *client,
+extern AwTableInfo *awstore_describe(UserMapping *user, DynClient *client,
 									 const char *table, bool missing_ok);
 extern AwTableInfo *awstore_table_info(Relation rel, ForeignServer *server,
 									   UserMapping *user, AwOptions *opts);
