@@ -39,9 +39,12 @@ Control, on the same port, under paths DynamoDB never uses:
 
 Faults: throttle, throttling, limit, error500, error503, error503_text,
 validation, malformed, bad_crc, truncate, drop_before, drop_after, stall,
-empty_page, unprocessed.  A fault only fires on requests whose signature
+empty_page, unprocessed, oversize.  A fault only fires on requests whose signature
 verified; a request with a bad signature gets the signature error, as from
 AWS.
+
+oversize answers a well-formed empty page padded to "megabytes" (default
+17) MB, bigger than any DynamoDB response.
 
 unprocessed (BatchWriteItem only) forwards the first half of the request's
 writes (none of a single one) and answers the rest as UnprocessedItems, the
@@ -124,7 +127,8 @@ JSON_FAULTS = {
                    'injected validation error'),
 }
 OTHER_FAULTS = ('error503_text', 'drop_before', 'drop_after', 'stall',
-                'truncate', 'bad_crc', 'malformed', 'empty_page', 'unprocessed')
+                'truncate', 'bad_crc', 'malformed', 'empty_page', 'unprocessed',
+                'oversize')
 ALL_FAULTS = tuple(JSON_FAULTS) + OTHER_FAULTS
 PAGED_ACTIONS = ('Scan', 'Query')
 
@@ -860,6 +864,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.empty_page(request, body)
         elif fault == 'unprocessed':
             self.unprocessed(body)
+        elif fault == 'oversize':
+            self.send_oversize(spec.get('megabytes', 17))
+
+    def send_oversize(self, megabytes):
+        # a well-formed empty page, padded past what any client should take
+        body = (b'{"Count":0,"Items":[],"ScannedCount":0,"Pad":"' +
+                b'x' * (megabytes * 1024 * 1024) + b'"}')
+        self.send_body(200, body, [
+            ('x-amzn-RequestId', uuid.uuid4().hex.upper()),
+            ('x-amz-crc32', str(zlib.crc32(body))),
+            ('Content-Type', AMZ_JSON),
+            ('Date', self.date_time_string()),
+        ])
 
     def send_raw_malformed(self):
         body = b'{"Items": ['
