@@ -36,7 +36,7 @@ REGRESS = schema adopt drop_keeps_data dump_restore upgrade \
 	fdw_insert fdw_copy fdw_update fdw_delete fdw_truncate fdw_roundtrip \
 	fdw_tables fdw_write_faults migrate migrate_interrupt
 # client lifetime, sockets, response size, per-page memory
-REGRESS += fdw_client_lifetime fdw_bounds
+REGRESS += fdw_client_lifetime fdw_bounds fdw_wait_interrupts
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
 	--temp-instance=tmp_check --inputdir=$(srcdir)
 
