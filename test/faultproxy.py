@@ -871,12 +871,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # a well-formed empty page, padded past what any client should take
         body = (b'{"Count":0,"Items":[],"ScannedCount":0,"Pad":"' +
                 b'x' * (megabytes * 1024 * 1024) + b'"}')
-        self.send_body(200, body, [
-            ('x-amzn-RequestId', uuid.uuid4().hex.upper()),
-            ('x-amz-crc32', str(zlib.crc32(body))),
-            ('Content-Type', AMZ_JSON),
-            ('Date', self.date_time_string()),
-        ])
+        try:
+            self.send_body(200, body, [
+                ('x-amzn-RequestId', uuid.uuid4().hex.upper()),
+                ('x-amz-crc32', str(zlib.crc32(body))),
+                ('Content-Type', AMZ_JSON),
+                ('Date', self.date_time_string()),
+            ])
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True     # the client gave up, as it should
 
     def send_raw_malformed(self):
         body = b'{"Items": ['

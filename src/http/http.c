@@ -20,9 +20,13 @@
  *	  and the body sink; the sink may not longjmp, the wait function may
  *	  (it is never called from inside libcurl, and http_wait keeps its
  *	  state in the session, not in locals);
- *	- every socket libcurl opens goes through http_open_socket and
- *	  http_close_socket, so that open_sockets is exact and the caller's
- *	  accounting (acquire_fd / release_fd) balances;
+ *	- every socket libcurl opens goes through http_open_socket and is
+ *	  recorded in owned[] with its inode, so that the caller's accounting
+ *	  (acquire_fd / release_fd) balances: libcurl 7.88 does not call the
+ *	  close-socket callback for every socket it closes (connections of
+ *	  transfers aborted on their way), so the record is checked against
+ *	  the descriptors themselves (http_reconcile_sockets), and after the
+ *	  multi handle is cleaned up nothing of it can be open any more;
  *	- a response body longer than max_body_bytes aborts its transfer.
  *
  *-------------------------------------------------------------------------
@@ -36,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 
@@ -75,7 +80,9 @@ struct HttpSession
 	size_t		max_body;
 	bool		(*acquire_fd) (void);
 	void		(*release_fd) (void);
-	int			open_sockets;	/* sockets opened and not yet closed */
+	int			open_sockets;	/* sockets opened and not known closed */
+	struct HttpOwnedSocket *owned;	/* those sockets */
+	int			owned_cap;
 	int			peak_running;	/* connections libcurl may keep idle */
 
 	HttpWaitSocket *socks;		/* sockets libcurl wants watched */
@@ -162,6 +169,41 @@ http_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
+/* A socket the session opened, and which socket it is. */
+typedef struct HttpOwnedSocket
+{
+	int			fd;
+	dev_t		dev;
+	ino_t		ino;
+} HttpOwnedSocket;
+
+/* Forgets owned socket i (closed already) and gives its count back. */
+static void
+http_forget_socket(HttpSession *session, int i)
+{
+	session->owned[i] = session->owned[--session->open_sockets];
+	if (session->release_fd)
+		session->release_fd();
+}
+
+/*
+ * Forgets the recorded sockets that are closed, or whose descriptor now
+ * names another file: libcurl closed them without telling.  With all,
+ * forgets every one (after curl_multi_cleanup: none can be open).
+ */
+static void
+http_reconcile_sockets(HttpSession *session, bool all)
+{
+	for (int i = session->open_sockets - 1; i >= 0; i--)
+	{
+		struct stat st;
+
+		if (all || fstat(session->owned[i].fd, &st) != 0 ||
+			st.st_dev != session->owned[i].dev || st.st_ino != session->owned[i].ino)
+			http_forget_socket(session, i);
+	}
+}
+
 /* libcurl open-socket callback: a socket, if the caller's accounting allows. */
 static curl_socket_t
 http_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
@@ -169,20 +211,41 @@ http_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr
 	HttpTransfer *xfer = clientp;
 	HttpSession *session = xfer->session;
 	curl_socket_t fd;
+	struct stat st;
 
 	(void) purpose;
+	if (session->open_sockets == session->owned_cap)
+	{
+		int			cap = session->owned_cap ? session->owned_cap * 2 : 16;
+		HttpOwnedSocket *owned = realloc(session->owned, cap * sizeof(HttpOwnedSocket));
+
+		if (owned == NULL)
+			return CURL_SOCKET_BAD;
+		session->owned = owned;
+		session->owned_cap = cap;
+	}
 	if (session->acquire_fd && !session->acquire_fd())
 	{
-		xfer->result.no_socket = true;
-		return CURL_SOCKET_BAD;
+		/* some counted sockets may be gone: count again, then try again */
+		http_reconcile_sockets(session, false);
+		if (!session->acquire_fd())
+		{
+			xfer->result.no_socket = true;
+			return CURL_SOCKET_BAD;
+		}
 	}
 	fd = socket(address->family, address->socktype, address->protocol);
-	if (fd == CURL_SOCKET_BAD)
+	if (fd == CURL_SOCKET_BAD || fstat(fd, &st) != 0)
 	{
+		if (fd != CURL_SOCKET_BAD)
+			close(fd);
 		if (session->release_fd)
 			session->release_fd();
 		return CURL_SOCKET_BAD;
 	}
+	session->owned[session->open_sockets].fd = fd;
+	session->owned[session->open_sockets].dev = st.st_dev;
+	session->owned[session->open_sockets].ino = st.st_ino;
 	session->open_sockets++;
 	return fd;
 }
@@ -192,12 +255,14 @@ static int
 http_close_socket(void *clientp, curl_socket_t fd)
 {
 	HttpSession *session = clientp;
-	int			rc = close(fd);
 
-	session->open_sockets--;
-	if (session->release_fd)
-		session->release_fd();
-	return rc;
+	for (int i = 0; i < session->open_sockets; i++)
+		if (session->owned[i].fd == (int) fd)
+		{
+			http_forget_socket(session, i);
+			break;
+		}
+	return close(fd);
 }
 
 /* A new multi handle for the session: no connection, no socket to watch. */
@@ -292,6 +357,8 @@ http_session_destroy(HttpSession *session)
 		curl_easy_cleanup(session->pool[i]);
 	if (session->multi)
 		curl_multi_cleanup(session->multi);
+	http_reconcile_sockets(session, true);
+	free(session->owned);
 	free(session->url);
 	free(session->sigv4);
 	free(session->access_key_id);
@@ -305,7 +372,10 @@ http_session_destroy(HttpSession *session)
 int
 http_session_close_idle(HttpSession *session, int keep)
 {
-	if (session->live != NULL || session->open_sockets <= keep)
+	if (session->live != NULL)
+		return session->open_sockets;
+	http_reconcile_sockets(session, false);
+	if (session->open_sockets <= keep)
 		return session->open_sockets;
 
 	/*
@@ -317,6 +387,7 @@ http_session_close_idle(HttpSession *session, int keep)
 		curl_easy_cleanup(session->pool[i]);
 	session->npool = 0;
 	curl_multi_cleanup(session->multi);
+	http_reconcile_sockets(session, true);
 	if (!http_multi_init(session))
 		session->multi = NULL;	/* http_start fails until it is recreated */
 	return session->open_sockets;
