@@ -19,6 +19,47 @@ CREATE USER MAPPING FOR regress_awstore_life SERVER s
 CREATE FOREIGN TABLE ft (id text, n integer, pad text) SERVER s OPTIONS (table_name 'big');
 CREATE FOREIGN TABLE ft2 (id text, sk integer, name text) SERVER s OPTIONS (table_name 'things');
 GRANT SELECT ON ft, ft2 TO regress_awstore_life;
+
+-- Table descriptions are cached per user mapping: a user whose
+-- credentials DynamoDB rejects cannot plan with what another user's
+-- credentials described.  (First: a cache reset later on forgets them.)
+\getenv proxy AWSTORE_FAULT_ENDPOINT
+\getenv access_key AWSTORE_FAULT_ACCESS_KEY
+\getenv secret_key AWSTORE_FAULT_SECRET_KEY
+CREATE SERVER proxied FOREIGN DATA WRAPPER awstore_dynamodb
+    OPTIONS (endpoint :'proxy', max_retries '0');
+CREATE ROLE regress_awstore_other;
+GRANT USAGE ON FOREIGN SERVER proxied TO regress_awstore_other;
+CREATE USER MAPPING FOR CURRENT_USER SERVER proxied
+    OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+CREATE USER MAPPING FOR regress_awstore_other SERVER proxied
+    OPTIONS (access_key_id :'access_key', secret_access_key 'wrong');
+CREATE FOREIGN TABLE pthings (id text, sk integer, name text) SERVER proxied
+    OPTIONS (table_name 'things');
+GRANT SELECT ON pthings TO regress_awstore_other;
+EXPLAIN (COSTS OFF) SELECT name FROM pthings WHERE id = 'a1' AND sk = 51;
+SET ROLE regress_awstore_other;
+\set VERBOSITY terse
+-- should fail
+EXPLAIN (COSTS OFF) SELECT name FROM pthings WHERE id = 'a1' AND sk = 51;
+\set VERBOSITY default
+RESET ROLE;
+ALTER USER MAPPING FOR regress_awstore_other SERVER proxied
+    OPTIONS (SET secret_access_key :'secret_key');
+SET ROLE regress_awstore_other;
+SELECT name FROM pthings WHERE id = 'a1' AND sk = 51;
+RESET ROLE;
+-- one description per mapping and table, each in a context of its own
+SELECT count(*) FROM pg_backend_memory_contexts
+ WHERE name = 'awstore table description' AND ident = 'things';
+-- changing a mapping forgets what it described
+ALTER USER MAPPING FOR regress_awstore_other SERVER proxied
+    OPTIONS (ADD session_token 'none');
+SELECT count(*) FROM pg_backend_memory_contexts
+ WHERE name = 'awstore table description' AND ident = 'things';
+DROP SERVER proxied CASCADE;
+DROP ROLE regress_awstore_other;
+
 SET ROLE regress_awstore_life;
 
 -- The sequence that crashed the backend: a non-superuser changes his
@@ -114,49 +155,5 @@ DROP FUNCTION churn(text);
 DROP USER MAPPING FOR regress_awstore_life SERVER s;
 DROP SERVER s;
 DROP ROLE regress_awstore_life;
-DROP EXTENSION awstore;
-DROP SCHEMA aw CASCADE;
-
--- Table descriptions are cached per user mapping: a user whose
--- credentials DynamoDB rejects cannot plan with what another user's
--- credentials described.
-\getenv proxy AWSTORE_FAULT_ENDPOINT
-\getenv access_key AWSTORE_FAULT_ACCESS_KEY
-\getenv secret_key AWSTORE_FAULT_SECRET_KEY
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER proxied FOREIGN DATA WRAPPER awstore_dynamodb
-    OPTIONS (endpoint :'proxy', max_retries '0');
-CREATE ROLE regress_awstore_other;
-GRANT USAGE ON FOREIGN SERVER proxied TO regress_awstore_other;
-CREATE USER MAPPING FOR CURRENT_USER SERVER proxied
-    OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
-CREATE USER MAPPING FOR regress_awstore_other SERVER proxied
-    OPTIONS (access_key_id :'access_key', secret_access_key 'wrong');
-CREATE FOREIGN TABLE pthings (id text, sk integer, name text) SERVER proxied
-    OPTIONS (table_name 'things');
-GRANT SELECT ON pthings TO regress_awstore_other;
-EXPLAIN (COSTS OFF) SELECT name FROM pthings WHERE id = 'a1' AND sk = 51;
-SET ROLE regress_awstore_other;
-\set VERBOSITY terse
--- should fail
-EXPLAIN (COSTS OFF) SELECT name FROM pthings WHERE id = 'a1' AND sk = 51;
-\set VERBOSITY default
-RESET ROLE;
-ALTER USER MAPPING FOR regress_awstore_other SERVER proxied
-    OPTIONS (SET secret_access_key :'secret_key');
-SET ROLE regress_awstore_other;
-SELECT name FROM pthings WHERE id = 'a1' AND sk = 51;
-RESET ROLE;
--- one description per mapping and table, each in a context of its own
-SELECT count(*) FROM pg_backend_memory_contexts
- WHERE name = 'awstore table description' AND ident = 'things';
--- changing a mapping forgets what it described
-ALTER USER MAPPING FOR regress_awstore_other SERVER proxied
-    OPTIONS (ADD session_token 'none');
-SELECT count(*) FROM pg_backend_memory_contexts
- WHERE name = 'awstore table description' AND ident = 'things';
-DROP SERVER proxied CASCADE;
-DROP ROLE regress_awstore_other;
 DROP EXTENSION awstore;
 DROP SCHEMA aw CASCADE;

@@ -199,11 +199,22 @@ aw_client_xact_callback(XactEvent event, void *arg)
 	aw_sweep_retired();
 }
 
-/* The backend's fd accounting, for the http layer's sockets. */
+/*
+ * The backend's fd accounting, for the http layer's sockets.  One slot is
+ * left free, for the wait's own epoll descriptor (awstore_wait).
+ */
 static bool
 aw_acquire_fd(void)
 {
-	return AcquireExternalFD();
+	if (!AcquireExternalFD())
+		return false;
+	if (!AcquireExternalFD())
+	{
+		ReleaseExternalFD();
+		return false;
+	}
+	ReleaseExternalFD();
+	return true;
 }
 
 static void
