@@ -323,7 +323,7 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 	aw_sweep_retired();
 	if (entry->current == NULL)
 	{
-		AwClient   *ac = MemoryContextAllocZero(TopMemoryContext, sizeof(AwClient));
+		AwClient   *ac;
 		AwCredentials cred;
 		DynConfig	cfg;
 		DynError	err;
@@ -343,6 +343,7 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 		cfg.max_retries = opts->max_retries;
 		cfg.backoff_base_ms = 25;
 		cfg.backoff_cap_ms = 5000;
+		ac = MemoryContextAllocZero(TopMemoryContext, sizeof(AwClient));
 		ac->client = dyn_client_create(&cfg, &err);
 		if (ac->client == NULL)
 		{
