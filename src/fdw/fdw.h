@@ -37,7 +37,7 @@
 #define AW_DEFAULT_REQUEST_TIMEOUT_MS 60000
 #define AW_DEFAULT_MAX_RETRIES 10
 #define AW_DEFAULT_BATCH_SIZE 25
-#define AW_MAX_SCAN_SEGMENTS 1024
+#define AW_MAX_SCAN_SEGMENTS 256
 
 /* Everything the options of a server, user mapping and table say. */
 typedef struct AwOptions
@@ -124,11 +124,13 @@ extern DynClient *awstore_get_client(ForeignServer *server, UserMapping *user,
 
 /*
  * Frees a DynCall when the memory context it is registered in goes away:
- * the way calls are freed on every path, errors included.
+ * the way calls are freed on every path, errors included.  The holder is
+ * gone after awstore_release_call().
  */
 typedef struct AwCallHolder
 {
 	DynCall    *call;
+	MemoryContext cxt;			/* the holder's own, child of the given one */
 	MemoryContextCallback cb;
 } AwCallHolder;
 
@@ -233,7 +235,7 @@ typedef struct AwTableInfo
 	bool		described;		/* from DescribeTable (not options alone) */
 } AwTableInfo;
 
-extern AwTableInfo *awstore_describe(Oid serverid, DynClient *client,
+extern AwTableInfo *awstore_describe(UserMapping *user, DynClient *client,
 									 const char *table, bool missing_ok);
 extern AwTableInfo *awstore_table_info(Relation rel, ForeignServer *server,
 									   UserMapping *user, AwOptions *opts);

@@ -21,9 +21,11 @@
  * sent and what is in flight is aborted at the end of the scan.
  *
  * Memory: DynamoDB calls and their parsed pages are malloc'd; each is held
- * by an AwCallHolder registered in scan_cxt, whose reset or deletion frees
- * it — at rescan, at the end of the scan, or when an error unwinds the
- * query.  Tuples are built in temp_cxt, reset for every item.
+ * by an AwCallHolder in a context of its own under scan_cxt, deleted when
+ * the page has been read, or with scan_cxt — at rescan, at the end of the
+ * scan, or when an error unwinds the query.  A segment keeps only its
+ * latest LastEvaluatedKey, so memory is flat per page.  Tuples are built in
+ * temp_cxt, reset for every item.
  *
  *-------------------------------------------------------------------------
  */
@@ -126,6 +128,7 @@ struct AwScanState
 };
 
 static void aw_continue(AwScanState *s, AwSegment *seg);
+static void aw_set_start_key(AwSegment *seg, char *key);
 
 /* ---------------------------------------------------------------------
  * Values and request bodies
@@ -541,7 +544,7 @@ aw_continue(AwScanState *s, AwSegment *seg)
 			else if (s->next_key < s->nkeys)
 			{
 				seg->key_value = s->keys[s->next_key++];
-				seg->start_key = NULL;
+				aw_set_start_key(seg, NULL);
 				seg->exhausted = false;
 				aw_send(s, seg);
 			}
@@ -565,6 +568,18 @@ aw_continue(AwScanState *s, AwSegment *seg)
 				aw_send(s, seg);
 			break;
 	}
+}
+
+/*
+ * Replaces the segment's LastEvaluatedKey.  The old one went into a request
+ * body already: freed, so that a scan's memory stays flat page after page.
+ */
+static void
+aw_set_start_key(AwSegment *seg, char *key)
+{
+	if (seg->start_key)
+		pfree(seg->start_key);
+	seg->start_key = key;
 }
 
 /* Takes a finished request's page as the page being read. */
@@ -600,7 +615,7 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 				{
 					MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
 
-					seg->start_key = pnstrdup(lek, lek_len);
+					aw_set_start_key(seg, pnstrdup(lek, lek_len));
 					MemoryContextSwitchTo(old);
 				}
 				sent_next = true;
@@ -653,7 +668,7 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 				{
 					MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
 
-					seg->start_key = awstore_value_json(v);
+					aw_set_start_key(seg, awstore_value_json(v));
 					MemoryContextSwitchTo(old);
 				}
 				else
