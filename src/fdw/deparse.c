@@ -149,6 +149,13 @@ awstore_expr_is_value(AwDeparseContext *ctx, Expr *expr, Relids outer_relids)
 bool
 awstore_type_comparable(AwColumn *col, Oid collid, bool ordering)
 {
+	/*
+	 * A type modifier coerces the value read (numeric(p,s) rounds,
+	 * varchar(n) drops trailing blanks beyond n): DynamoDB would compare the
+	 * value before that coercion, PostgreSQL after it.
+	 */
+	if (col->typmod >= 0)
+		return false;
 	switch (col->atype)
 	{
 		case DYN_T_N:
@@ -221,8 +228,8 @@ awstore_value_encodable(Expr *expr, DynType type)
  * The btree strategy of a comparison operator on a column (BTEqual…), or
  * 0.  "<>" is reported as -1.
  */
-static int
-aw_operator_strategy(Oid opno, AwColumn *col)
+int
+awstore_operator_strategy(Oid opno, AwColumn *col)
 {
 	Oid			opclass = GetDefaultOpClass(col->typid, BTREE_AM_OID);
 	Oid			family;
@@ -312,7 +319,7 @@ awstore_match_comparison(AwDeparseContext *ctx, Expr *clause, Relids outer_relid
 	}
 	if (col == NULL || !awstore_expr_is_value(ctx, right, outer_relids))
 		return NULL;
-	s = aw_operator_strategy(op->opno, col);
+	s = awstore_operator_strategy(op->opno, col);
 	if (s == 0)
 		return NULL;
 	if (!awstore_type_comparable(col, op->inputcollid,
@@ -358,13 +365,12 @@ awstore_match_prefix(AwDeparseContext *ctx, Expr *clause, Const **prefix)
 	AwColumn   *col;
 	Expr	   *right;
 	char	   *p;
-	char	   *opname;
 
 	if (!IsA(clause, OpExpr) || list_length(((OpExpr *) clause)->args) != 2)
 		return NULL;
 	op = (OpExpr *) clause;
-	opname = get_opname(op->opno);
-	if (opname == NULL || strcmp(opname, "~~") != 0)
+	/* text LIKE text itself, not any operator that happens to be "~~" */
+	if (op->opno != OID_TEXT_LIKE_OP)
 		return NULL;
 	col = awstore_column_of(ctx, linitial(op->args));
 	right = lsecond(op->args);
@@ -474,7 +480,7 @@ awstore_deparse_filter(AwDeparseContext *ctx, Expr *expr, StringInfo buf)
 		col = awstore_column_of(ctx, linitial(sa->args));
 		if (col == NULL || !IsA(lsecond(sa->args), Const))
 			return false;
-		if (aw_operator_strategy(sa->opno, col) != BTEqualStrategyNumber ||
+		if (awstore_operator_strategy(sa->opno, col) != BTEqualStrategyNumber ||
 			!awstore_type_comparable(col, sa->inputcollid, false))
 			return false;
 		arr = lsecond(sa->args);
@@ -495,8 +501,12 @@ awstore_deparse_filter(AwDeparseContext *ctx, Expr *expr, StringInfo buf)
 			c = makeConst(elemtype, -1, arr->constcollid, elmlen, elems[i], false, elmbyval);
 			if (!awstore_value_encodable((Expr *) c, col->atype))
 				return false;
-			/* XXX: dynalite's IN never matches an empty string; stay local */
-			if (col->atype == DYN_T_S && VARSIZE_ANY_EXHDR(DatumGetPointer(elems[i])) == 0)
+			/*
+			 * XXX: dynalite's IN never matches an empty string or binary;
+			 * stay local.  (No other type has an empty value.)
+			 */
+			if ((col->atype == DYN_T_S || col->atype == DYN_T_B) &&
+				VARSIZE_ANY_EXHDR(DatumGetPointer(elems[i])) == 0)
 				return false;
 		}
 		appendStringInfo(buf, "#n%d IN (", awstore_deparse_name(ctx, col->attname));

@@ -328,7 +328,10 @@ enum AwScanPrivateIndex
 	AwPrivValueTexts,			/* List of String: each fdw_expr for EXPLAIN */
 	AwPrivKeyValues,			/* List of Integer: fdw_expr index of the
 								 * partition key value, the sort key value
-								 * (or lower bound), its upper bound; -1 */
+								 * (or lower bound), its upper bound (-1
+								 * when none); the AwSortKeyCondition; the
+								 * length of the key condition's partition
+								 * key part */
 	AwPrivRetrievedAttrs,		/* List of Integer: attnums fetched */
 	AwPrivCountOnly,			/* Integer: Select=COUNT */
 	AwPrivSegments,				/* Integer: TotalSegments (1: sequential) */
@@ -341,6 +344,15 @@ enum AwScanPrivateIndex
 								 * begins_with */
 	AwPrivCount					/* number of entries */
 };
+
+/* The kind of sort key condition a read sends (AwPrivKeyValues). */
+typedef enum AwSortKeyCondition
+{
+	AW_SK_NONE,
+	AW_SK_EQ,					/* sk = v: a value no item can have means no row */
+	AW_SK_RANGE					/* <, <=, >, >=, BETWEEN, begins_with: an
+								 * unsendable bound is checked locally */
+} AwSortKeyCondition;
 
 /* deparse.c */
 typedef struct AwDeparseContext
@@ -362,6 +374,7 @@ extern bool awstore_filter_shippable(AwDeparseContext *ctx, Expr *expr);
 extern AwColumn *awstore_column_of(AwDeparseContext *ctx, Expr *expr);
 extern bool awstore_expr_is_value(AwDeparseContext *ctx, Expr *expr,
 								  Relids outer_relids);
+extern int	awstore_operator_strategy(Oid opno, AwColumn *col);
 extern bool awstore_type_comparable(AwColumn *col, Oid collid, bool ordering);
 extern bool awstore_type_encodable(Oid typid, DynType type);
 extern bool awstore_value_encodable(Expr *expr, DynType type);
