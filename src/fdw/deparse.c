@@ -502,11 +502,14 @@ awstore_deparse_filter(AwDeparseContext *ctx, Expr *expr, StringInfo buf)
 			if (!awstore_value_encodable((Expr *) c, col->atype))
 				return false;
 			/*
-			 * XXX: dynalite's IN never matches an empty string or binary;
-			 * stay local.  (No other type has an empty value.)
+			 * XXX: dynalite's IN never matches a value that is false in
+			 * JavaScript: an empty string or binary, or false; stay local.
+			 * (No other type has such a value: an N is never empty.)
 			 */
 			if ((col->atype == DYN_T_S || col->atype == DYN_T_B) &&
 				VARSIZE_ANY_EXHDR(DatumGetPointer(elems[i])) == 0)
+				return false;
+			if (col->atype == DYN_T_BOOL && !DatumGetBool(elems[i]))
 				return false;
 		}
 		appendStringInfo(buf, "#n%d IN (", awstore_deparse_name(ctx, col->attname));
@@ -553,16 +556,32 @@ awstore_deparse_filter(AwDeparseContext *ctx, Expr *expr, StringInfo buf)
 }
 
 /*
+ * A copy of ctx to deparse into, that leaves ctx unchanged when the attempt
+ * fails.  The lists are copied: lappend extends a List in place, so a
+ * copy of the struct alone would share, and grow, them.
+ */
+void
+awstore_deparse_scratch(AwDeparseContext *scratch, const AwDeparseContext *ctx)
+{
+	*scratch = *ctx;
+	scratch->names = list_copy(ctx->names);
+	scratch->values = list_copy(ctx->values);
+	scratch->value_types = list_copy(ctx->value_types);
+	scratch->constants = list_copy(ctx->constants);
+}
+
+/*
  * Would the filter condition expr be handed to DynamoDB?  A dry run of
  * awstore_deparse_filter that leaves ctx unchanged.
  */
 bool
 awstore_filter_shippable(AwDeparseContext *ctx, Expr *expr)
 {
-	AwDeparseContext scratch = *ctx;
+	AwDeparseContext scratch;
 	StringInfoData buf;
 	bool		ok;
 
+	awstore_deparse_scratch(&scratch, ctx);
 	initStringInfo(&buf);
 	ok = awstore_deparse_filter(&scratch, expr, &buf);
 	pfree(buf.data);

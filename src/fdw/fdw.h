@@ -370,6 +370,8 @@ extern int	awstore_deparse_name(AwDeparseContext *ctx, const char *attname);
 extern int	awstore_deparse_value(AwDeparseContext *ctx, Expr *expr, DynType type);
 extern bool awstore_deparse_filter(AwDeparseContext *ctx, Expr *expr,
 								   StringInfo buf);
+extern void awstore_deparse_scratch(AwDeparseContext *scratch,
+								   const AwDeparseContext *ctx);
 extern bool awstore_filter_shippable(AwDeparseContext *ctx, Expr *expr);
 extern AwColumn *awstore_column_of(AwDeparseContext *ctx, Expr *expr);
 extern bool awstore_expr_is_value(AwDeparseContext *ctx, Expr *expr,

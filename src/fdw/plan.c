@@ -909,7 +909,7 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 				continue;
 			}
 		}
-		scratch = ctx;
+		awstore_deparse_scratch(&scratch, &ctx);
 		initStringInfo(&one);
 		if (awstore_deparse_filter(&scratch, ri->clause, &one))
 		{
