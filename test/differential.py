@@ -136,7 +136,7 @@ class Column:
     """A foreign table column: SQL type, attribute, DynamoDB type, values."""
 
     def __init__(self, name, sqltype, attr, atype, values, extra=(),
-                 collate=None, param_type=None):
+                 collate=None, param_type=None, null=0.08):
         self.name = name
         self.sqltype = sqltype
         self.attr = attr
@@ -144,9 +144,12 @@ class Column:
         self.values = values
         self.extra = list(extra)
         self.collate = collate
+        self.null = null                # share of {"NULL": true}
         self.param_type = param_type or {'char(4)': 'bpchar'}.get(sqltype, sqltype.split('(')[0])
 
     def literal(self, v):
+        if v is None:
+            return 'NULL::%s' % self.sqltype
         if isinstance(v, bytes):
             return "'\\x%s'::bytea" % v.hex()
         if isinstance(v, bool):
@@ -176,13 +179,15 @@ def non_key_columns(icu):
 
 
 class Table:
-    def __init__(self, name, dynamo, pk, sk, columns):
+    def __init__(self, name, dynamo, pk, sk, columns, gsi=None, options=''):
         self.name = name                # foreign table
         self.local = 'local_' + name
         self.dynamo = dynamo            # DynamoDB table
         self.pk = pk
         self.sk = sk
-        self.columns = [pk, sk] + columns
+        self.gsi = gsi                  # a column with a global index
+        self.columns = [pk, sk] + columns + ([gsi] if gsi else [])
+        self.options = options          # more foreign table options
         self.items = 0
 
     def ddl(self):
@@ -195,8 +200,8 @@ class Table:
                 d += ' COLLATE "%s"' % c.collate
             cols.append(d)
         cols.append("doc jsonb OPTIONS (document 'plain')")
-        return ('CREATE FOREIGN TABLE %s (\n    %s\n) SERVER dynamo OPTIONS (table_name %s)'
-                % (self.name, ',\n    '.join(cols), quote(self.dynamo)))
+        return ('CREATE FOREIGN TABLE %s (\n    %s\n) SERVER dynamo OPTIONS (table_name %s%s)'
+                % (self.name, ',\n    '.join(cols), quote(self.dynamo), self.options))
 
 
 def quote(s):
@@ -209,14 +214,17 @@ def make_tables(seed, icu):
     return [
         Table('dt_sn', prefix + 'sn',
               Column('pk', 'text', 'pk', 'S', ['p0', 'p1', 'p2', 'é', '日本', 'P1'], ['', 'nope']),
-              Column('sk', 'numeric', 'sk', 'N', NUMBERS, EXTRA_NUMBERS), rest),
+              Column('sk', 'numeric', 'sk', 'N', NUMBERS, EXTRA_NUMBERS), rest,
+              options=", scan_segments '3'"),
         Table('dt_nb', prefix + 'nb',
               Column('pk', 'bigint', 'pk', 'N', ['-3', '0', '1', '2', '9223372036854775807'], ['5']),
               Column('sk', 'bytea', 'sk', 'B', [b for b in BYTES if b], [b'', b'\x00\x00']), rest),
         Table('dt_ss', prefix + 'ss',
               Column('pk', 'text', 'pk', 'S', ['p0', 'p1', 'ä', 'A'], ['', 'x'], collate='C'),
               Column('sk', 'text', 'sk', 'S', [s for s in STRINGS if s], EXTRA_STRINGS, collate='C'),
-              rest),
+              rest,
+              gsi=Column('g', 'text', 'g', 'S', ['g1', 'g2', 'G', 'é', 'g3'], ['', 'zz'],
+                         collate='C', null=0)),
     ]
 
 
@@ -233,13 +241,21 @@ def attr_value(col, v):
 
 
 def load(c, rng, table, per_partition):
+    args = {}
+    attrs = [{'AttributeName': 'pk', 'AttributeType': table.pk.atype},
+             {'AttributeName': 'sk', 'AttributeType': table.sk.atype}]
+    if table.gsi:
+        # an index key is never NULL-typed nor empty: such items are left out
+        attrs.append({'AttributeName': table.gsi.attr, 'AttributeType': table.gsi.atype})
+        args['GlobalSecondaryIndexes'] = [{
+            'IndexName': 'by_' + table.gsi.attr,
+            'KeySchema': [{'AttributeName': table.gsi.attr, 'KeyType': 'HASH'}],
+            'Projection': {'ProjectionType': 'ALL'}}]
     c.create_table(
         TableName=table.dynamo,
         KeySchema=[{'AttributeName': 'pk', 'KeyType': 'HASH'},
                    {'AttributeName': 'sk', 'KeyType': 'RANGE'}],
-        AttributeDefinitions=[{'AttributeName': 'pk', 'AttributeType': table.pk.atype},
-                              {'AttributeName': 'sk', 'AttributeType': table.sk.atype}],
-        BillingMode='PAY_PER_REQUEST')
+        AttributeDefinitions=attrs, BillingMode='PAY_PER_REQUEST', **args)
     c.get_waiter('table_exists').wait(TableName=table.dynamo,
                                       WaiterConfig={'Delay': 0.2, 'MaxAttempts': 100})
     items = []
@@ -250,7 +266,7 @@ def load(c, rng, table, per_partition):
             for col in table.columns[2:]:
                 if col.attr in written:
                     continue
-                v = pick(rng, col.values)
+                v = pick(rng, col.values, null=col.null)
                 if v is MISSING:
                     continue
                 written.add(col.attr)
@@ -284,7 +300,9 @@ class Query:
             return '$%d' % len(self.params)
         return col.literal(v)
 
-    def value(self, col):
+    def value(self, col, null=0.03):
+        if self.rng.random() < null:
+            return None
         pool = col.values + col.extra
         return self.rng.choice(pool)
 
@@ -298,7 +316,8 @@ class Query:
         kind = rng.choice(kinds)
         ref = col.name
         if kind == 'cmp':
-            op = rng.choice(['=', '<>', '<', '<=', '>', '>='])
+            op = rng.choice(['=', '<>', '<', '<=', '>', '>=', '=', '<>', '<', '<=', '>', '>=',
+                             'IS DISTINCT FROM', 'IS NOT DISTINCT FROM'])
             return '%s %s %s' % (ref, op, self.lit(col, self.value(col)))
         if kind == 'between':
             neg = 'NOT ' if rng.random() < 0.15 else ''
@@ -368,6 +387,9 @@ class Query:
         conds = self.key_conditions()
         if not conds or rng.random() < 0.8:
             conds.append(self.expr())
+        if self.table.gsi and rng.random() < 0.3:
+            g = self.table.gsi
+            conds.insert(0, '%s = %s' % (g.name, self.lit(g, self.value(g))))
         where = ' AND '.join(conds)
         sel = rng.choice(['*', 'pk, sk', 'count(*)', 'pk, sk, doc', 'pk, sk, n2, v, ch',
                           't', 'pk, sk, n, s, si, b'])
@@ -375,9 +397,22 @@ class Query:
             sel = 't::text'
         self.where = where
         self.select = sel
+        # LIMIT: the count of rows is min(limit, all)
+        self.limit = rng.choice([1, 2, 5, 50]) if rng.random() < 0.1 else None
+        # a join on the partition key: parameterized key lookups
+        self.join = None
+        if self.limit is None and rng.random() < 0.1:
+            self.join = [self.table.pk.literal(self.value(self.table.pk))
+                         for _ in range(rng.randint(1, 4))]
 
     def sql(self, relation):
-        return 'SELECT %s FROM %s t WHERE %s' % (self.select, relation, self.where)
+        if self.join:
+            return ('SELECT %s FROM (VALUES (%s)) v(k) JOIN %s t ON t.pk = v.k WHERE %s'
+                    % (self.select, '), ('.join(self.join), relation, self.where))
+        q = 'SELECT %s FROM %s t WHERE %s' % (self.select, relation, self.where)
+        if self.limit:
+            return 'SELECT count(*) FROM (%s LIMIT %d) l' % (q, self.limit)
+        return q
 
     def text(self):
         s = self.sql(self.table.name)
@@ -389,9 +424,14 @@ class Query:
 
 
 def param_text(v):
+    if v is None:
+        return 'NULL'
     if isinstance(v, list):
         elems = []
         for x in v:
+            if x is None:
+                elems.append('NULL')
+                continue
             x = '\\x' + x.hex() if isinstance(x, bytes) else str(x)
             elems.append('"%s"' % x.replace('\\', '\\\\').replace('"', '\\"'))
         return quote('{%s}' % ','.join(elems))
@@ -400,6 +440,30 @@ def param_text(v):
     if isinstance(v, bool):
         return 'true' if v else 'false'
     return quote(str(v))
+
+
+def explain(cur, q, stats):
+    """Counts the DynamoDB operations and shipped conditions of q's plan."""
+    try:
+        if q.params:
+            cur.execute('PREPARE q(%s) AS %s' % (', '.join(q.param_types), q.sql(q.table.name)))
+            try:
+                cur.execute('EXPLAIN (COSTS OFF) EXECUTE q(%s)'
+                            % ', '.join(param_text(v) for v in q.params))
+                lines = [r[0] for r in cur.fetchall()]
+            finally:
+                cur.execute('DEALLOCATE q')
+        else:
+            cur.execute('EXPLAIN (COSTS OFF) ' + q.sql(q.table.name))
+            lines = [r[0] for r in cur.fetchall()]
+    except psycopg.Error:
+        return
+    for line in lines:
+        line = line.strip()
+        for what in ('DynamoDB Operation', 'DynamoDB Index', 'DynamoDB Filter',
+                     'DynamoDB Key Condition', 'DynamoDB Select', 'DynamoDB Limit'):
+            if line.startswith(what + ':'):
+                stats[what if what != 'DynamoDB Operation' else line] += 1
 
 
 def run(cur, q, relation):
@@ -449,6 +513,8 @@ def main():
     ap.add_argument('--endpoint', default=os.environ.get('AWSTORE_DYNAMODB_ENDPOINT'))
     ap.add_argument('--dsn', help='use this server instead of starting one (on a '
                     'difference, the tables are left there in schema differential)')
+    ap.add_argument('--stats', action='store_true',
+                    help='count the DynamoDB operations and shipped conditions of the plans')
     ap.add_argument('--max-failures', type=int, default=10,
                     help='differences printed in full')
     args = ap.parse_args()
@@ -512,6 +578,7 @@ def main():
 
     failures = 0
     both_errors = collections.Counter()
+    stats = collections.Counter()
     for k in range(args.queries):
         t = tables[k % len(tables)]
         q = Query(rng, t, use_params=rng.random() < 0.3)
@@ -520,6 +587,8 @@ def main():
             cur.execute('SET plan_cache_mode = force_generic_plan')
         else:
             cur.execute('RESET plan_cache_mode')
+        if args.stats:
+            explain(cur, q, stats)
         remote = run(cur, q, t.name)
         local = run(cur, q, t.local)
         if isinstance(remote, tuple) and isinstance(local, tuple) and remote[1] == local[1]:
@@ -539,6 +608,8 @@ def main():
             else:
                 print('#   only foreign: %s' % list((remote - local).elements())[:5])
                 print('#   only local:   %s' % list((local - remote).elements())[:5])
+    for what, n in sorted(stats.items()):
+        print('# %s: %d plans' % (what, n))
     for message, n in both_errors.most_common():
         print('# both sides failed %d times with: %s' % (n, message))
     if failures:
