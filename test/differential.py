@@ -5,8 +5,9 @@ From a seed, writes DynamoDB tables of mixed items with boto3 (S, N with
 many digits, B, BOOL, NULL, missing attributes, empty strings and binaries,
 unicode, sets, lists and maps), declares foreign tables over them with
 every kind of column (numeric, numeric(p,s), bigint, float8, text under
-"C" and under a non-C collation, varchar(n), char(n), uuid, timestamptz,
-bytea, boolean, a document column), copies each into a local table once,
+"C", under a non-C collation and under a nondeterministic one, text over
+an N key, varchar(n), char(n), uuid, timestamptz, bytea, boolean, a
+document column), copies each into a local table once,
 then runs random queries on both — comparisons, BETWEEN, IN, LIKE,
 IS [NOT] NULL, NOT, AND/OR, key conditions on the partition and sort keys,
 and parameters of generic plans (PREPARE under
@@ -169,6 +170,7 @@ def non_key_columns(icu):
         Column('f', 'float8', 'f', 'N', FLOATS, ['NaN', 'Infinity', '-Infinity']),
         Column('s', 'text', 's', 'S', STRINGS, EXTRA_STRINGS, collate='C'),
         Column('si', 'text', 's', 'S', STRINGS, EXTRA_STRINGS, collate=icu),
+        Column('sci', 'text', 's', 'S', STRINGS, EXTRA_STRINGS, collate='differential_ci'),
         Column('v', 'varchar(4)', 'v', 'S', SHORT, ['ab ', 'x']),
         Column('ch', 'char(4)', 'v', 'S', SHORT, ['ab ', 'x']),
         Column('u', 'uuid', 'u', 'S', UUIDS),
@@ -218,7 +220,9 @@ def make_tables(seed, icu):
               options=", scan_segments '3'"),
         Table('dt_nb', prefix + 'nb',
               Column('pk', 'bigint', 'pk', 'N', ['-3', '0', '1', '2', '9223372036854775807'], ['5']),
-              Column('sk', 'bytea', 'sk', 'B', [b for b in BYTES if b], [b'', b'\x00\x00']), rest),
+              Column('sk', 'bytea', 'sk', 'B', [b for b in BYTES if b], [b'', b'\x00\x00']),
+              # the N partition key read as text: compared as text, locally
+              rest + [Column('pkt', 'text', 'pk', 'N', ['-3', '0', '1', '10', '9', '2'])]),
         Table('dt_ss', prefix + 'ss',
               Column('pk', 'text', 'pk', 'S', ['p0', 'p1', 'ä', 'A'], ['', 'x'], collate='C'),
               Column('sk', 'text', 'sk', 'S', [s for s in STRINGS if s], EXTRA_STRINGS, collate='C'),
@@ -262,7 +266,7 @@ def load(c, rng, table, per_partition):
     for pk in table.pk.values:
         for sk in rng.sample(table.sk.values, min(per_partition, len(table.sk.values))):
             item = {'pk': attr_value(table.pk, pk), 'sk': attr_value(table.sk, sk)}
-            written = set()
+            written = {'pk', 'sk'}
             for col in table.columns[2:]:
                 if col.attr in written:
                     continue
@@ -309,7 +313,8 @@ class Query:
     def atom(self, col):
         rng = self.rng
         kinds = ['cmp'] * 5 + ['between', 'in', 'null']
-        if col.atype == 'S' and col.sqltype in ('text', 'varchar(4)'):
+        if col.atype == 'S' and col.sqltype in ('text', 'varchar(4)') and \
+                col.collate != 'differential_ci':
             kinds.append('like')
         if col.atype == 'BOOL':
             kinds.append('bare')
@@ -402,13 +407,15 @@ class Query:
         # a join on the partition key: parameterized key lookups
         self.join = None
         if self.limit is None and rng.random() < 0.1:
-            self.join = [self.table.pk.literal(self.value(self.table.pk))
+            t = self.table
+            self.join = ['%s, %s' % (t.pk.literal(self.value(t.pk)), t.sk.literal(self.value(t.sk)))
                          for _ in range(rng.randint(1, 4))]
+            self.join_sk = rng.choice(['', ' AND t.sk > v.vb', ' AND t.sk <= v.vb', ' AND t.sk = v.vb'])
 
     def sql(self, relation):
         if self.join:
-            return ('SELECT %s FROM (VALUES (%s)) v(k) JOIN %s t ON t.pk = v.k WHERE %s'
-                    % (self.select, '), ('.join(self.join), relation, self.where))
+            return ('SELECT %s FROM (VALUES (%s)) v(vk, vb) JOIN %s t ON t.pk = v.vk%s WHERE %s'
+                    % (self.select, '), ('.join(self.join), relation, self.join_sk, self.where))
         q = 'SELECT %s FROM %s t WHERE %s' % (self.select, relation, self.where)
         if self.limit:
             return 'SELECT count(*) FROM (%s LIMIT %d) l' % (q, self.limit)
@@ -513,6 +520,8 @@ def main():
     ap.add_argument('--endpoint', default=os.environ.get('AWSTORE_DYNAMODB_ENDPOINT'))
     ap.add_argument('--dsn', help='use this server instead of starting one (on a '
                     'difference, the tables are left there in schema differential)')
+    ap.add_argument('--keep', action='store_true',
+                    help='with --dsn, leave the tables there whatever the outcome')
     ap.add_argument('--stats', action='store_true',
                     help='count the DynamoDB operations and shipped conditions of the plans')
     ap.add_argument('--max-failures', type=int, default=10,
@@ -542,7 +551,7 @@ def main():
         except dyn.exceptions.ResourceNotFoundException:
             pass
 
-    keep = []
+    keep = [True] if args.keep and args.dsn else []
 
     def drop_tables():
         if keep:
@@ -560,6 +569,13 @@ def main():
     cur.execute('CREATE SCHEMA differential')
     cur.execute('SET search_path = differential, public')
     cur.execute('CREATE EXTENSION IF NOT EXISTS awstore')
+    try:
+        cur.execute("CREATE COLLATION differential_ci (provider = icu, "
+                    "locale = 'und-u-ks-level2', deterministic = false)")
+    except psycopg.Error:
+        # a server without ICU: no nondeterministic collation
+        for t in tables:
+            t.columns = [c for c in t.columns if c.collate != 'differential_ci']
     cur.execute('DROP SERVER IF EXISTS dynamo CASCADE')
     cur.execute('CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb '
                 'OPTIONS (endpoint %s)' % quote(args.endpoint))
@@ -627,7 +643,8 @@ def main():
         print('# %d items, %d queries failed on both sides, %.0f s'
               % (sum(t.items for t in tables), sum(both_errors.values()), time.time() - started))
         print('ok - differential pushdown: %d queries (seed %d)' % (args.queries, args.seed))
-    cur.execute('DROP SCHEMA differential CASCADE')
+    if not keep:
+        cur.execute('DROP SCHEMA differential CASCADE')
     conn.close()
     return 1 if failures else 0
 
