@@ -8,14 +8,19 @@
  * qualifies:
  *	- comparisons of a column with a value: numbers (integer and numeric
  *	  columns holding N; never floats, whose rounding differs), booleans
- *	  (equality), binaries, and strings (text and varchar holding S) —
- *	  equality under a deterministic collation, ordering only under the "C"
- *	  collation, since DynamoDB orders strings by their UTF-8 bytes;
+ *	  (equality), binaries (unsigned bytes, as bytea compares), and strings
+ *	  (text and varchar holding S) — equality under a deterministic
+ *	  collation, ordering only under the "C" collation, since DynamoDB
+ *	  orders strings by their UTF-8 bytes; never on a column with a type
+ *	  modifier, whose value read is coerced where DynamoDB's is not;
+ *	- operators are known by their btree strategy in the column type's
+ *	  operator family (LIKE by its OID), never by name;
  *	- "<>" as "a <> v AND attribute_exists(a) AND NOT attribute_type(a,
  *	  NULL)", so that a missing or NULL attribute is excluded as SQL's NULL
  *	  would be;
  *	- IS [NOT] NULL as absent-or-NULL-typed;
- *	- IN lists of constants (at most 100), LIKE 'prefix%' as begins_with;
+ *	- IN lists of constants (at most 100; none empty nor false, which
+ *	  dynalite's IN never matches), LIKE 'prefix%' as begins_with;
  *	- AND and OR of those (two-valued and three-valued logic agree when NOT
  *	  is absent: a comparison with a missing attribute is false in DynamoDB
  *	  and NULL in SQL, and both exclude the row); NOT only of a boolean

@@ -23,7 +23,10 @@
  * projects only the attributes needed, and uses Select=COUNT when no
  * attribute is needed at all.  Shipped filters are also kept in
  * fdw_recheck_quals: at execution a value that cannot be sent (a NULL
- * parameter, say) makes the scan check them locally instead.
+ * parameter, say) makes the scan check them locally instead.  So are the
+ * sort key range conditions: a bound known only at execution that
+ * DynamoDB cannot take (an empty string, 'Infinity') widens the Query to
+ * the partition, and the range is checked locally.
  *
  *-------------------------------------------------------------------------
  */
