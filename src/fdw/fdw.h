@@ -334,7 +334,10 @@ enum AwScanPrivateIndex
 	AwPrivValueTexts,			/* List of String: each fdw_expr for EXPLAIN */
 	AwPrivKeyValues,			/* List of Integer: fdw_expr index of the
 								 * partition key value, the sort key value
-								 * (or lower bound), its upper bound; -1 */
+								 * (or lower bound), its upper bound (-1
+								 * when none); the AwSortKeyCondition; the
+								 * length of the key condition's partition
+								 * key part */
 	AwPrivRetrievedAttrs,		/* List of Integer: attnums fetched */
 	AwPrivCountOnly,			/* Integer: Select=COUNT */
 	AwPrivSegments,				/* Integer: TotalSegments (1: sequential) */
@@ -347,6 +350,15 @@ enum AwScanPrivateIndex
 								 * begins_with */
 	AwPrivCount					/* number of entries */
 };
+
+/* The kind of sort key condition a read sends (AwPrivKeyValues). */
+typedef enum AwSortKeyCondition
+{
+	AW_SK_NONE,
+	AW_SK_EQ,					/* sk = v: a value no item can have means no row */
+	AW_SK_RANGE					/* <, <=, >, >=, BETWEEN, begins_with: an
+								 * unsendable bound is checked locally */
+} AwSortKeyCondition;
 
 /* deparse.c */
 typedef struct AwDeparseContext
@@ -364,10 +376,13 @@ extern int	awstore_deparse_name(AwDeparseContext *ctx, const char *attname);
 extern int	awstore_deparse_value(AwDeparseContext *ctx, Expr *expr, DynType type);
 extern bool awstore_deparse_filter(AwDeparseContext *ctx, Expr *expr,
 								   StringInfo buf);
+extern void awstore_deparse_scratch(AwDeparseContext *scratch,
+								   const AwDeparseContext *ctx);
 extern bool awstore_filter_shippable(AwDeparseContext *ctx, Expr *expr);
 extern AwColumn *awstore_column_of(AwDeparseContext *ctx, Expr *expr);
 extern bool awstore_expr_is_value(AwDeparseContext *ctx, Expr *expr,
 								  Relids outer_relids);
+extern int	awstore_operator_strategy(Oid opno, AwColumn *col);
 extern bool awstore_type_comparable(AwColumn *col, Oid collid, bool ordering);
 extern bool awstore_type_encodable(Oid typid, DynType type);
 extern bool awstore_value_encodable(Expr *expr, DynType type);

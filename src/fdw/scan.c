@@ -33,6 +33,7 @@
 
 #include "access/table.h"
 #include "catalog/pg_type.h"
+#include "common/base64.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -78,6 +79,8 @@ struct AwScanState
 	int			pk_idx;
 	int			sk_idx;
 	int			sk_hi_idx;
+	AwSortKeyCondition sk_cond;
+	char	   *keycond_pk;		/* keycond without its sort key part */
 	List	   *retrieved;
 	bool		count_only;
 	int			nsegments;
@@ -100,6 +103,7 @@ struct AwScanState
 	char	  **value_json;		/* AttributeValue of each fdw_expr */
 	bool		known_empty;	/* a key condition that no item can meet */
 	bool		filter_local;	/* a filter value cannot be sent */
+	bool		sk_local;		/* a sort key bound cannot be sent */
 	char	   *names_json;
 	char	   *values_json;
 	const char **keys;			/* BatchGetItem keys / Query-per-key values */
@@ -227,7 +231,7 @@ aw_build_placeholders(AwScanState *s, const char *key_value, char **names_json,
 	ListCell   *lc;
 	int			i;
 
-	exprs[0] = s->keycond;
+	exprs[0] = s->sk_local ? s->keycond_pk : s->keycond;
 	exprs[1] = s->filter_local ? NULL : s->filter;
 	exprs[2] = s->count_only ? NULL : s->projection;
 
@@ -274,36 +278,78 @@ aw_build_placeholders(AwScanState *s, const char *key_value, char **names_json,
 	*values_json = values.len ? values.data : NULL;
 }
 
-/* Compares two encoded key values of type N or S: <0, 0, >0. */
-static int
-aw_compare_key_values(DynType type, const char *a, const char *b)
+/* An encoded binary's bytes (palloc'd), or NULL when not valid base64. */
+static char *
+aw_decode_binary(const char *b64, size_t len, int *nbytes)
+{
+	char	   *bytes = palloc(pg_b64_dec_len((int) len) + 1);
+
+	*nbytes = pg_b64_decode(b64, (int) len, bytes, pg_b64_dec_len((int) len));
+	return *nbytes < 0 ? NULL : bytes;
+}
+
+/*
+ * Compares two encoded key values of type type as DynamoDB orders them:
+ * N by value, S by UTF-8 bytes, B by bytes (unsigned, not by their base64
+ * text).  Sets *cmp to <0, 0 or >0; false when a value is not of the type.
+ */
+static bool
+aw_compare_key_values(DynType type, const char *a, const char *b, int *cmp)
 {
 	DynValue   *va = dyn_parse(a, strlen(a));
 	DynValue   *vb = dyn_parse(b, strlen(b));
 	DynValue   *ia;
 	DynValue   *ib;
-	int			result = 0;
 	char	   *sa = NULL;
 	char	   *sb = NULL;
+	size_t		la = 0;
+	size_t		lb = 0;
 
 	if (va && vb && dyn_attr(va, &ia) == type && dyn_attr(vb, &ib) == type)
 	{
-		sa = pstrdup(dyn_string(ia, NULL));
-		sb = pstrdup(dyn_string(ib, NULL));
+		const char *ta = dyn_string(ia, &la);
+		const char *tb = dyn_string(ib, &lb);
+
+		if (ta && tb)
+		{
+			sa = pnstrdup(ta, la);
+			sb = pnstrdup(tb, lb);
+		}
 	}
 	dyn_value_free(va);
 	dyn_value_free(vb);
 	if (sa == NULL)
-		return 0;
-	if (type == DYN_T_N)
-		result = DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-												   DirectFunctionCall3(numeric_in, CStringGetDatum(sa),
-																	   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)),
-												   DirectFunctionCall3(numeric_in, CStringGetDatum(sb),
-																	   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))));
-	else
-		result = strcmp(sa, sb);
-	return result;
+		return false;
+	switch (type)
+	{
+		case DYN_T_N:
+			*cmp = DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+													 DirectFunctionCall3(numeric_in, CStringGetDatum(sa),
+																		 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)),
+													 DirectFunctionCall3(numeric_in, CStringGetDatum(sb),
+																		 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))));
+			return true;
+		case DYN_T_B:
+			{
+				int			na;
+				int			nb;
+				char	   *ba = aw_decode_binary(sa, la, &na);
+				char	   *bb = aw_decode_binary(sb, lb, &nb);
+
+				if (ba == NULL || bb == NULL)
+					return false;
+				*cmp = memcmp(ba, bb, Min(na, nb));
+				if (*cmp == 0)
+					*cmp = (na > nb) - (na < nb);
+				return true;
+			}
+		case DYN_T_S:
+			/* strings of valid UTF-8 without NUL: byte order is strcmp's */
+			*cmp = strcmp(sa, sb);
+			return true;
+		default:
+			return false;
+	}
 }
 
 /*
@@ -321,6 +367,7 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 	s->value_json = palloc0(sizeof(char *) * Max(nvalues, 1));
 	s->known_empty = false;
 	s->filter_local = false;
+	s->sk_local = false;
 	s->keys = NULL;
 	s->nkeys = 0;
 	s->next_key = 0;
@@ -330,6 +377,8 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 		ExprState  *state = lfirst(lc);
 		DynType		type = (DynType) list_nth_int(s->value_types, i);
 		bool		is_key = i == s->pk_idx || i == s->sk_idx || i == s->sk_hi_idx;
+		bool		sk_range = (i == s->sk_idx || i == s->sk_hi_idx) &&
+			s->sk_cond == AW_SK_RANGE;
 		bool		isnull;
 		Datum		value;
 		const char *why = NULL;
@@ -338,8 +387,9 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 		value = ExecEvalExpr(state, econtext, &isnull);
 		if (isnull)
 		{
+			/* key comparisons are strict: key = NULL, key > NULL hold for no row */
 			if (is_key)
-				s->known_empty = true;	/* key = NULL: no row */
+				s->known_empty = true;
 			else
 				s->filter_local = true;
 		}
@@ -349,37 +399,51 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 		else
 		{
 			s->value_json[i] = aw_encode(value, typid, type, &why);
-			if (s->value_json[i] == NULL)
+			if (!is_key)
 			{
-				if (!is_key)
+				if (s->value_json[i] == NULL)
 					s->filter_local = true;
-				else if ((i == s->pk_idx || s->op == AW_OP_GET_ITEM || s->op == AW_OP_BATCH_GET_ITEM ||
-						  strstr(s->keycond, " = :v") != NULL) && i != s->sk_hi_idx &&
-						 !(i == s->sk_idx && strstr(s->keycond, "BETWEEN")))
-					s->known_empty = true;	/* no item has that key */
-				else
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-							 errmsg("cannot compare the sort key of DynamoDB table \"%s\" with %s",
-									s->table, (char *) strVal(list_nth(s->value_texts, i))),
-							 errdetail("%s.", why)));
 			}
-			else if (is_key && aw_string_key_empty(s->value_json[i]) &&
-					 !(s->sk_idx == i && s->op != AW_OP_GET_ITEM && s->op != AW_OP_BATCH_GET_ITEM &&
-					   strstr(s->keycond, "begins_with") != NULL))
-				s->known_empty = true;	/* key attributes are never empty */
+			else if (sk_range)
+			{
+				/*
+				 * A bound DynamoDB cannot take (a number it cannot hold, an
+				 * empty string, which it refuses as a key value, though
+				 * every item's key is greater): ask for the whole partition
+				 * and check the range locally.
+				 */
+				if (s->value_json[i] == NULL || aw_string_key_empty(s->value_json[i]))
+					s->sk_local = true;
+			}
+			else if (s->value_json[i] == NULL || aw_string_key_empty(s->value_json[i]))
+			{
+				/*
+				 * Equality with a key value no item can have: DynamoDB holds
+				 * no such number, and key attributes are never empty.
+				 */
+				s->known_empty = true;
+			}
 		}
 		i++;
 	}
-	if (!s->known_empty && s->sk_hi_idx >= 0 && s->value_json[s->sk_idx] &&
-		s->value_json[s->sk_hi_idx])
+	if (!s->known_empty && !s->sk_local && s->sk_hi_idx >= 0)
 	{
 		DynType		type = (DynType) list_nth_int(s->value_types, s->sk_idx);
+		int			cmp;
 
-		/* BETWEEN with bounds the wrong way round matches nothing */
-		if (aw_compare_key_values(type, s->value_json[s->sk_idx], s->value_json[s->sk_hi_idx]) > 0)
+		/*
+		 * BETWEEN with bounds the wrong way round matches nothing (and
+		 * DynamoDB refuses it); bounds it cannot compare are checked
+		 * locally.
+		 */
+		if (!aw_compare_key_values(type, s->value_json[s->sk_idx],
+								   s->value_json[s->sk_hi_idx], &cmp))
+			s->sk_local = true;
+		else if (cmp > 0)
 			s->known_empty = true;
 	}
+	if (s->sk_local && (s->recheck == NULL || s->count_only))
+		elog(ERROR, "awstore: a sort key bound cannot be sent and cannot be checked locally");
 	if (s->filter_local && (s->recheck == NULL || s->count_only))
 		elog(ERROR, "awstore: a filter value cannot be sent and the filter cannot be checked locally");
 	aw_build_placeholders(s, NULL, &s->names_json, &s->values_json);
@@ -431,7 +495,8 @@ aw_send(AwScanState *s, AwSegment *seg)
 				memset(&req, 0, sizeof(req));
 				req.table = s->table;
 				req.index = s->index;
-				req.key_condition = s->op == AW_OP_SCAN ? NULL : s->keycond;
+				req.key_condition = s->op == AW_OP_SCAN ? NULL :
+					s->sk_local ? s->keycond_pk : s->keycond;
 				req.filter = (s->filter_local || s->filter[0] == '\0') ? NULL : s->filter;
 				req.projection = s->projection[0] ? s->projection : NULL;
 				req.names_json = names_json;
@@ -825,6 +890,8 @@ awstoreBeginForeignScan(ForeignScanState *node, int eflags)
 	s->pk_idx = list_nth_int(key_values, 0);
 	s->sk_idx = list_nth_int(key_values, 1);
 	s->sk_hi_idx = list_nth_int(key_values, 2);
+	s->sk_cond = (AwSortKeyCondition) list_nth_int(key_values, 3);
+	s->keycond_pk = pnstrdup(s->keycond, list_nth_int(key_values, 4));
 	s->retrieved = list_nth(priv, AwPrivRetrievedAttrs);
 	s->count_only = intVal(list_nth(priv, AwPrivCountOnly)) != 0;
 	s->nsegments = intVal(list_nth(priv, AwPrivSegments));
@@ -920,9 +987,9 @@ awstoreIterateForeignScan(ForeignScanState *node)
 
 			s->pos++;
 			aw_store_item(s, slot, item);
-			if (s->filter_local)
+			if (s->filter_local || s->sk_local)
 			{
-				/* the filter DynamoDB could not be given */
+				/* the filter or sort key range DynamoDB could not be given */
 				ResetExprContext(econtext);
 				econtext->ecxt_scantuple = slot;
 				if (!ExecQual(s->recheck, econtext))
