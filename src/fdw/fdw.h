@@ -399,6 +399,9 @@ extern void awstoreAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 extern List *awstorePlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 									  Index resultRelation, int subplan_index);
 extern int	awstoreIsForeignRelUpdatable(Relation rel);
+extern bool awstore_is_row_key_var(Node *node);
+extern List *awstore_row_key_scan_tlist(Index relid, AwColumns *cols, List *exprs,
+										List *quals);
 extern void awstoreBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 									  List *fdw_private, int subplan_index, int eflags);
 extern void awstoreBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);

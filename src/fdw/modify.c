@@ -10,8 +10,9 @@
  * on condition attribute_not_exists(partition key), so that only the rows
  * actually written are counted.
  *
- * UPDATE and DELETE identify an item by the key read with the row (the key
- * columns are added as row identity columns), never by reading it again.
+ * UPDATE and DELETE identify an item by its key exactly as the scan read it
+ * (a row identity column holding the key's AttributeValue JSON), never by
+ * reading it again nor by rebuilding it from converted column values.
  * UPDATE sends UpdateItem with the full key: SET for the columns set to a
  * value, REMOVE for those set to NULL, on condition that the item still
  * exists; changing a key column is refused.  Setting a document column
@@ -31,6 +32,8 @@
 
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/heap.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "commands/explain.h"
@@ -39,6 +42,7 @@
 #include "nodes/makefuncs.h"
 #include "optimizer/appendinfo.h"
 #include "optimizer/inherit.h"
+#include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
@@ -70,10 +74,7 @@ typedef struct AwModifyState
 	bool		returning;
 	bool		sync;			/* one request per row */
 	bool		document_set;	/* UPDATE sets a document column */
-	AwColumn   *pk_col;
-	AwColumn   *sk_col;
-	AttrNumber	pk_junk;
-	AttrNumber	sk_junk;
+	AttrNumber	key_junk;		/* "awstore_key": the item's key as read */
 	AwWriter   *writer;
 	MemoryContext cxt;			/* the state and the writer */
 	MemoryContext temp_cxt;		/* one row */
@@ -155,41 +156,97 @@ aw_table_of(Relation rel, Oid userid, AwOptions *opts, AwColumns **cols)
 	return t;
 }
 
-static AwColumn *
-aw_key_column(Relation rel, AwColumns *cols, const char *attname, const char *what,
-			  const char *table)
+/*
+ * The row identity of UPDATE and DELETE is the item's key exactly as
+ * DynamoDB returned it: AttributeValue JSON text, {"pk":{"S":"…"},…}.
+ * Rebuilding the key from the key columns would not do: a uuid,
+ * timestamptz, char(n), numeric(p,s) or float column holds a converted
+ * value whose text may differ from the attribute's (letter case, time zone,
+ * padding, rounding), and such a key names no item, or another one.
+ *
+ * The key travels as a text Var of the target relation with attribute
+ * number SelfItemPointerAttributeNumber, named "awstore_key" (postgres_fdw
+ * carries ctid the same way).  The scan of the target relation returns a
+ * scan tuple of its own (fdw_scan_tlist, built by
+ * awstore_row_key_scan_tlist): the relation's columns, then the key and the
+ * other system Vars the plan needs (the whole row, tableoid), which scan.c
+ * fills from each item.
+ */
+bool
+awstore_is_row_key_var(Node *node)
 {
-	AwColumn   *col = awstore_find_attribute(cols, attname);
+	Var		   *var = (Var *) node;
 
-	if (col == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
-				 errmsg("foreign table \"%s\" has no column for the %s \"%s\" of DynamoDB table \"%s\"",
-						RelationGetRelationName(rel), what, attname, table),
-				 errhint("UPDATE and DELETE find items by their key: add a column for it.")));
-	return col;
+	return node != NULL && IsA(node, Var) && var->varlevelsup == 0 &&
+		var->varattno == SelfItemPointerAttributeNumber && var->vartype == TEXTOID;
+}
+
+List *
+awstore_row_key_scan_tlist(Index relid, AwColumns *cols, List *exprs, List *quals)
+{
+	List	   *vars = pull_var_clause((Node *) list_make2(exprs, quals),
+									   PVC_RECURSE_AGGREGATES | PVC_RECURSE_WINDOWFUNCS |
+									   PVC_RECURSE_PLACEHOLDERS);
+	List	   *extra = NIL;
+	List	   *result = NIL;
+	ListCell   *lc;
+	bool		found = false;
+
+	foreach(lc, vars)
+	{
+		Var		   *var = lfirst(lc);
+
+		if (var->varno == relid && awstore_is_row_key_var((Node *) var))
+			found = true;
+	}
+	if (!found)
+		return NIL;
+	foreach(lc, vars)
+	{
+		Var		   *var = lfirst(lc);
+		ListCell   *lc2;
+		bool		dup = false;
+
+		if (var->varno != relid || var->varattno > 0)
+			continue;
+		if (var->varattno != InvalidAttrNumber && var->varattno != TableOidAttributeNumber &&
+			!awstore_is_row_key_var((Node *) var))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("system column \"%s\" cannot be used in an UPDATE or DELETE of a DynamoDB foreign table",
+							NameStr(SystemAttributeDefinition(var->varattno)->attname))));
+		foreach(lc2, extra)
+			if (((Var *) lfirst(lc2))->varattno == var->varattno)
+				dup = true;
+		if (!dup)
+			extra = lappend(extra, copyObject(var));
+	}
+	for (int i = 0; i < cols->ncolumns; i++)
+	{
+		AwColumn   *col = &cols->columns[i];
+		Expr	   *expr;
+
+		/* a dropped column keeps its place, as a NULL */
+		if (col->dropped)
+			expr = (Expr *) makeNullConst(INT4OID, -1, InvalidOid);
+		else
+			expr = (Expr *) makeVar(relid, i + 1, col->typid, col->typmod, col->collid, 0);
+		result = lappend(result, makeTargetEntry(expr, i + 1, NULL, false));
+	}
+	foreach(lc, extra)
+		result = lappend(result, makeTargetEntry(lfirst(lc), list_length(result) + 1, NULL, false));
+	return result;
 }
 
 void
 awstoreAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 							   RangeTblEntry *target_rte, Relation target_relation)
 {
-	AwOptions	opts;
-	AwColumns  *cols;
-	AwTableInfo *t = aw_table_of(target_relation, target_rte->checkAsUser, &opts, &cols);
-	AwColumn   *col;
-
-	col = aw_key_column(target_relation, cols, t->partition_key, "partition key", t->table_name);
-	add_row_identity_var(root, makeVar(rtindex, col->attnum, col->typid, col->typmod,
-									   col->collid, 0),
-						 rtindex, "awstore_pk");
-	if (t->sort_key)
-	{
-		col = aw_key_column(target_relation, cols, t->sort_key, "sort key", t->table_name);
-		add_row_identity_var(root, makeVar(rtindex, col->attnum, col->typid, col->typmod,
-										   col->collid, 0),
-							 rtindex, "awstore_sk");
-	}
+	(void) target_rte;
+	(void) target_relation;
+	add_row_identity_var(root, makeVar(rtindex, SelfItemPointerAttributeNumber, TEXTOID, -1,
+									   C_COLLATION_OID, 0),
+						 rtindex, "awstore_key");
 }
 
 List *
@@ -341,12 +398,6 @@ aw_begin(EState *estate, ResultRelInfo *rinfo, CmdType op, List *target_attrs,
 			if (m->columns->columns[lfirst_int(lc) - 1].kind != AW_COL_ATTRIBUTE)
 				m->document_set = true;
 	}
-	if (op != CMD_INSERT)
-	{
-		m->pk_col = aw_key_column(rel, m->columns, m->shape.pk, "partition key", m->shape.table);
-		if (m->shape.sk)
-			m->sk_col = aw_key_column(rel, m->columns, m->shape.sk, "sort key", m->shape.table);
-	}
 	if (!m->sync)
 		m->writer = awstore_writer_create(m->client, m->shape.table, m->opts.batch_size,
 										  m->opts.max_retries, cxt);
@@ -371,15 +422,9 @@ awstoreBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	{
 		Plan	   *subplan = outerPlanState(mtstate)->plan;
 
-		m->pk_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, "awstore_pk");
-		if (!AttributeNumberIsValid(m->pk_junk))
-			elog(ERROR, "awstore: the partition key of the row to modify is missing");
-		if (m->sk_col)
-		{
-			m->sk_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, "awstore_sk");
-			if (!AttributeNumberIsValid(m->sk_junk))
-				elog(ERROR, "awstore: the sort key of the row to modify is missing");
-		}
+		m->key_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, "awstore_key");
+		if (!AttributeNumberIsValid(m->key_junk))
+			elog(ERROR, "awstore: the key of the row to modify is missing");
 	}
 	rinfo->ri_FdwState = m;
 }
@@ -504,24 +549,27 @@ awstoreGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 	return m->opts.batch_size;
 }
 
-/* The key of the row being updated or deleted, from its identity columns. */
+/*
+ * The key of the row being updated or deleted: the item's key as the scan
+ * read it (see awstore_is_row_key_var), never rebuilt from column values.
+ */
 static char *
 aw_row_key(AwModifyState *m, TupleTableSlot *planSlot, char **key_text)
 {
 	bool		isnull;
-	Datum		pk = ExecGetJunkAttribute(planSlot, m->pk_junk, &isnull);
-	Datum		sk = (Datum) 0;
+	Datum		d = ExecGetJunkAttribute(planSlot, m->key_junk, &isnull);
+	char	   *key_json;
+	DynValue   *key;
 
 	if (isnull)
-		elog(ERROR, "awstore: the partition key of the row to modify is NULL");
-	if (m->sk_col)
-	{
-		sk = ExecGetJunkAttribute(planSlot, m->sk_junk, &isnull);
-		if (isnull)
-			elog(ERROR, "awstore: the sort key of the row to modify is NULL");
-	}
-	return awstore_build_key(&m->shape, pk, m->pk_col->typid, sk,
-							 m->sk_col ? m->sk_col->typid : InvalidOid, key_text);
+		elog(ERROR, "awstore: the key of the row to modify is NULL");
+	key_json = TextDatumGetCString(d);
+	key = dyn_parse(key_json, strlen(key_json));
+	if (key == NULL)
+		elog(ERROR, "awstore: the key of the row to modify is not valid JSON");
+	*key_text = awstore_item_key_text(key, m->shape.pk, m->shape.sk);
+	dyn_value_free(key);
+	return key_json;
 }
 
 /* Fills slot with the attributes DynamoDB returned (ALL_NEW, ALL_OLD). */

@@ -746,6 +746,7 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	int			limit = 0;
 	List	   *value_texts = NIL;
 	List	   *fdw_private;
+	List	   *scan_tlist;
 	ListCell   *lc;
 
 	(void) foreigntableid;
@@ -895,11 +896,19 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	if (!constant_filter)
 		pull_varattnos((Node *) remote_exprs, baserel->relid, &needed);
 	aw_projection(&ctx, info, needed, &retrieved, &whole_item, &projection);
-	if (retrieved == NIL && local_exprs == NIL && constant_filter &&
+	/* the target of UPDATE or DELETE returns each item's key (modify.c) */
+	scan_tlist = awstore_row_key_scan_tlist(baserel->relid, info->columns,
+											baserel->reltarget->exprs,
+											list_concat(list_copy(local_exprs), remote_exprs));
+	if (retrieved == NIL && local_exprs == NIL && constant_filter && scan_tlist == NIL &&
 		(op == AW_OP_SCAN || op == AW_OP_QUERY || op == AW_OP_MULTI_QUERY))
 		count_only = true;
 	if (retrieved == NIL && !count_only)
+	{
 		appendStringInfo(&projection, "#n%d", awstore_deparse_name(&ctx, t->partition_key));
+		if (scan_tlist != NIL && t->sort_key)
+			appendStringInfo(&projection, ", #n%d", awstore_deparse_name(&ctx, t->sort_key));
+	}
 
 	if (local_exprs == NIL && filter.len == 0 && aw_limit_applies(root, baserel) &&
 		(op == AW_OP_SCAN || op == AW_OP_QUERY))
@@ -935,5 +944,5 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	Assert(list_length(fdw_private) == AwPrivCount);
 
 	return make_foreignscan(tlist, local_exprs, baserel->relid, ctx.values,
-							fdw_private, NIL, remote_exprs, outer_plan);
+							fdw_private, scan_tlist, remote_exprs, outer_plan);
 }
