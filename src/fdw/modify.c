@@ -34,6 +34,7 @@
 #include "access/xact.h"
 #include "catalog/heap.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "commands/explain.h"
@@ -49,6 +50,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/tuplestore.h"
 
 #include "fdw/fdw.h"
 
@@ -76,6 +78,9 @@ typedef struct AwModifyState
 	bool		document_set;	/* UPDATE sets a document column */
 	AttrNumber	key_junk;		/* "awstore_key": the item's key as read */
 	AwWriter   *writer;
+	Tuplestorestate *deferred;	/* INSERT reading its own table: the items,
+								 * written when the statement has read all */
+	TupleDesc	deferred_desc;	/* (item, key JSON, key text) */
 	MemoryContext cxt;			/* the state and the writer */
 	MemoryContext temp_cxt;		/* one row */
 	AwConvertContext conv;
@@ -352,6 +357,41 @@ aw_after_row_triggers(ResultRelInfo *rinfo, CmdType op)
 		(op == CMD_DELETE && td->trig_delete_after_row);
 }
 
+/*
+ * Does the statement read, through another range table entry, the DynamoDB
+ * table that rel writes to?  Then an INSERT must not write while it reads:
+ * a Scan could meet the new items and copy them again (INSERT INTO t SELECT
+ * … FROM t).  Conservative: any foreign table of the same server naming the
+ * same DynamoDB table counts, scanned or not.
+ */
+static bool
+aw_statement_reads_table(EState *estate, ResultRelInfo *rinfo, const char *table)
+{
+	Oid			relid = RelationGetRelid(rinfo->ri_RelationDesc);
+	Oid			serverid = GetForeignTable(relid)->serverid;
+	Index		self = rinfo->ri_RangeTableIndex;
+	Index		rti = 0;
+	ListCell   *lc;
+
+	foreach(lc, estate->es_range_table)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+		AwOptions	opts;
+
+		rti++;
+		if (rti == self || rte->rtekind != RTE_RELATION ||
+			rte->relkind != RELKIND_FOREIGN_TABLE)
+			continue;
+		if (GetForeignTable(rte->relid)->serverid != serverid)
+			continue;
+		memset(&opts, 0, sizeof(opts));
+		awstore_table_options(rte->relid, &opts);
+		if (opts.table_name && strcmp(opts.table_name, table) == 0)
+			return true;
+	}
+	return false;
+}
+
 static AwModifyState *
 aw_begin(EState *estate, ResultRelInfo *rinfo, CmdType op, List *target_attrs,
 		 bool on_conflict, bool returning)
@@ -397,6 +437,22 @@ aw_begin(EState *estate, ResultRelInfo *rinfo, CmdType op, List *target_attrs,
 		foreach(lc, m->target_attrs)
 			if (m->columns->columns[lfirst_int(lc) - 1].kind != AW_COL_ATTRIBUTE)
 				m->document_set = true;
+	}
+	if (op == CMD_INSERT && aw_statement_reads_table(estate, rinfo, m->shape.table))
+	{
+		if (m->sync)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot insert row by row into DynamoDB table \"%s\" while the same statement reads it",
+							m->shape.table),
+					 errdetail("INSERT with RETURNING, ON CONFLICT or AFTER ROW triggers writes each row at once, and reading the table could meet the new items."),
+					 errhint("Select the rows into a temporary table first.")));
+		/* written when the statement has read everything (aw_flush_deferred) */
+		m->deferred_desc = CreateTemplateTupleDesc(3);
+		TupleDescInitEntry(m->deferred_desc, 1, "item", TEXTOID, -1, 0);
+		TupleDescInitEntry(m->deferred_desc, 2, "key", TEXTOID, -1, 0);
+		TupleDescInitEntry(m->deferred_desc, 3, "key_text", TEXTOID, -1, 0);
+		m->deferred = tuplestore_begin_heap(false, false, work_mem);
 	}
 	if (!m->sync)
 		m->writer = awstore_writer_create(m->client, m->shape.table, m->opts.batch_size,
@@ -508,12 +564,55 @@ aw_insert(AwModifyState *m, TupleTableSlot *slot)
 		if (aw_row_request(m, "PutItem", body, len) == NULL)
 			result = NULL;		/* the key exists: DO NOTHING */
 	}
+	else if (m->deferred)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = CStringGetTextDatum(item);
+		values[1] = CStringGetTextDatum(key_json);
+		values[2] = CStringGetTextDatum(key_text);
+		MemoryContextSwitchTo(m->cxt);
+		tuplestore_putvalues(m->deferred, m->deferred_desc, values, nulls);
+	}
 	else
 		awstore_writer_put(m->writer, item, key_json, key_text);
 	MemoryContextSwitchTo(old);
 	if (result)
 		m->rows++;
 	return result;
+}
+
+/*
+ * Writes the items an INSERT held back because the statement reads the
+ * same table: its scans have ended when the executor ends the insert.
+ */
+static void
+aw_flush_deferred(AwModifyState *m)
+{
+	TupleTableSlot *slot;
+	Tuplestorestate *ts = m->deferred;
+
+	if (ts == NULL)
+		return;
+	m->deferred = NULL;
+	slot = MakeSingleTupleTableSlot(m->deferred_desc, &TTSOpsMinimalTuple);
+	while (tuplestore_gettupleslot(ts, true, false, slot))
+	{
+		bool		isnull;
+		MemoryContext old;
+
+		MemoryContextReset(m->temp_cxt);
+		old = MemoryContextSwitchTo(m->temp_cxt);
+		awstore_writer_put(m->writer,
+						   TextDatumGetCString(slot_getattr(slot, 1, &isnull)),
+						   TextDatumGetCString(slot_getattr(slot, 2, &isnull)),
+						   TextDatumGetCString(slot_getattr(slot, 3, &isnull)));
+		MemoryContextSwitchTo(old);
+		CHECK_FOR_INTERRUPTS();
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	tuplestore_end(ts);
 }
 
 TupleTableSlot *
@@ -733,6 +832,7 @@ aw_end(AwModifyState *m)
 {
 	if (m == NULL)
 		return;
+	aw_flush_deferred(m);
 	if (m->writer)
 		awstore_writer_finish(m->writer);
 	MemoryContextDelete(m->cxt);
@@ -864,6 +964,7 @@ awstoreExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 			const AwWriteStats *ws;
 
 			/* finish now, so that the figures are complete */
+			aw_flush_deferred(m);
 			awstore_writer_finish(m->writer);
 			ws = awstore_writer_stats(m->writer);
 			st.requests += ws->requests;
