@@ -254,6 +254,43 @@ awstoreAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 						 rtindex, "awstore_key");
 }
 
+/*
+ * Would reading this relation through an index with these key attributes
+ * let an UPDATE meet an item again?  An UPDATE that sets an index key
+ * attribute moves the item within the index, possibly ahead of the page
+ * being read, where a later page meets it again (the Halloween problem):
+ * such an index is never used to find the rows of an UPDATE.  The table's
+ * own key cannot change, and an index whose keys are not set keeps each
+ * item in its place.
+ */
+bool
+awstore_update_moves_index(PlannerInfo *root, RelOptInfo *rel, AwColumns *cols,
+						   const char *pk, const char *sk)
+{
+	Bitmapset  *updated;
+	int			col = -1;
+
+	if (root->parse->commandType != CMD_UPDATE ||
+		!bms_is_member(rel->relid, root->all_result_relids))
+		return false;
+	updated = get_rel_all_updated_cols(root, rel);
+	while ((col = bms_next_member(updated, col)) >= 0)
+	{
+		AttrNumber	attnum = col + FirstLowInvalidHeapAttributeNumber;
+		AwColumn   *c;
+
+		if (attnum <= 0 || attnum > cols->ncolumns)
+			continue;
+		c = &cols->columns[attnum - 1];
+		/* a document column may set any attribute */
+		if (c->kind != AW_COL_ATTRIBUTE)
+			return true;
+		if (strcmp(c->attname, pk) == 0 || (sk && strcmp(c->attname, sk) == 0))
+			return true;
+	}
+	return false;
+}
+
 List *
 awstorePlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 						 int subplan_index)

@@ -463,6 +463,10 @@ aw_add_key_paths(PlannerInfo *root, RelOptInfo *baserel, AwRelInfo *info,
 			continue;
 		if (!aw_index_covers(info, ix))
 			continue;
+		/* an UPDATE setting the index's key could meet items again */
+		if (awstore_update_moves_index(root, baserel, info->columns,
+									   ix->partition_key, ix->sort_key))
+			continue;
 		aw_match_keys(&ctx, clauses, ix->partition_key, ix->partition_type,
 					  ix->sort_key, ix->sort_type, outer, &m);
 		if (m.pk_eq)
