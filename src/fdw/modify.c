@@ -201,7 +201,7 @@ awstore_row_key_scan_tlist(Index relid, AwColumns *cols, List *exprs, List *qual
 	{
 		Var		   *var = lfirst(lc);
 
-		if (var->varno == relid && awstore_is_row_key_var((Node *) var))
+		if ((Index) var->varno == relid && awstore_is_row_key_var((Node *) var))
 			found = true;
 	}
 	if (!found)
@@ -212,7 +212,7 @@ awstore_row_key_scan_tlist(Index relid, AwColumns *cols, List *exprs, List *qual
 		ListCell   *lc2;
 		bool		dup = false;
 
-		if (var->varno != relid || var->varattno > 0)
+		if ((Index) var->varno != relid || var->varattno > 0)
 			continue;
 		if (var->varattno != InvalidAttrNumber && var->varattno != TableOidAttributeNumber &&
 			!awstore_is_row_key_var((Node *) var))
@@ -688,24 +688,198 @@ awstoreGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 /*
  * The key of the row being updated or deleted: the item's key as the scan
  * read it (see awstore_is_row_key_var), never rebuilt from column values.
+ * With item_json, also the whole item as read (UPDATE), or NULL.
  */
 static char *
-aw_row_key(AwModifyState *m, TupleTableSlot *planSlot, char **key_text)
+aw_row_key(AwModifyState *m, TupleTableSlot *planSlot, char **key_text, char **item_json)
 {
 	bool		isnull;
 	Datum		d = ExecGetJunkAttribute(planSlot, m->key_junk, &isnull);
+	char	   *identity;
 	char	   *key_json;
+	DynValue   *parsed;
 	DynValue   *key;
 
 	if (isnull)
 		elog(ERROR, "awstore: the key of the row to modify is NULL");
-	key_json = TextDatumGetCString(d);
-	key = dyn_parse(key_json, strlen(key_json));
+	identity = TextDatumGetCString(d);
+	parsed = dyn_parse(identity, strlen(identity));
+	key = parsed ? dyn_array_get(parsed, 0) : NULL;
 	if (key == NULL)
-		elog(ERROR, "awstore: the key of the row to modify is not valid JSON");
+	{
+		dyn_value_free(parsed);
+		elog(ERROR, "awstore: the key of the row to modify is not valid");
+	}
+	key_json = awstore_value_json(key);
 	*key_text = awstore_item_key_text(key, m->shape.pk, m->shape.sk);
-	dyn_value_free(key);
+	if (item_json)
+		*item_json = dyn_array_length(parsed) > 1
+			? awstore_value_json(dyn_array_get(parsed, 1)) : NULL;
+	dyn_value_free(parsed);
 	return key_json;
+}
+
+/*
+ * The condition that the item is still as the UPDATE read it: every
+ * attribute read (key aside) has the value read, every column's attribute
+ * that was missing is still missing.  Appended to cond (" AND …"), names
+ * and values (JSON members, placeholders #c<i> and :c<i>).  When that is
+ * longer than DynamoDB takes, only the attributes the UPDATE sets are
+ * checked.
+ */
+#define AW_MAX_CONDITION 3500
+
+static void
+aw_read_condition(AwModifyState *m, const char *item_json, bool only_set,
+				  StringInfo cond, StringInfo names, StringInfo values)
+{
+	DynValue   *volatile item = dyn_parse(item_json, strlen(item_json));
+	int			start_cond = cond->len;
+	int			start_names = names->len;
+	int			start_values = values->len;
+
+	if (item == NULL)
+		elog(ERROR, "awstore: the item read is not valid JSON");
+	PG_TRY();
+	{
+		List	   *attnames = NIL;
+		ListCell   *lc;
+		int			n = 0;
+
+		/* the attributes read, then the columns' attributes */
+		if (!only_set)
+		{
+			DynObjectIter it;
+			const char *name;
+			DynValue   *av;
+
+			dyn_object_iter_init(item, &it);
+			while (dyn_object_iter_next(&it, &name, &av))
+				attnames = lappend(attnames, pstrdup(name));
+			for (int i = 0; i < m->columns->ncolumns; i++)
+				if (!m->columns->columns[i].dropped &&
+					m->columns->columns[i].kind == AW_COL_ATTRIBUTE)
+					attnames = lappend(attnames, m->columns->columns[i].attname);
+		}
+		else
+			foreach(lc, m->target_attrs)
+				if (m->columns->columns[lfirst_int(lc) - 1].kind == AW_COL_ATTRIBUTE)
+					attnames = lappend(attnames, m->columns->columns[lfirst_int(lc) - 1].attname);
+
+		foreach(lc, attnames)
+		{
+			const char *name = lfirst(lc);
+			DynValue   *av;
+			bool		seen = false;
+
+			if (strcmp(name, m->shape.pk) == 0 || (m->shape.sk && strcmp(name, m->shape.sk) == 0))
+				continue;
+			for (ListCell *lc2 = list_head(attnames); lc2 != lc; lc2 = lnext(attnames, lc2))
+				if (strcmp(lfirst(lc2), name) == 0)
+					seen = true;
+			if (seen)
+				continue;
+			appendStringInfo(names, ",\"#c%d\":%s", n, awstore_json_string(name));
+			av = dyn_get(item, name);
+			if (av)
+			{
+				appendStringInfo(cond, " AND #c%d = :c%d", n, n);
+				appendStringInfo(values, "%s\":c%d\":%s", values->len ? "," : "{", n,
+								 awstore_value_json(av));
+			}
+			else
+				appendStringInfo(cond, " AND attribute_not_exists(#c%d)", n);
+			n++;
+		}
+	}
+	PG_FINALLY();
+	{
+		dyn_value_free(item);
+	}
+	PG_END_TRY();
+
+	if (cond->len > AW_MAX_CONDITION && !only_set)
+	{
+		cond->data[cond->len = start_cond] = '\0';
+		names->data[names->len = start_names] = '\0';
+		values->data[values->len = start_values] = '\0';
+		aw_read_condition(m, item_json, true, cond, names, values);
+	}
+}
+
+/* Are two AttributeValues equal as DynamoDB compares them? */
+static bool
+aw_attr_equal(DynValue *a, DynValue *b)
+{
+	DynValue   *ia;
+	DynValue   *ib;
+	DynType		t = dyn_attr(a, &ia);
+
+	if (t != dyn_attr(b, &ib))
+		return false;
+	switch (t)
+	{
+		case DYN_T_N:
+			return DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+													 DirectFunctionCall3(numeric_in, CStringGetDatum(dyn_string(ia, NULL)),
+																		 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)),
+													 DirectFunctionCall3(numeric_in, CStringGetDatum(dyn_string(ib, NULL)),
+																		 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)))) == 0;
+		case DYN_T_SS:
+		case DYN_T_NS:
+		case DYN_T_BS:
+			if (dyn_array_length(ia) != dyn_array_length(ib))
+				return false;
+			for (int i = 0; i < dyn_array_length(ia); i++)
+			{
+				bool		found = false;
+
+				for (int j = 0; j < dyn_array_length(ib) && !found; j++)
+				{
+					const char *x = dyn_string(dyn_array_get(ia, i), NULL);
+					const char *y = dyn_string(dyn_array_get(ib, j), NULL);
+
+					if (t == DYN_T_NS)
+						found = DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+																  DirectFunctionCall3(numeric_in, CStringGetDatum(x),
+																					  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)),
+																  DirectFunctionCall3(numeric_in, CStringGetDatum(y),
+																					  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)))) == 0;
+					else
+						found = x && y && strcmp(x, y) == 0;
+				}
+				if (!found)
+					return false;
+			}
+			return true;
+		case DYN_T_L:
+			if (dyn_array_length(ia) != dyn_array_length(ib))
+				return false;
+			for (int i = 0; i < dyn_array_length(ia); i++)
+				if (!aw_attr_equal(dyn_array_get(ia, i), dyn_array_get(ib, i)))
+					return false;
+			return true;
+		case DYN_T_M:
+			{
+				DynObjectIter it;
+				const char *name;
+				DynValue   *av;
+
+				if (dyn_object_size(ia) != dyn_object_size(ib))
+					return false;
+				dyn_object_iter_init(ia, &it);
+				while (dyn_object_iter_next(&it, &name, &av))
+				{
+					DynValue   *bv = dyn_get(ib, name);
+
+					if (bv == NULL || !aw_attr_equal(av, bv))
+						return false;
+				}
+				return true;
+			}
+		default:
+			return strcmp(awstore_value_json(a), awstore_value_json(b)) == 0;
+	}
 }
 
 /* Fills slot with the attributes DynamoDB returned (ALL_NEW, ALL_OLD). */
@@ -720,6 +894,130 @@ aw_returned_row(AwModifyState *m, DynCall *call, TupleTableSlot *slot)
 	return slot;
 }
 
+/*
+ * Sends a conditional write of one row and waits for it.  Returns the call
+ * (held in the current memory context), or NULL when its condition failed;
+ * *resent says whether the client sent the request more than once (an
+ * earlier attempt may have been applied).
+ */
+static DynCall *
+aw_conditional_request(AwModifyState *m, const char *action, char *body, size_t len,
+					   bool *resent)
+{
+	DynCall    *call;
+	AwCallHolder *holder;
+	const DynStats *st;
+	bool		ok;
+
+	if (body == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory building a DynamoDB %s request", action)));
+	call = dyn_call_start(m->client, action, body, len);
+	if (call == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory starting a DynamoDB %s request", action)));
+	holder = awstore_hold_call(CurrentMemoryContext, call);
+	awstore_note_write();
+	awstore_wait_for(m->client, call);
+	ok = dyn_call_ok(call);
+	st = dyn_call_stats(call);
+	m->stats.requests += st->requests;
+	m->stats.retries += st->retries;
+	m->stats.capacity += st->capacity;
+	*resent = st->retries > 0;
+	if (!ok)
+	{
+		DynError	err = *dyn_call_error(call);
+
+		awstore_release_call(holder);
+		if (err.kind == DYN_ERR_SERVICE &&
+			strcmp(err.type, "ConditionalCheckFailedException") == 0)
+			return NULL;
+		awstore_report_error(&err, action, m->shape.table);
+	}
+	return call;
+}
+
+/*
+ * Is item as a write left it: the attributes of sent_json (a map) with
+ * those values, the attributes in removed missing, and with whole nothing
+ * else?
+ */
+static bool
+aw_item_is_as_sent(DynValue *item, const char *sent_json, List *removed, bool whole)
+{
+	DynValue   *volatile sent = dyn_parse(sent_json, strlen(sent_json));
+	volatile bool same = sent != NULL;
+
+	PG_TRY();
+	{
+		DynObjectIter it;
+		const char *name;
+		DynValue   *av;
+		ListCell   *lc;
+
+		if (same)
+		{
+			dyn_object_iter_init(sent, &it);
+			while (same && dyn_object_iter_next(&it, &name, &av))
+			{
+				DynValue   *cv = dyn_get(item, name);
+
+				if (cv == NULL || !aw_attr_equal(av, cv))
+					same = false;
+			}
+			foreach(lc, removed)
+				if (dyn_get(item, lfirst(lc)))
+					same = false;
+			if (whole && dyn_object_size(item) != dyn_object_size(sent))
+				same = false;
+		}
+	}
+	PG_FINALLY();
+	{
+		dyn_value_free(sent);
+	}
+	PG_END_TRY();
+	return same;
+}
+
+/*
+ * An UPDATE's condition failed: the item is gone, or it is not as this
+ * statement read it.  Reads it again, consistently.  Returns NULL when it
+ * is gone (the row is not updated, as PostgreSQL skips a row deleted
+ * meanwhile).  When the request was resent and the item is as this UPDATE
+ * leaves it (the attributes of sent set, those of removed missing; with
+ * whole, nothing else), an earlier attempt of this very request was applied:
+ * returns the item.  Otherwise another writer changed the item since it
+ * was read, and the UPDATE fails with a serialization failure that the
+ * caller can retry (nothing was written).
+ */
+static DynValue *
+aw_update_conflict(AwModifyState *m, const char *key_json, const char *key_text,
+				   bool resent, const char *sent_json, List *removed, bool whole)
+{
+	size_t		len;
+	char	   *body = dyn_body_get_item(m->shape.table, key_json, NULL, NULL, true, &len);
+	AwCallHolder *holder = awstore_call(m->client, "GetItem", body, len, m->shape.table);
+	DynValue   *current = dyn_get(dyn_call_response(holder->call), "Item");
+	bool		ours = resent;
+
+	if (current == NULL)
+		return NULL;
+	if (ours)
+		ours = aw_item_is_as_sent(current, sent_json, removed, whole);
+	if (!ours)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not update item %s of DynamoDB table \"%s\" due to a concurrent update",
+						key_text, m->shape.table),
+				 errdetail("The item changed after this statement read it; it was not updated."),
+				 errhint("Retry the transaction.")));
+	return current;
+}
+
 TupleTableSlot *
 awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 						 TupleTableSlot *planSlot)
@@ -728,16 +1026,36 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 	MemoryContext old;
 	char	   *key_json;
 	char	   *key_text;
+	char	   *item_json;
 	char	   *body;
 	size_t		len;
 	DynCall    *call;
+	DynValue   *returned = NULL;
 	TupleTableSlot *result;
+	StringInfoData cond;
+	StringInfoData names;
+	StringInfoData values;
+	char	   *sent;
+	List	   *removed = NIL;
+	bool		resent;
 
 	(void) estate;
 	MemoryContextReset(m->temp_cxt);
 	old = MemoryContextSwitchTo(m->temp_cxt);
-	key_json = aw_row_key(m, planSlot, &key_text);
+	key_json = aw_row_key(m, planSlot, &key_text, &item_json);
 	slot_getallattrs(slot);
+
+	/*
+	 * The write is conditional on the item still existing (#k is the
+	 * partition key) and on it being as it was read, so that a concurrent
+	 * change is never overwritten (a lost update).
+	 */
+	initStringInfo(&cond);
+	initStringInfo(&names);
+	initStringInfo(&values);
+	appendStringInfoString(&cond, "attribute_exists(#k)");
+	appendStringInfoString(&names, aw_key_names(m));
+	names.data[--names.len] = '\0';	/* drop the closing brace */
 
 	if (m->document_set)
 	{
@@ -747,27 +1065,32 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 		char	   *item = awstore_build_item(&m->shape, slot, m->target_attrs, key_json,
 											  &item_key_json, &item_key_text);
 
-		body = dyn_body_put_item(m->shape.table, item, "attribute_exists(#k)",
-								 aw_key_names(m), NULL, &len);
-		call = aw_row_request(m, "PutItem", body, len);
-		result = call ? slot : NULL;
+		if (item_json)
+			aw_read_condition(m, item_json, false, &cond, &names, &values);
+		appendStringInfoChar(&names, '}');
+		if (values.len)
+			appendStringInfoChar(&values, '}');
+		body = dyn_body_put_item(m->shape.table, item, cond.data, names.data,
+								 values.len ? values.data : NULL, &len);
+		call = aw_conditional_request(m, "PutItem", body, len, &resent);
+		sent = item;
+		if (call == NULL)
+			returned = aw_update_conflict(m, key_json, key_text, resent, sent, NIL, true);
+		result = (call || returned) ? slot : NULL;
 	}
 	else
 	{
 		StringInfoData set;
 		StringInfoData remove;
-		StringInfoData names;
-		StringInfoData values;
+		StringInfoData sent_buf;
 		ListCell   *lc;
 		int			n = 0;
 
 		initStringInfo(&set);
 		initStringInfo(&remove);
-		initStringInfo(&names);
-		initStringInfo(&values);
-		/* #k is the partition key, for the condition; #n<i> the columns */
-		appendStringInfoString(&names, aw_key_names(m));
-		names.data[--names.len] = '\0';	/* drop the closing brace */
+		initStringInfo(&sent_buf);
+		appendStringInfoChar(&sent_buf, '{');
+		/* #n<i> the columns set, :v<i> their values */
 		foreach(lc, m->target_attrs)
 		{
 			AwColumn   *col = &m->columns->columns[lfirst_int(lc) - 1];
@@ -775,7 +1098,10 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 
 			appendStringInfo(&names, ",\"#n%d\":%s", n, awstore_json_string(col->attname));
 			if (slot->tts_isnull[i] && !col->null_as_null)
+			{
 				appendStringInfo(&remove, "%s#n%d", remove.len ? ", " : "", n);
+				removed = lappend(removed, col->attname);
+			}
 			else
 			{
 				DynBuf		v;
@@ -797,10 +1123,16 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 				}
 				appendStringInfo(&set, "%s#n%d = :v%d", set.len ? ", " : "", n, n);
 				appendStringInfo(&values, "%s\":v%d\":%s", values.len ? "," : "{", n, v.data);
+				appendStringInfo(&sent_buf, "%s%s:%s", sent_buf.len > 1 ? "," : "",
+								 awstore_json_string(col->attname), v.data);
 				dynbuf_free(&v);
 			}
 			n++;
 		}
+		appendStringInfoChar(&sent_buf, '}');
+		sent = sent_buf.data;
+		if (item_json)
+			aw_read_condition(m, item_json, false, &cond, &names, &values);
 		appendStringInfoChar(&names, '}');
 		if (values.len)
 			appendStringInfoChar(&values, '}');
@@ -811,13 +1143,20 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 										  remove.data);
 
 			body = dyn_body_update_item(m->shape.table, key_json, update,
-										"attribute_exists(#k)", names.data,
+										cond.data, names.data,
 										values.len ? values.data : NULL,
 										m->returning ? "ALL_NEW" : NULL, &len);
 		}
-		call = aw_row_request(m, "UpdateItem", body, len);
+		call = aw_conditional_request(m, "UpdateItem", body, len, &resent);
 		if (call == NULL)
+			returned = aw_update_conflict(m, key_json, key_text, resent, sent, removed, false);
+		if (call == NULL && returned == NULL)
 			result = NULL;		/* the item is gone */
+		else if (m->returning && returned)
+		{
+			awstore_fill_slot(slot, m->columns, NIL, returned, &m->conv);
+			result = slot;
+		}
 		else if (m->returning)
 			result = aw_returned_row(m, call, slot);
 		else
@@ -842,7 +1181,7 @@ awstoreExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 	(void) estate;
 	MemoryContextReset(m->temp_cxt);
 	old = MemoryContextSwitchTo(m->temp_cxt);
-	key_json = aw_row_key(m, planSlot, &key_text);
+	key_json = aw_row_key(m, planSlot, &key_text, NULL);
 	if (m->sync)
 	{
 		size_t		len;

@@ -874,8 +874,9 @@ awstoreBeginForeignScan(ForeignScanState *node, int eflags)
 
 /*
  * The columns of an UPDATE or DELETE target's scan tuple that are not the
- * relation's: the item's key as DynamoDB returned it (the row identity,
- * see modify.c), the whole row, tableoid.  In the current memory context.
+ * relation's: the item's key as DynamoDB returned it, with the whole item
+ * when the whole row is read (the row identity, see modify.c), the whole
+ * row, tableoid.  In the current memory context.
  */
 static void
 aw_store_row_identity(AwScanState *s, TupleTableSlot *slot, DynValue *item)
@@ -892,6 +893,11 @@ aw_store_row_identity(AwScanState *s, TupleTableSlot *slot, DynValue *item)
 	if (s->sk)
 		key = psprintf("%s,%s:%s", key, awstore_json_string(s->sk), awstore_value_json(skv));
 	key = psprintf("%s}", key);
+	/* [key] or, when the whole row is read (UPDATE), [key, item as read] */
+	if (s->row_att)
+		key = psprintf("[%s,%s]", key, awstore_value_json(item));
+	else
+		key = psprintf("[%s]", key);
 	slot->tts_values[s->key_att - 1] = CStringGetTextDatum(key);
 	slot->tts_isnull[s->key_att - 1] = false;
 	if (s->row_att)
