@@ -46,6 +46,7 @@ struct HttpTransfer
 	char	   *body;			/* kept body when there is no sink */
 	size_t		body_cap;
 	HttpResult	result;
+	int			sends;			/* times libcurl was about to send it */
 	bool		in_multi;		/* added to the multi and not finished */
 	bool		queued;			/* finished, waiting to be handed out */
 	HttpTransfer *prev;			/* session's list of live transfers */
@@ -78,6 +79,33 @@ struct HttpSession
 	int			npool;
 	char		error[256];
 };
+
+/*
+ * Called by libcurl right before it sends the request.  libcurl 7.88 sends
+ * a POST again by itself, on a fresh connection, when a reused connection
+ * closes without an answer ("Connection died, retrying a fresh connect"),
+ * although the request may have reached DynamoDB and been applied.  Such a
+ * resend is refused here: the transfer fails as if nothing was answered,
+ * and the caller's retry logic, which counts its attempts and knows that
+ * the first one may have been applied, decides whether to send it again.
+ */
+static int
+http_prereq_cb(void *clientp, char *conn_primary_ip, char *conn_local_ip,
+			   int conn_primary_port, int conn_local_port)
+{
+	HttpTransfer *xfer = clientp;
+
+	(void) conn_primary_ip;
+	(void) conn_local_ip;
+	(void) conn_primary_port;
+	(void) conn_local_port;
+	if (xfer->sends++ > 0)
+	{
+		xfer->result.resend_refused = true;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
+}
 
 static long long
 http_now_ms(void)
@@ -416,6 +444,8 @@ http_start(HttpSession *session, const char *target, const char *body,
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, xfer);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, xfer->result.curl_error);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, xfer);
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, http_prereq_cb);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, xfer);
 
 	if (curl_multi_add_handle(session->multi, easy) != CURLM_OK)
 	{
@@ -458,6 +488,13 @@ http_collect_finished(HttpSession *session)
 		if (xfer == NULL || !xfer->in_multi)
 			continue;
 		xfer->result.curl_code = (int) msg->data.result;
+		if (xfer->result.resend_refused && msg->data.result == CURLE_ABORTED_BY_CALLBACK)
+		{
+			/* the connection closed after the request went out, unanswered */
+			xfer->result.curl_code = (int) CURLE_GOT_NOTHING;
+			snprintf(xfer->result.curl_error, sizeof(xfer->result.curl_error), "%s",
+					 "the connection closed without an answer after the request was sent");
+		}
 		if (xfer->result.curl_code != CURLE_OK && xfer->result.curl_error[0] == '\0')
 			snprintf(xfer->result.curl_error, sizeof(xfer->result.curl_error), "%s",
 					 curl_easy_strerror(msg->data.result));

@@ -85,6 +85,7 @@ typedef struct HttpResult
 	uint32_t	crc_body;		/* CRC32 of the body received */
 	size_t		body_len;		/* bytes of body received */
 	char		request_id[80]; /* x-amzn-RequestId, "" if none */
+	bool		resend_refused; /* libcurl wanted to send it again (see http.c) */
 } HttpResult;
 
 /*
