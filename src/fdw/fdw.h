@@ -193,7 +193,9 @@ extern void awstore_writer_finish(AwWriter *w);
 extern const AwWriteStats *awstore_writer_stats(AwWriter *w);
 
 /* Records that this transaction wrote to DynamoDB (modify.c). */
-extern void awstore_note_write(void);
+extern bool awstore_note_write(void);
+extern void awstore_note_write_undo(bool before);
+extern bool awstore_error_wrote_nothing(const DynError *err);
 
 /* ---------------------------------------------------------------------
  * Table descriptions (describe.c)

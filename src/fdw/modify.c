@@ -92,8 +92,55 @@ typedef struct AwModifyState
  * Transactions
  * ---------------------------------------------------------------------
  */
-static bool aw_xact_wrote = false;
+/*
+ * Writes that may have been applied, by (sub)transaction nesting level:
+ * aw_wrote[level] says that a request sent at that level, or in one of its
+ * committed subtransactions, may have changed DynamoDB.  Rolling back a
+ * level with a mark warns that its writes stay; committing a
+ * subtransaction hands its mark to its parent.  A request that certainly
+ * changed nothing (refused by DynamoDB, its condition false, never
+ * delivered) takes its mark back (awstore_note_write_undo), so that only
+ * writes that were sent and may have been applied warn.
+ */
+static bool *aw_wrote = NULL;
+static int	aw_wrote_size = 0;
+static bool aw_xact_wrote_any = false;	/* for PREPARE */
 static bool aw_xact_callback_registered = false;
+
+static bool
+aw_wrote_at(int level)
+{
+	return level >= 0 && level < aw_wrote_size && aw_wrote[level];
+}
+
+static void
+aw_set_wrote(int level, bool wrote)
+{
+	if (level >= aw_wrote_size)
+	{
+		int			size = Max(level + 1, Max(aw_wrote_size * 2, 8));
+
+		if (!wrote)
+			return;
+		if (aw_wrote == NULL)
+			aw_wrote = MemoryContextAllocZero(TopMemoryContext, sizeof(bool) * size);
+		else
+		{
+			aw_wrote = repalloc(aw_wrote, sizeof(bool) * size);
+			memset(aw_wrote + aw_wrote_size, 0, sizeof(bool) * (size - aw_wrote_size));
+		}
+		aw_wrote_size = size;
+	}
+	aw_wrote[level] = wrote;
+}
+
+static void
+aw_forget_writes(void)
+{
+	if (aw_wrote)
+		memset(aw_wrote, 0, sizeof(bool) * aw_wrote_size);
+	aw_xact_wrote_any = false;
+}
 
 static void
 aw_xact_callback(XactEvent event, void *arg)
@@ -102,39 +149,110 @@ aw_xact_callback(XactEvent event, void *arg)
 	switch (event)
 	{
 		case XACT_EVENT_PRE_PREPARE:
-			if (aw_xact_wrote)
+			if (aw_xact_wrote_any)
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("cannot PREPARE a transaction that has written to DynamoDB"),
 						 errdetail("DynamoDB writes take effect when they are sent; they can be neither prepared nor rolled back.")));
 			break;
 		case XACT_EVENT_ABORT:
-			if (aw_xact_wrote)
+			if (aw_wrote_at(1))
 				ereport(WARNING,
 						(errmsg("writes already sent to DynamoDB by this transaction were not undone"),
 						 errdetail("DynamoDB has no rollback: items written, updated or deleted before the error stay so.")));
-			aw_xact_wrote = false;
+			aw_forget_writes();
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PREPARE:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			aw_xact_wrote = false;
+			aw_forget_writes();
 			break;
 		default:
 			break;
 	}
 }
 
-void
+static void
+aw_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	int			level = GetCurrentTransactionNestLevel();
+
+	(void) mySubid;
+	(void) parentSubid;
+	(void) arg;
+	switch (event)
+	{
+		case SUBXACT_EVENT_ABORT_SUB:
+			if (aw_wrote_at(level))
+				ereport(WARNING,
+						(errmsg("writes already sent to DynamoDB in the rolled back subtransaction were not undone"),
+						 errdetail("DynamoDB has no rollback: items written, updated or deleted there stay so, whatever the transaction does next.")));
+			aw_set_wrote(level, false);
+			break;
+		case SUBXACT_EVENT_COMMIT_SUB:
+			if (aw_wrote_at(level))
+				aw_set_wrote(level - 1, true);
+			aw_set_wrote(level, false);
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Records that this (sub)transaction sent a write that may change
+ * DynamoDB.  Returns what was recorded before, for
+ * awstore_note_write_undo.
+ */
+bool
 awstore_note_write(void)
 {
+	int			level = GetCurrentTransactionNestLevel();
+	bool		before = aw_wrote_at(level);
+
 	if (!aw_xact_callback_registered)
 	{
 		RegisterXactCallback(aw_xact_callback, NULL);
+		RegisterSubXactCallback(aw_subxact_callback, NULL);
 		aw_xact_callback_registered = true;
 	}
-	aw_xact_wrote = true;
+	aw_set_wrote(level, true);
+	aw_xact_wrote_any = true;
+	return before;
+}
+
+/* A write noted with awstore_note_write certainly changed nothing. */
+void
+awstore_note_write_undo(bool before)
+{
+	aw_set_wrote(GetCurrentTransactionNestLevel(), before);
+}
+
+/*
+ * Did a failed request certainly change nothing?  DynamoDB's 4xx answers
+ * (a refused request, a false condition, throttling) and a connection that
+ * was never made change nothing; a dropped connection, a timeout, a
+ * cancel or a 5xx may have been applied.  With several attempts, only
+ * throttled ones are known to have changed nothing.
+ */
+bool
+awstore_error_wrote_nothing(const DynError *err)
+{
+	if (err->attempts > 1 &&
+		!(err->kind == DYN_ERR_SERVICE && dyn_error_type_throttling(err->type)))
+		return false;
+	switch (err->kind)
+	{
+		case DYN_ERR_UNREACHABLE:
+		case DYN_ERR_INTERNAL:
+			return true;
+		case DYN_ERR_SERVICE:
+			return err->http_status >= 400 && err->http_status < 500;
+		default:
+			return false;
+	}
 }
 
 /* ---------------------------------------------------------------------
@@ -545,28 +663,54 @@ awstoreBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 }
 
 /*
- * Runs one request for a row.  Returns its call (in temp_cxt), or NULL
- * when DynamoDB answered ConditionalCheckFailedException: the condition
- * (no such item yet, or the item still there) did not hold.
+ * Sends a conditional write of one row and waits for it.  Returns the call
+ * (held in the current memory context), or NULL when its condition failed;
+ * *resent says whether the client sent the request more than once (an
+ * earlier attempt may have been applied).
  */
 static DynCall *
-aw_row_request(AwModifyState *m, const char *action, char *body, size_t len)
+aw_conditional_request(AwModifyState *m, const char *action, char *body, size_t len,
+					   bool *resent)
 {
-	AwCallHolder *holder = awstore_call_tolerating(m->client, action, body, len,
-												   m->shape.table,
-												   "ConditionalCheckFailedException");
+	DynCall    *call;
+	AwCallHolder *holder;
+	const DynStats *st;
+	bool		ok;
+	bool		noted;
 
-	awstore_note_write();
-	if (holder == NULL)
-		return NULL;
+	if (body == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory building a DynamoDB %s request", action)));
+	call = dyn_call_start(m->client, action, body, len);
+	if (call == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory starting a DynamoDB %s request", action)));
+	holder = awstore_hold_call(CurrentMemoryContext, call);
+	noted = awstore_note_write();
+	awstore_wait_for(m->client, call);
+	ok = dyn_call_ok(call);
+	st = dyn_call_stats(call);
+	m->stats.requests += st->requests;
+	m->stats.retries += st->retries;
+	m->stats.capacity += st->capacity;
+	*resent = st->retries > 0;
+	if (!ok)
 	{
-		const DynStats *st = dyn_call_stats(holder->call);
+		DynError	err = *dyn_call_error(call);
 
-		m->stats.requests += st->requests;
-		m->stats.retries += st->retries;
-		m->stats.capacity += st->capacity;
+		awstore_release_call(holder);
+		if (awstore_error_wrote_nothing(&err) ||
+			(err.kind == DYN_ERR_SERVICE && !*resent &&
+			 strcmp(err.type, "ConditionalCheckFailedException") == 0))
+			awstore_note_write_undo(noted);
+		if (err.kind == DYN_ERR_SERVICE &&
+			strcmp(err.type, "ConditionalCheckFailedException") == 0)
+			return NULL;
+		awstore_report_error(&err, action, m->shape.table);
 	}
-	return holder->call;
+	return call;
 }
 
 /* "{"#k":"<partition key>"}" for conditions on the key. */
@@ -592,13 +736,14 @@ aw_insert(AwModifyState *m, TupleTableSlot *slot)
 	{
 		size_t		len;
 		char	   *body;
+		bool		resent;
 
 		if (m->on_conflict)
 			body = dyn_body_put_item(m->shape.table, item, "attribute_not_exists(#k)",
 									 aw_key_names(m), NULL, &len);
 		else
 			body = dyn_body_put_item(m->shape.table, item, NULL, NULL, NULL, &len);
-		if (aw_row_request(m, "PutItem", body, len) == NULL)
+		if (aw_conditional_request(m, "PutItem", body, len, &resent) == NULL)
 			result = NULL;		/* the key exists: DO NOTHING */
 	}
 	else if (m->deferred)
@@ -895,52 +1040,6 @@ aw_returned_row(AwModifyState *m, DynCall *call, TupleTableSlot *slot)
 }
 
 /*
- * Sends a conditional write of one row and waits for it.  Returns the call
- * (held in the current memory context), or NULL when its condition failed;
- * *resent says whether the client sent the request more than once (an
- * earlier attempt may have been applied).
- */
-static DynCall *
-aw_conditional_request(AwModifyState *m, const char *action, char *body, size_t len,
-					   bool *resent)
-{
-	DynCall    *call;
-	AwCallHolder *holder;
-	const DynStats *st;
-	bool		ok;
-
-	if (body == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory building a DynamoDB %s request", action)));
-	call = dyn_call_start(m->client, action, body, len);
-	if (call == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory starting a DynamoDB %s request", action)));
-	holder = awstore_hold_call(CurrentMemoryContext, call);
-	awstore_note_write();
-	awstore_wait_for(m->client, call);
-	ok = dyn_call_ok(call);
-	st = dyn_call_stats(call);
-	m->stats.requests += st->requests;
-	m->stats.retries += st->retries;
-	m->stats.capacity += st->capacity;
-	*resent = st->retries > 0;
-	if (!ok)
-	{
-		DynError	err = *dyn_call_error(call);
-
-		awstore_release_call(holder);
-		if (err.kind == DYN_ERR_SERVICE &&
-			strcmp(err.type, "ConditionalCheckFailedException") == 0)
-			return NULL;
-		awstore_report_error(&err, action, m->shape.table);
-	}
-	return call;
-}
-
-/*
  * Is item as a write left it: the attributes of sent_json (a map) with
  * those values, the attributes in removed missing, and with whole nothing
  * else?
@@ -1188,7 +1287,8 @@ awstoreExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 		char	   *body = dyn_body_delete_item(m->shape.table, key_json,
 												"attribute_exists(#k)", aw_key_names(m),
 												m->returning ? "ALL_OLD" : NULL, &len);
-		DynCall    *call = aw_row_request(m, "DeleteItem", body, len);
+		bool		resent;
+		DynCall    *call = aw_conditional_request(m, "DeleteItem", body, len, &resent);
 
 		if (call == NULL)
 			result = NULL;		/* the item is gone already */

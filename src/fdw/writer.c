@@ -70,6 +70,10 @@ struct AwWriter
 	AwWriteBatch *batches;		/* requests in flight or waiting to resend */
 	int			nbatches;
 
+	/* whether this statement may have written (awstore_note_write) */
+	bool		noted;
+	bool		noted_before;
+
 	/* statistics */
 	long		items_sent;
 	long		items_written;
@@ -139,7 +143,9 @@ aw_send(AwWriter *w, AwWriteBatch *b, char *body, size_t len)
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory starting a DynamoDB BatchWriteItem request")));
 	b->holder = awstore_hold_call(b->cxt, call);
-	awstore_note_write();
+	if (!w->noted)
+		w->noted_before = awstore_note_write();
+	w->noted = true;
 }
 
 /* Counts the requests of a RequestItems object for our table. */
@@ -180,6 +186,11 @@ aw_batch_failed(AwWriter *w, AwWriteBatch *b, const DynError *err)
 	DynError	copy = *err;
 	AwWriteFailure f = {w, b};
 	ErrorContextCallback errcb;
+
+	/* the only request of the statement, certainly not applied */
+	if (awstore_error_wrote_nothing(err) && w->items_written == 0 &&
+		w->nbatches == 1 && b->tries == 0)
+		awstore_note_write_undo(w->noted_before);
 
 	errcb.callback = aw_write_failure_context;
 	errcb.arg = &f;
@@ -224,6 +235,8 @@ aw_batch_done(AwWriter *w, AwWriteBatch *b)
 
 			awstore_release_call(b->holder);
 			b->holder = NULL;
+			if (written == 0 && w->nbatches == 1)
+				awstore_note_write_undo(w->noted_before);
 			ereport(ERROR,
 					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 					 errmsg("%d items were not written to DynamoDB table \"%s\"", left, w->table),
