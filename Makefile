@@ -34,7 +34,7 @@ REGRESS = schema adopt drop_keeps_data dump_restore upgrade \
 	fdw_options fdw_scan fdw_types fdw_pushdown fdw_import fdw_errors \
 	fdw_faults fdw_cancel fdw_privileges \
 	fdw_insert fdw_copy fdw_update fdw_delete fdw_truncate fdw_roundtrip \
-	fdw_tables fdw_write_faults fdw_row_key fdw_self_insert fdw_halloween fdw_lost_update fdw_subxact fdw_write_report migrate migrate_interrupt
+	fdw_tables fdw_write_faults fdw_row_key fdw_self_insert fdw_halloween fdw_lost_update fdw_subxact fdw_write_report fdw_write_retry migrate migrate_interrupt
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
 	--temp-instance=tmp_check --inputdir=$(srcdir)
 

@@ -88,6 +88,9 @@ typedef struct AwModifyState
 	long		rows;
 } AwModifyState;
 
+static bool aw_item_is_as_sent(DynValue *item, const char *sent_json, List *removed,
+							   bool whole);
+
 /* ---------------------------------------------------------------------
  * Transactions
  * ---------------------------------------------------------------------
@@ -370,6 +373,16 @@ awstoreAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 	add_row_identity_var(root, makeVar(rtindex, SelfItemPointerAttributeNumber, TEXTOID, -1,
 									   C_COLLATION_OID, 0),
 						 rtindex, "awstore_key");
+
+	/*
+	 * DELETE … RETURNING reads the whole item, so that the key carries it:
+	 * when a resent DeleteItem finds the item gone because its own earlier
+	 * attempt deleted it, the row returned is the item as read.
+	 */
+	if (root->parse->commandType == CMD_DELETE && root->parse->returningList != NIL)
+		add_row_identity_var(root, makeVar(rtindex, InvalidAttrNumber, RECORDOID, -1,
+										   InvalidOid, 0),
+							 rtindex, "awstore_row");
 }
 
 /*
@@ -713,6 +726,22 @@ aw_conditional_request(AwModifyState *m, const char *action, char *body, size_t 
 	return call;
 }
 
+/*
+ * A resent conditional PutItem found its condition false: is the item now
+ * exactly the one sent?  Then an earlier attempt of this very request was
+ * applied (read back consistently).
+ */
+static bool
+aw_item_now(AwModifyState *m, const char *key_json, const char *item_json)
+{
+	size_t		len;
+	char	   *body = dyn_body_get_item(m->shape.table, key_json, NULL, NULL, true, &len);
+	AwCallHolder *holder = awstore_call(m->client, "GetItem", body, len, m->shape.table);
+	DynValue   *current = dyn_get(dyn_call_response(holder->call), "Item");
+
+	return current != NULL && aw_item_is_as_sent(current, item_json, NIL, true);
+}
+
 /* "{"#k":"<partition key>"}" for conditions on the key. */
 static char *
 aw_key_names(AwModifyState *m)
@@ -743,7 +772,8 @@ aw_insert(AwModifyState *m, TupleTableSlot *slot)
 									 aw_key_names(m), NULL, &len);
 		else
 			body = dyn_body_put_item(m->shape.table, item, NULL, NULL, NULL, &len);
-		if (aw_conditional_request(m, "PutItem", body, len, &resent) == NULL)
+		if (aw_conditional_request(m, "PutItem", body, len, &resent) == NULL &&
+			!(resent && aw_item_now(m, key_json, item)))
 			result = NULL;		/* the key exists: DO NOTHING */
 	}
 	else if (m->deferred)
@@ -1267,6 +1297,25 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 	return result;
 }
 
+/* Fills slot from an item given as JSON text. */
+static void
+aw_fill_from_json(AwModifyState *m, TupleTableSlot *slot, const char *item_json)
+{
+	DynValue   *volatile item = dyn_parse(item_json, strlen(item_json));
+
+	if (item == NULL)
+		elog(ERROR, "awstore: the item read is not valid JSON");
+	PG_TRY();
+	{
+		awstore_fill_slot(slot, m->columns, NIL, item, &m->conv);
+	}
+	PG_FINALLY();
+	{
+		dyn_value_free(item);
+	}
+	PG_END_TRY();
+}
+
 TupleTableSlot *
 awstoreExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 						 TupleTableSlot *planSlot)
@@ -1275,12 +1324,13 @@ awstoreExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 	MemoryContext old;
 	char	   *key_json;
 	char	   *key_text;
+	char	   *item_json = NULL;
 	TupleTableSlot *result = slot;
 
 	(void) estate;
 	MemoryContextReset(m->temp_cxt);
 	old = MemoryContextSwitchTo(m->temp_cxt);
-	key_json = aw_row_key(m, planSlot, &key_text, NULL);
+	key_json = aw_row_key(m, planSlot, &key_text, m->sync ? &item_json : NULL);
 	if (m->sync)
 	{
 		size_t		len;
@@ -1290,7 +1340,17 @@ awstoreExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 		bool		resent;
 		DynCall    *call = aw_conditional_request(m, "DeleteItem", body, len, &resent);
 
-		if (call == NULL)
+		if (call == NULL && resent)
+		{
+			/*
+			 * Gone, and this request was sent more than once: an earlier
+			 * attempt that DynamoDB applied deleted it.  The row is the item
+			 * as the scan read it (the whole row is read for RETURNING).
+			 */
+			if (m->returning && item_json)
+				aw_fill_from_json(m, slot, item_json);
+		}
+		else if (call == NULL)
 			result = NULL;		/* the item is gone already */
 		else if (m->returning)
 			result = aw_returned_row(m, call, slot);
