@@ -45,6 +45,17 @@ DELETE FROM rt WHERE id = 'r1' RETURNING *;
 \set QUIET on
 SELECT id, n FROM rt ORDER BY id;
 
+-- CreateTable and DeleteTable: the retry meets the table its first attempt
+-- created, or the deletion it began.
+:fault '{"mode": "drop_after", "count": 1, "targets": ["CreateTable"]}' > /dev/null
+SELECT awstore.dynamodb_create_table('proxied', 'rt_made', 'id') ->> 'TableStatus' AS status;
+:injected
+:fault '{"mode": "drop_after", "count": 1, "targets": ["DeleteTable"]}' > /dev/null
+SELECT count(awstore.dynamodb_delete_table('proxied', 'rt_made'));
+:injected
+:fault '{"mode": "off"}' > /dev/null
+SELECT count(*) FROM awstore.dynamodb_list_tables('proxied') t WHERE t = 'rt_made';
+
 SELECT count(awstore.dynamodb_delete_table('proxied', 'rt_items'));
 SET client_min_messages = warning;
 DROP USER MAPPING FOR CURRENT_USER SERVER proxied;
