@@ -402,6 +402,7 @@ extern List *awstorePlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 									  Index resultRelation, int subplan_index);
 extern int	awstoreIsForeignRelUpdatable(Relation rel);
 extern bool awstore_is_row_key_var(Node *node);
+extern bool awstore_update_reads_consistently(PlannerInfo *root, List *scan_tlist);
 extern bool awstore_update_moves_index(PlannerInfo *root, RelOptInfo *rel, AwColumns *cols,
 									   const char *pk, const char *sk);
 extern List *awstore_row_key_scan_tlist(Index relid, AwColumns *cols, List *exprs,

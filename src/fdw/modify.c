@@ -364,6 +364,19 @@ awstore_row_key_scan_tlist(Index relid, AwColumns *cols, List *exprs, List *qual
 	return result;
 }
 
+/*
+ * Does the scan of an UPDATE target read consistently?  Its UpdateItem is
+ * conditional on the item as read (no lost updates): a stale read, of an
+ * item written a moment before, would only make it fail.  So the table is
+ * read with ConsistentRead whatever the server's consistent_read says (a
+ * global index cannot be read so).
+ */
+bool
+awstore_update_reads_consistently(PlannerInfo *root, List *scan_tlist)
+{
+	return scan_tlist != NIL && root->parse->commandType == CMD_UPDATE;
+}
+
 void
 awstoreAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 							   RangeTblEntry *target_rte, Relation target_relation)

@@ -939,7 +939,9 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	fdw_private = lappend(fdw_private, makeInteger(op == AW_OP_SCAN ? info->opts.scan_segments : 1));
 	fdw_private = lappend(fdw_private, makeInteger(limit));
 	fdw_private = lappend(fdw_private,
-						  makeInteger(info->opts.consistent_read && !(index && index->global) ? 1 : 0));
+						  makeInteger((info->opts.consistent_read ||
+									   awstore_update_reads_consistently(root, scan_tlist)) &&
+									  !(index && index->global) ? 1 : 0));
 	fdw_private = lappend(fdw_private, makeString(pstrdup(t->partition_key)));
 	fdw_private = lappend(fdw_private, makeString(t->sort_key ? pstrdup(t->sort_key) : ""));
 	fdw_private = lappend(fdw_private, list_make2_int((int) t->partition_type,
