@@ -94,6 +94,19 @@ UPDATE rk_bytea SET v = 'one, updated' WHERE sk = '\xff';
 DELETE FROM rk_bytea WHERE v = 'two';
 SELECT item FROM rk_b_raw;
 
+-- Through a partitioned table with a foreign and a local partition.
+CREATE TABLE rk_parted (id uuid, kind text, v integer) PARTITION BY LIST (kind);
+CREATE FOREIGN TABLE rk_parted_dyn PARTITION OF rk_parted FOR VALUES IN ('uuid')
+    SERVER dynamo OPTIONS (table_name 'rk_s');
+CREATE TABLE rk_parted_local PARTITION OF rk_parted DEFAULT;
+INSERT INTO rk_s_raw VALUES
+    ('{"id": {"S": "0E7C9A4A-1B2C-4D5E-8F90-ABCDEF0123AA"}, "kind": {"S": "uuid"}, "v": {"N": "1"}}');
+INSERT INTO rk_parted_local VALUES ('0e7c9a4a-1b2c-4d5e-8f90-abcdef0123aa', 'local', 1);
+UPDATE rk_parted SET v = v + 10 RETURNING tableoid::regclass, id, v;
+SELECT item FROM rk_s_raw;
+DELETE FROM rk_parted WHERE v = 11 RETURNING tableoid::regclass, id;
+SELECT count(*) FROM rk_s_raw;
+
 \set QUIET on
 RESET TimeZone;
 
