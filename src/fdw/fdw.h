@@ -197,7 +197,9 @@ extern void awstore_writer_finish(AwWriter *w);
 extern const AwWriteStats *awstore_writer_stats(AwWriter *w);
 
 /* Records that this transaction wrote to DynamoDB (modify.c). */
-extern void awstore_note_write(void);
+extern bool awstore_note_write(void);
+extern void awstore_note_write_undo(bool before);
+extern bool awstore_error_wrote_nothing(const DynError *err);
 
 /* ---------------------------------------------------------------------
  * Table descriptions (describe.c)
@@ -420,6 +422,12 @@ extern void awstoreAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 extern List *awstorePlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 									  Index resultRelation, int subplan_index);
 extern int	awstoreIsForeignRelUpdatable(Relation rel);
+extern bool awstore_is_row_key_var(Node *node);
+extern bool awstore_update_reads_consistently(PlannerInfo *root, List *scan_tlist);
+extern bool awstore_update_moves_index(PlannerInfo *root, RelOptInfo *rel, AwColumns *cols,
+									   const char *pk, const char *sk);
+extern List *awstore_row_key_scan_tlist(Index relid, AwColumns *cols, List *exprs,
+										List *quals);
 extern void awstoreBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 									  List *fdw_private, int subplan_index, int eflags);
 extern void awstoreBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);

@@ -496,6 +496,10 @@ aw_add_key_paths(PlannerInfo *root, RelOptInfo *baserel, AwRelInfo *info,
 			continue;
 		if (!aw_index_covers(info, ix))
 			continue;
+		/* an UPDATE setting the index's key could meet items again */
+		if (awstore_update_moves_index(root, baserel, info->columns,
+									   ix->partition_key, ix->sort_key))
+			continue;
 		aw_match_keys(&ctx, clauses, ix->partition_key, ix->partition_type,
 					  ix->sort_key, ix->sort_type, outer, &m);
 		if (m.pk_eq)
@@ -786,6 +790,7 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	int			limit = 0;
 	List	   *value_texts = NIL;
 	List	   *fdw_private;
+	List	   *scan_tlist;
 	ListCell   *lc;
 
 	(void) foreigntableid;
@@ -962,11 +967,20 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	if (!constant_filter || sk_may_drop)
 		pull_varattnos((Node *) recheck_exprs, baserel->relid, &needed);
 	aw_projection(&ctx, info, needed, &retrieved, &whole_item, &projection);
+	/* the target of UPDATE or DELETE returns each item's key (modify.c) */
+	scan_tlist = awstore_row_key_scan_tlist(baserel->relid, info->columns,
+											baserel->reltarget->exprs,
+											list_concat(list_copy(local_exprs), recheck_exprs));
 	if (retrieved == NIL && local_exprs == NIL && constant_filter && !sk_may_drop &&
+		scan_tlist == NIL &&
 		(op == AW_OP_SCAN || op == AW_OP_QUERY || op == AW_OP_MULTI_QUERY))
 		count_only = true;
 	if (retrieved == NIL && !count_only)
+	{
 		appendStringInfo(&projection, "#n%d", awstore_deparse_name(&ctx, t->partition_key));
+		if (scan_tlist != NIL && t->sort_key)
+			appendStringInfo(&projection, ", #n%d", awstore_deparse_name(&ctx, t->sort_key));
+	}
 
 	if (local_exprs == NIL && filter.len == 0 && !sk_may_drop &&
 		aw_limit_applies(root, baserel) &&
@@ -994,7 +1008,9 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	fdw_private = lappend(fdw_private, makeInteger(op == AW_OP_SCAN ? info->opts.scan_segments : 1));
 	fdw_private = lappend(fdw_private, makeInteger(limit));
 	fdw_private = lappend(fdw_private,
-						  makeInteger(info->opts.consistent_read && !(index && index->global) ? 1 : 0));
+						  makeInteger((info->opts.consistent_read ||
+									   awstore_update_reads_consistently(root, scan_tlist)) &&
+									  !(index && index->global) ? 1 : 0));
 	fdw_private = lappend(fdw_private, makeString(pstrdup(t->partition_key)));
 	fdw_private = lappend(fdw_private, makeString(t->sort_key ? pstrdup(t->sort_key) : ""));
 	fdw_private = lappend(fdw_private, list_make2_int((int) t->partition_type,
@@ -1003,5 +1019,5 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	Assert(list_length(fdw_private) == AwPrivCount);
 
 	return make_foreignscan(tlist, local_exprs, baserel->relid, ctx.values,
-							fdw_private, NIL, recheck_exprs, outer_plan);
+							fdw_private, scan_tlist, recheck_exprs, outer_plan);
 }

@@ -31,6 +31,7 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_type.h"
 #include "common/base64.h"
@@ -88,6 +89,10 @@ struct AwScanState
 	bool		consistent;
 	char	   *pk;
 	char	   *sk;				/* NULL when none */
+	/* scan tuple of UPDATE/DELETE targets (fdw_scan_tlist), or 0 */
+	AttrNumber	key_att;		/* the item's key, AttributeValue JSON */
+	AttrNumber	row_att;		/* the whole row */
+	AttrNumber	tableoid_att;	/* tableoid */
 
 	/* execution */
 	Relation	rel;
@@ -870,6 +875,7 @@ awstoreBeginForeignScan(ForeignScanState *node, int eflags)
 	UserMapping *user;
 	Oid			userid;
 	List	   *key_values;
+	ListCell   *lc;
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -914,6 +920,22 @@ awstoreBeginForeignScan(ForeignScanState *node, int eflags)
 	awstore_table_options(RelationGetRelid(s->rel), &s->opts);
 	s->client = awstore_get_client(server, user, &s->opts);
 
+	/* the target of UPDATE or DELETE: where its scan tuple holds the key */
+	foreach(lc, plan->fdw_scan_tlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		Var		   *var = (Var *) tle->expr;
+
+		if (!IsA(var, Var) || var->varattno > 0)
+			continue;
+		if (awstore_is_row_key_var((Node *) var))
+			s->key_att = tle->resno;
+		else if (var->varattno == InvalidAttrNumber)
+			s->row_att = tle->resno;
+		else if (var->varattno == TableOidAttributeNumber)
+			s->tableoid_att = tle->resno;
+	}
+
 	s->value_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
 	if (plan->fdw_recheck_quals)
 		s->recheck = ExecInitQual(plan->fdw_recheck_quals, (PlanState *) node);
@@ -929,6 +951,49 @@ awstoreBeginForeignScan(ForeignScanState *node, int eflags)
 	aw_reset_execution(s);
 }
 
+/*
+ * The columns of an UPDATE or DELETE target's scan tuple that are not the
+ * relation's: the item's key as DynamoDB returned it, with the whole item
+ * when the whole row is read (the row identity, see modify.c), the whole
+ * row, tableoid.  In the current memory context.
+ */
+static void
+aw_store_row_identity(AwScanState *s, TupleTableSlot *slot, DynValue *item)
+{
+	DynValue   *pkv = dyn_get(item, s->pk);
+	DynValue   *skv = s->sk ? dyn_get(item, s->sk) : NULL;
+	char	   *key;
+
+	if (pkv == NULL || (s->sk && skv == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("DynamoDB returned an item of table \"%s\" without its key", s->table)));
+	key = psprintf("{%s:%s", awstore_json_string(s->pk), awstore_value_json(pkv));
+	if (s->sk)
+		key = psprintf("%s,%s:%s", key, awstore_json_string(s->sk), awstore_value_json(skv));
+	key = psprintf("%s}", key);
+	/* [key] or, when the whole row is read (UPDATE), [key, item as read] */
+	if (s->row_att)
+		key = psprintf("[%s,%s]", key, awstore_value_json(item));
+	else
+		key = psprintf("[%s]", key);
+	slot->tts_values[s->key_att - 1] = CStringGetTextDatum(key);
+	slot->tts_isnull[s->key_att - 1] = false;
+	if (s->row_att)
+	{
+		TupleDesc	desc = RelationGetDescr(s->rel);
+		HeapTuple	tuple = heap_form_tuple(desc, slot->tts_values, slot->tts_isnull);
+
+		slot->tts_values[s->row_att - 1] = heap_copy_tuple_as_datum(tuple, desc);
+		slot->tts_isnull[s->row_att - 1] = false;
+	}
+	if (s->tableoid_att)
+	{
+		slot->tts_values[s->tableoid_att - 1] = ObjectIdGetDatum(RelationGetRelid(s->rel));
+		slot->tts_isnull[s->tableoid_att - 1] = false;
+	}
+}
+
 /* Fills the slot from an item. */
 static void
 aw_store_item(AwScanState *s, TupleTableSlot *slot, DynValue *item)
@@ -936,7 +1001,7 @@ aw_store_item(AwScanState *s, TupleTableSlot *slot, DynValue *item)
 	ErrorContextCallback errcb;
 	MemoryContext old;
 
-	if (s->retrieved == NIL)
+	if (s->retrieved == NIL && s->key_att == 0)
 	{
 		/* no column is needed, only the row */
 		ExecClearTuple(slot);
@@ -949,8 +1014,16 @@ aw_store_item(AwScanState *s, TupleTableSlot *slot, DynValue *item)
 	errcb.arg = s;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
-	awstore_fill_slot(slot, s->columns, s->retrieved, item, &s->conv);
+	if (s->retrieved != NIL)
+		awstore_fill_slot(slot, s->columns, s->retrieved, item, &s->conv);
+	else
+	{
+		ExecClearTuple(slot);
+		ExecStoreAllNullTuple(slot);
+	}
 	error_context_stack = errcb.previous;
+	if (s->key_att)
+		aw_store_row_identity(s, slot, item);
 	MemoryContextSwitchTo(old);
 }
 

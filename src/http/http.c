@@ -63,6 +63,7 @@ struct HttpTransfer
 	size_t		body_cap;
 	HttpResult	result;
 	const char *refused;		/* why the address guard refused a connection */
+	int			sends;			/* times libcurl was about to send it */
 	bool		in_multi;		/* added to the multi and not finished */
 	bool		queued;			/* finished, waiting to be handed out */
 	HttpTransfer *prev;			/* session's list of live transfers */
@@ -108,6 +109,33 @@ struct HttpSession
 	int			npool;
 	char		error[256];
 };
+
+/*
+ * Called by libcurl right before it sends the request.  libcurl 7.88 sends
+ * a POST again by itself, on a fresh connection, when a reused connection
+ * closes without an answer ("Connection died, retrying a fresh connect"),
+ * although the request may have reached DynamoDB and been applied.  Such a
+ * resend is refused here: the transfer fails as if nothing was answered,
+ * and the caller's retry logic, which counts its attempts and knows that
+ * the first one may have been applied, decides whether to send it again.
+ */
+static int
+http_prereq_cb(void *clientp, char *conn_primary_ip, char *conn_local_ip,
+			   int conn_primary_port, int conn_local_port)
+{
+	HttpTransfer *xfer = clientp;
+
+	(void) conn_primary_ip;
+	(void) conn_local_ip;
+	(void) conn_primary_port;
+	(void) conn_local_port;
+	if (xfer->sends++ > 0)
+	{
+		xfer->result.resend_refused = true;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
+}
 
 static long long
 http_now_ms(void)
@@ -710,6 +738,8 @@ http_start(HttpSession *session, const char *target, const char *body,
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, xfer);
 	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, http_close_socket);
 	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, session);
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, http_prereq_cb);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, xfer);
 
 	if (curl_multi_add_handle(session->multi, easy) != CURLM_OK)
 	{
@@ -760,6 +790,13 @@ http_collect_finished(HttpSession *session)
 		xfer->result.curl_code = (int) msg->data.result;
 		if (msg->data.result == CURLE_FILESIZE_EXCEEDED)
 			xfer->result.too_large = true;
+		if (xfer->result.resend_refused && msg->data.result == CURLE_ABORTED_BY_CALLBACK)
+		{
+			/* the connection closed after the request went out, unanswered */
+			xfer->result.curl_code = (int) CURLE_GOT_NOTHING;
+			snprintf(xfer->result.curl_error, sizeof(xfer->result.curl_error), "%s",
+					 "the connection closed without an answer after the request was sent");
+		}
 		if (xfer->result.curl_code != CURLE_OK && http_curl_code_tls(xfer->result.curl_code))
 		{
 			char		why[sizeof(xfer->result.curl_error)];

@@ -118,6 +118,7 @@ typedef struct HttpResult
 	bool		too_large;		/* the body passed max_body_bytes: aborted */
 	bool		no_socket;		/* acquire_fd() refused a socket */
 	char		request_id[80]; /* x-amzn-RequestId, "" if none */
+	bool		resend_refused; /* libcurl wanted to send it again (see http.c) */
 } HttpResult;
 
 /*
