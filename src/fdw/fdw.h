@@ -301,6 +301,7 @@ extern void awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnu
  */
 extern bool awstore_datum_to_attr(Datum value, Oid typid, DynType atype,
 								  StringInfo buf, const char **why);
+extern bool awstore_item_to_attr(Datum value, Oid typid, StringInfo buf, const char **why);
 
 /* ---------------------------------------------------------------------
  * Planning, deparsing and execution
