@@ -130,8 +130,12 @@ def start_dynalite():
         p = spawn(['node', DYNALITE, '--host', '127.0.0.1', '--port', str(port),
                    '--createTableMs', '0', '--deleteTableMs', '0',
                    '--updateTableMs', '0'], 'dynalite.log')
+        # the port must be ours: another test run's server may hold it
+        # (then this dynalite exits, failing to bind)
         if wait_port(port, 20):
-            return port
+            time.sleep(0.3)
+            if p.poll() is None:
+                return port
         p.kill()
     raise RuntimeError('dynalite did not start; see %s' % _tmp)
 

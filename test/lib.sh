@@ -179,7 +179,8 @@ awstore_start_dynalite() {
 			--host 127.0.0.1 --port "$port" --createTableMs 0 --deleteTableMs 0 \
 			--updateTableMs 0 >"$logdir/dynalite.log" 2>&1 &
 		_awstore_pids+=($!)
-		if awstore_wait_port "$port" 20; then
+		# the port must be ours: if another run's server holds it, ours exits
+		if awstore_wait_port "$port" 20 && sleep 0.3 && kill -0 "$!" 2>/dev/null; then
 			AWSTORE_DYNAMODB_PORT=$port
 			AWSTORE_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 			export AWSTORE_DYNAMODB_PORT AWSTORE_DYNAMODB_ENDPOINT
@@ -229,7 +230,7 @@ awstore_start_dynamodb_local() {
 			-Djava.library.path=DynamoDBLocal_lib -jar DynamoDBLocal.jar \
 			-inMemory -sharedDb -port "$port" -disableTelemetry >"$logdir/dynamodb-local.log" 2>&1 &
 		_awstore_pids+=($!)
-		if awstore_wait_port "$port" 60; then
+		if awstore_wait_port "$port" 60 && sleep 0.3 && kill -0 "$!" 2>/dev/null; then
 			AWSTORE_DDBLOCAL_PORT=$port
 			AWSTORE_DDBLOCAL_ENDPOINT="http://127.0.0.1:$port"
 			export AWSTORE_DDBLOCAL_PORT AWSTORE_DDBLOCAL_ENDPOINT
