@@ -50,6 +50,22 @@
 
 PG_FUNCTION_INFO_V1(awstore_keep_data_on_drop);
 
+/*
+ * FROM and WHERE of a query over the application tables of extension $1:
+ * its member tables that live in its own schema.  Every operator is
+ * qualified: whoever drops runs this.
+ */
+#define KEEP_DATA_APP_TABLES \
+	"  FROM pg_catalog.pg_extension e" \
+	"  JOIN pg_catalog.pg_depend d" \
+	"    ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass" \
+	"   AND d.refobjid OPERATOR(pg_catalog.=) e.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'" \
+	"   AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass" \
+	"  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid" \
+	"  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace" \
+	" WHERE e.oid OPERATOR(pg_catalog.=) $1 AND c.relkind OPERATOR(pg_catalog.=) 'r'" \
+	"   AND c.relnamespace OPERATOR(pg_catalog.=) e.extnamespace"
+
 /* Does this DROP statement name the awstore extension? */
 static bool
 keep_data_drops_awstore(Node *parsetree)
@@ -156,15 +172,7 @@ keep_data_drop_owned(DropOwnedStmt *stmt, Oid extoid)
 		args[1] = ObjectIdGetDatum(roleid);
 		SPI_connect();
 		if (SPI_execute_with_args("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)"
-								  "  FROM pg_catalog.pg_extension e"
-								  "  JOIN pg_catalog.pg_depend d"
-								  "    ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass"
-								  "   AND d.refobjid OPERATOR(pg_catalog.=) e.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'"
-								  "   AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-								  "  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid"
-								  "  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
-								  " WHERE e.oid OPERATOR(pg_catalog.=) $1 AND c.relkind OPERATOR(pg_catalog.=) 'r'"
-								  "   AND c.relnamespace OPERATOR(pg_catalog.=) e.extnamespace"
+								  KEEP_DATA_APP_TABLES
 								  "   AND c.relowner OPERATOR(pg_catalog.=) $2"
 								  " ORDER BY c.relname LIMIT 1",
 								  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
@@ -220,15 +228,7 @@ keep_data_release(EventTriggerData *trigdata)
 
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), n.nspname"
-							  "  FROM pg_catalog.pg_extension e"
-							  "  JOIN pg_catalog.pg_depend d"
-							  "    ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass"
-							  "   AND d.refobjid OPERATOR(pg_catalog.=) e.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'"
-							  "   AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-							  "  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid"
-							  "  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
-							  " WHERE e.oid OPERATOR(pg_catalog.=) $1 AND c.relkind OPERATOR(pg_catalog.=) 'r'"
-							  "   AND c.relnamespace OPERATOR(pg_catalog.=) e.extnamespace"
+							  KEEP_DATA_APP_TABLES
 							  " ORDER BY c.relname",
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the tables of extension \"%s\"", AWSTORE_EXTENSION_NAME);
