@@ -38,7 +38,7 @@ REGRESS = schema adopt drop_keeps_data dump_restore upgrade \
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
 	--temp-instance=tmp_check --inputdir=$(srcdir)
 
-EXTRA_CLEAN = test/unit/bin
+EXTRA_CLEAN = test/unit/bin test/fuzz/bin
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -57,6 +57,27 @@ unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do ./$$t || exit 1; done
 
 .PHONY: unit
+
+# --- libFuzzer targets (clang) -------------------------------------------
+# A target that includes one of our .c files (to reach its static
+# functions) is linked with the other ones.  test/fuzz/run.sh runs them.
+FUZZ_CC ?= clang
+FUZZ_SRCS = $(wildcard test/fuzz/fuzz_*.c)
+FUZZ_BINS = $(patsubst test/fuzz/%.c,test/fuzz/bin/%,$(FUZZ_SRCS))
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-Wall -Wextra $(PG_CFLAGS) -Isrc -Itest/fuzz $(DEPS_CFLAGS)
+fuzz_included = $(patsubst %,src/%,$(shell sed -n 's/^\#include "\(.*\.c\)"/\1/p' $(1)))
+
+test/fuzz/bin/%: test/fuzz/%.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< \
+		$(filter-out $(call fuzz_included,$< $(wildcard test/fuzz/*.h)),$(NOPG_SRCS)) \
+		$(DEPS_LIBS) -lm
+
+fuzz: $(FUZZ_BINS)
+
+.PHONY: fuzz
 
 # The pg_regress tests, for test/run.
 print-regress:
