@@ -215,6 +215,7 @@ fuzz_response_run(const char *action, long status, uint32_t seed,
 	{
 		const char *lek;
 		size_t		lek_len;
+		bool		accepted = call->error.kind == DYN_ERR_NONE;
 
 		if (dyn_call_raw_member(call, "LastEvaluatedKey", &lek, &lek_len) == 1)
 		{
@@ -229,6 +230,8 @@ fuzz_response_run(const char *action, long status, uint32_t seed,
 			FUZZ_ASSERT(status == 200, "a failed status taken as success");
 			fuzz_walk_response(dyn_call_response(call));
 		}
+		else
+			FUZZ_ASSERT(!accepted, "a body that passed every check does not parse");
 	}
 	{
 		const DynError *err = dyn_call_error(call);
