@@ -9,7 +9,7 @@
 
 EXTENSION = awstore
 MODULE_big = awstore
-DATA = awstore--1.0.sql
+DATA = awstore--1.0.sql awstore--1.1.sql awstore--1.0--1.1.sql
 PGFILEDESC = "awstore - ActingWeb schema, TTL cleanup and a DynamoDB FDW"
 
 # Files that include postgres.h, and files that must not (the outside world:
@@ -30,10 +30,10 @@ PG_CPPFLAGS = -I$(srcdir)/src $(DEPS_CFLAGS) \
 SHLIB_LINK = $(DEPS_LIBS)
 
 REGRESS = schema adopt drop_keeps_data dump_restore upgrade \
-	ttl ttl_register orphans cron privileges \
+	ttl ttl_register orphans cron privileges security \
 	fdw_options fdw_scan fdw_types fdw_pushdown fdw_import fdw_errors \
-	fdw_faults fdw_cancel fdw_privileges \
-	fdw_insert fdw_copy fdw_update fdw_delete fdw_truncate fdw_roundtrip \
+	fdw_faults fdw_cancel fdw_privileges fdw_security fdw_tls \
+	fdw_insert fdw_copy fdw_update fdw_delete fdw_truncate fdw_roundtrip fdw_values \
 	fdw_tables fdw_write_faults migrate migrate_interrupt
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
 	--temp-instance=tmp_check --inputdir=$(srcdir)

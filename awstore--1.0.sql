@@ -3,6 +3,10 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION awstore" to load this file. \quit
 
+-- Names resolve in pg_catalog only while this script runs (added in 1.1;
+-- the objects it creates are unchanged).
+SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+
 /*
  * The extension's schema (the one given with CREATE EXTENSION … SCHEMA, or
  * the default creation schema) receives the ActingWeb tables and nothing

@@ -37,7 +37,7 @@ SELECT * FROM awstore.dynamodb_list_tables('dynamo');
 -- The new table is ready for a foreign table at once.
 IMPORT FOREIGN SCHEMA dynamodb LIMIT TO (attributes) FROM SERVER dynamo INTO public;
 \d attributes
-INSERT INTO attributes (id, name, document) VALUES ('a', 'b', '{"bucket": "c", "ttl": 1700000000}');
+INSERT INTO attributes (id, name, document) VALUES ('a', 'b', '{"bucket": {"S": "c"}, "ttl": {"N": "1700000000"}}');
 SELECT id, name, document FROM attributes;
 
 -- Errors, with the table named.

@@ -153,6 +153,20 @@ SELECT table_name, rows FROM awstore.migrate_from_dynamodb('dynamo', 'bad', 'oth
  WHERE table_name = 'attributes';
 RESET client_min_messages;
 SELECT count(*) FILTER (WHERE ttl_timestamp < extract(epoch FROM now())) AS expired FROM other.attributes;
+-- delete_missing deletes only rows whose item is gone: an item that is
+-- still there but is now rejected keeps its row.
+CREATE SCHEMA badf;
+SELECT count(*) FROM awstore.actingweb_foreign_tables('dynamo', 'bad', 'badf');
+SELECT min(id) AS victim FROM other.actors \gset
+UPDATE badf.actors SET creator = NULL WHERE id = :'victim';
+SET client_min_messages = warning;
+SELECT table_name, rows FROM awstore.migrate_from_dynamodb('dynamo', 'bad', 'other', on_error => 'skip',
+                                                           delete_missing => true)
+ WHERE table_name = 'actors';
+RESET client_min_messages;
+SELECT count(*) AS victim_kept FROM other.actors WHERE id = :'victim';
+SELECT problem FROM awstore.migration_rejects WHERE table_name = 'actors' AND item_key LIKE '%' || :'victim' || '%';
+DROP SCHEMA badf CASCADE;
 
 -- Mistakes.
 SELECT * FROM awstore.migrate_from_dynamodb('dynamo', 'aw', on_error => 'ignore');

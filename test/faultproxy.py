@@ -39,9 +39,13 @@ Control, on the same port, under paths DynamoDB never uses:
 
 Faults: throttle, throttling, limit, error500, error503, error503_text,
 validation, malformed, bad_crc, truncate, drop_before, drop_after, stall,
-empty_page, unprocessed.  A fault only fires on requests whose signature
+empty_page, unprocessed, signature_echo.  A fault only fires on requests whose signature
 verified; a request with a bad signature gets the signature error, as from
 AWS.
+
+signature_echo answers InvalidSignatureException the way AWS does, quoting
+the canonical request it expected, X-Amz-Security-Token included (to test
+that no secret reaches an error message).
 
 unprocessed (BatchWriteItem only) forwards the first half of the request's
 writes (none of a single one) and answers the rest as UnprocessedItems, the
@@ -124,7 +128,8 @@ JSON_FAULTS = {
                    'injected validation error'),
 }
 OTHER_FAULTS = ('error503_text', 'drop_before', 'drop_after', 'stall',
-                'truncate', 'bad_crc', 'malformed', 'empty_page', 'unprocessed')
+                'truncate', 'bad_crc', 'malformed', 'empty_page', 'unprocessed',
+                'signature_echo')
 ALL_FAULTS = tuple(JSON_FAULTS) + OTHER_FAULTS
 PAGED_ACTIONS = ('Scan', 'Query')
 
@@ -790,6 +795,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         stats.add('requests')
         stats.add('by_action', action)
 
+        # signature_echo stands for a signature AWS rejected: it answers
+        # before the proxy's own check, whatever the request carries.
+        if srv.plan.describe().get('mode') == 'signature_echo':
+            picked = srv.plan.pick(action)
+            if picked is not None:
+                stats.add('injected', 'signature_echo')
+                log('%s: injecting signature_echo' % action)
+                self.inject(action, body, picked, None)
+                return
         try:
             facts = srv.verifier.verify(self.command, self.path, self.headers, body)
         except AuthError as err:
@@ -828,7 +842,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault != 'empty_page':
             stats.add('injected', fault)
             log('%s: injecting %s' % (action, fault))
+        self.inject(action, body, picked, request)
 
+    def inject(self, action, body, picked, request):
+        srv = self.server
+        stats = srv.stats
+        fault, spec = picked
         if fault in JSON_FAULTS:
             self.send_aws_error(*JSON_FAULTS[fault])
         elif fault == 'error503_text':
@@ -838,6 +857,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            'Service Unavailable')
         elif fault == 'malformed':
             self.send_raw_malformed()
+        elif fault == 'signature_echo':
+            # AWS's InvalidSignatureException quotes the canonical request
+            # it expected, security token header included.
+            canonical = '\n'.join(['POST', '/', ''] +
+                                  ['%s:%s' % (k.lower(), v.strip())
+                                   for k, v in sorted(self.headers.items())
+                                   if k.lower() in ('content-type', 'host', 'x-amz-date',
+                                                    'x-amz-security-token', 'x-amz-target')])
+            self.send_aws_error(400, CORAL + 'InvalidSignatureException',
+                                MSG_BAD_SIGNATURE +
+                                "\n\nThe Canonical String for this request should have been\n'" +
+                                canonical + "'\n\nThe String-to-Sign should have been\n'" +
+                                'AWS4-HMAC-SHA256\n' + self.headers.get('X-Amz-Date', '') + "'\n")
         elif fault == 'drop_before':
             self.drop(spec.get('close', 'rst'))
         elif fault == 'drop_after':

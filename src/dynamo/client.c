@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,7 +38,6 @@
 #include "dynamo/jsoncheck.h"
 
 #define DYN_TARGET_PREFIX "DynamoDB_20120810."
-#define DYN_JSON_DEPTH 256		/* typed JSON nests twice as deep as items */
 
 typedef enum DynCallState
 {
@@ -60,6 +60,7 @@ struct DynCall
 	json_tokener *tok;
 	json_object *root;			/* the parsed body of the last attempt */
 	bool		parse_error;
+	bool		too_deep;		/* the body nests deeper than any DynamoDB's */
 	bool		deferred;		/* a 200 body is kept raw until used */
 	char	   *raw;			/* the kept body (deferred) */
 	size_t		raw_len;
@@ -234,7 +235,10 @@ dyn_body_sink(void *arg, const char *data, size_t len)
 		else if (jerr == json_tokener_continue)
 			return;
 		else
+		{
 			call->parse_error = true;
+			call->too_deep = jerr == json_tokener_error_depth;
+		}
 	}
 }
 
@@ -260,6 +264,7 @@ dyn_reset_attempt(DynCall *call)
 	call->raw = NULL;
 	call->raw_len = call->raw_cap = 0;
 	call->parse_error = false;
+	call->too_deep = false;
 }
 
 /* Sends the call's request (again).  On failure the call is done. */
@@ -269,7 +274,7 @@ dyn_send(DynCall *call)
 	dyn_reset_attempt(call);
 	if (call->deferred)
 		dyn_json_check_init(&call->check);
-	call->tok = call->deferred ? NULL : json_tokener_new_ex(DYN_JSON_DEPTH);
+	call->tok = call->deferred ? NULL : json_tokener_new_ex(DYN_JSON_TOKENER_DEPTH);
 	if (call->tok || call->deferred)
 		call->xfer = http_start(call->client->http, call->target,
 								call->body, call->body_len, dyn_body_sink, call);
@@ -311,6 +316,55 @@ dyn_call_start(DynClient *client, const char *action, char *body, size_t len)
 	return call;
 }
 
+/*
+ * Removes from a service error's message what must never reach a log: AWS
+ * quotes the canonical request and the string to sign in an
+ * InvalidSignatureException, and the canonical request holds the session
+ * token (x-amz-security-token).  The quotation is cut off, and any
+ * security token header that remains is masked.
+ */
+void
+dyn_scrub_error_message(char *msg, size_t size)
+{
+	static const char *const quotes[] = {
+		"The Canonical String for this request should have been",
+		"The String-to-Sign should have been",
+		"Canonical String",
+		"String-to-Sign",
+	};
+	static const char note[] = "(the canonical request and string to sign it quoted are left out)";
+	static const char token_name[] = "x-amz-security-token";
+	char	   *cut = NULL;
+	char	   *p;
+
+	for (size_t i = 0; i < sizeof(quotes) / sizeof(quotes[0]); i++)
+	{
+		char	   *at = strstr(msg, quotes[i]);
+
+		if (at && (cut == NULL || at < cut))
+			cut = at;
+	}
+	if (cut)
+	{
+		size_t		off = (size_t) (cut - msg);
+
+		snprintf(cut, size - off, "%s", note);
+	}
+	for (p = msg; *p; p++)
+	{
+		if (strncasecmp(p, token_name, sizeof(token_name) - 1) != 0)
+			continue;
+		p += sizeof(token_name) - 1;
+		while (*p == ':' || *p == '=' || *p == ' ' || *p == '"' || *p == '\'')
+			p++;
+		for (; *p && *p != '\n' && *p != ' ' && *p != '"' && *p != '\'' &&
+			 *p != '&' && *p != ','; p++)
+			*p = '*';
+		if (*p == '\0')
+			break;
+	}
+}
+
 /* Reads __type and message from an error body, when it has them. */
 static bool
 dyn_parse_error_body(DynCall *call)
@@ -334,6 +388,7 @@ dyn_parse_error_body(DynCall *call)
 				 json_object_get_string(msg));
 	else
 		call->error.message[0] = '\0';
+	dyn_scrub_error_message(call->error.message, sizeof(call->error.message));
 	return true;
 }
 
@@ -433,7 +488,23 @@ dyn_judge(DynCall *call, const HttpResult *res)
 			return false;
 		}
 		else
+		{
 			call->parse_error = call->parse_error || call->check.failed;
+			call->too_deep = call->check.too_deep;
+		}
+	}
+	if (call->too_deep)
+	{
+		char		detail[160];
+
+		/* DynamoDB never sends this: asking again would get the same */
+		snprintf(detail, sizeof(detail),
+				 "The JSON body of %zu bytes (HTTP %ld) nests deeper than %d levels; "
+				 "DynamoDB items nest at most %d levels.",
+				 res->body_len, res->status, DYN_JSON_CHECK_DEPTH, DYN_MAX_NESTING);
+		dyn_set_error(err, DYN_ERR_RESPONSE, "%s", detail);
+		err->retryable = false;
+		return false;
 	}
 	if (call->parse_error || call->root == NULL)
 	{

@@ -94,6 +94,13 @@ typedef struct DynError
 	char		request_id[80];
 } DynError;
 
+/*
+ * Cuts from a DynamoDB error message the canonical request and string to
+ * sign that AWS quotes in signature errors, and masks any security token
+ * in it.  msg is a buffer of size bytes.
+ */
+extern void dyn_scrub_error_message(char *msg, size_t size);
+
 /* Is this DynamoDB __type a throttling error that is retried? */
 extern bool dyn_error_type_throttling(const char *type);
 
@@ -342,5 +349,16 @@ extern char *dyn_body_update_time_to_live(const char *table, const char *attribu
 extern long dyn_item_size(DynValue *item);
 
 #define DYN_MAX_ITEM_SIZE (400 * 1024)
+
+/*
+ * Checks an AttributeValue as DynamoDB will before it is sent: one known
+ * type, numbers DynamoDB can store (syntax, 38 digits, range), strict
+ * base64, {"NULL": true} only, sets non-empty without duplicates (numbers
+ * compared by value), M and L nested at most DYN_MAX_NESTING levels.  path
+ * (size bytes) holds the attribute's name on entry; on failure it names
+ * the place ("tags.a[2]") and *why says what is wrong, as a predicate
+ * ("is not a number").  Empty strings and key rules are the caller's.
+ */
+extern bool dyn_attr_check(DynValue *av, char *path, size_t size, const char **why);
 
 #endif							/* AWSTORE_DYNAMO_H */

@@ -179,6 +179,7 @@ between_tokens(DynJsonCheck *c, char ch)
 		if (c->depth >= DYN_JSON_CHECK_DEPTH)
 		{
 			c->failed = true;
+			c->too_deep = true;
 			return;
 		}
 		c->open[c->depth++] = (unsigned char) ch;

@@ -9,7 +9,8 @@
  * known good when it arrives, to be retried if not: this check follows the
  * body chunk by chunk as it arrives, in constant memory, and accepts
  * exactly RFC 8259 JSON (one value, whitespace around it) nested at most
- * DYN_JSON_CHECK_DEPTH deep.  It does not check UTF-8.  On the way it notes
+ * DYN_JSON_CHECK_DEPTH deep, and says when a body failed for its depth
+ * alone (too_deep).  It does not check UTF-8.  On the way it notes
  * where the members of a top-level object are, so that a caller can take
  * one (a page's LastEvaluatedKey) before the page is parsed.
  *
@@ -21,7 +22,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define DYN_JSON_CHECK_DEPTH 256
+/* DynamoDB nests M and L at most 32 levels deep in an item. */
+#define DYN_MAX_NESTING 32
+
+/*
+ * How deep (objects and arrays) a DynamoDB body may nest: two levels for
+ * each level of an item (the AttributeValue and its M or L), plus the
+ * envelope around the item (the deepest, BatchWriteItem's UnprocessedItems,
+ * is six), with room to spare.  Every body DynamoDB can send fits; a
+ * deeper one is refused at once, never retried.
+ */
+#define DYN_JSON_CHECK_DEPTH (2 * DYN_MAX_NESTING + 16)
+
+/*
+ * The depth to give json-c's tokener (json_tokener_new_ex) so that it
+ * parses exactly what the check accepts: json-c counts values, not
+ * containers, so the scalars inside the deepest container need one more.
+ */
+#define DYN_JSON_TOKENER_DEPTH (DYN_JSON_CHECK_DEPTH + 1)
 #define DYN_JSON_CHECK_MEMBERS 8
 
 /* Where a member of the top-level object is in the text: byte offsets. */
@@ -43,6 +61,7 @@ typedef struct DynJsonCheck
 	int			depth;
 	unsigned char open[DYN_JSON_CHECK_DEPTH];	/* '[' or '{' of each level */
 	bool		failed;
+	bool		too_deep;		/* failed for nesting deeper than the limit */
 	size_t		fed;			/* bytes fed so far */
 	size_t		pos;			/* offset of the byte being read */
 	int			nmembers;		/* members of the top-level object so far */

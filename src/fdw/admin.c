@@ -6,8 +6,9 @@
  * Thin wrappers, one per DynamoDB action: ListTables, DescribeTable,
  * CreateTable (waiting until the table and its indexes are ACTIVE),
  * DeleteTable (waiting until it is gone) and UpdateTimeToLive.  Each uses
- * the calling role's user mapping for the named awstore_dynamodb server.
- * They are revoked from PUBLIC: a superuser grants them.
+ * the calling role's user mapping for the named awstore_dynamodb server,
+ * and, like a foreign table, needs USAGE on that server.  They are revoked
+ * from PUBLIC: a superuser grants them.
  *
  *-------------------------------------------------------------------------
  */
@@ -17,6 +18,7 @@
 #include "foreign/foreign.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
@@ -40,11 +42,16 @@ aw_admin_client(Name servername, ForeignServer **server_out)
 	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
 	UserMapping *user;
 	AwOptions	opts;
+	AclResult	aclresult;
 
 	if (strcmp(fdw->fdwname, "awstore_dynamodb") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("server \"%s\" is not an awstore_dynamodb server", server->servername)));
+	/* as for a foreign table: the server is used only by roles it allows */
+	aclresult = pg_foreign_server_aclcheck(server->serverid, GetUserId(), ACL_USAGE);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
 	user = GetUserMapping(GetUserId(), server->serverid);
 	awstore_server_options(server, &opts);
 	if (server_out)

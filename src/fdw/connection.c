@@ -10,10 +10,10 @@
  * callbacks (as postgres_fdw's ConnCacheEntry does); it is rebuilt at its
  * next use, once no call of it is in flight.
  *
- * Credentials come from the user mapping.  Only when the mapping has none
- * and its user is a superuser does the server's environment
- * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) stand in,
- * like postgres_fdw's password_required.
+ * Credentials come from the user mapping.  Only when the mapping has none,
+ * its user is a superuser and so is the server's owner does the server's
+ * environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)
+ * stand in, like postgres_fdw's password_required.
  *
  * Waiting: the client's sockets are watched together with the backend's
  * latch and postmaster death (WaitEventSet).  A query cancel or a
@@ -108,11 +108,18 @@ aw_credentials(ForeignServer *server, UserMapping *user, AwCredentials *cred)
 				 errmsg("user mapping for server \"%s\" has only part of the credentials",
 						server->servername),
 				 errhint("Set both access_key_id and secret_access_key in the user mapping.")));
-	if (!OidIsValid(user->userid) || !superuser_arg(user->userid))
+	/*
+	 * The server's environment holds the instance's own credentials: only
+	 * for a superuser, and only to an endpoint a superuser chose.
+	 */
+	if (!OidIsValid(user->userid) || !superuser_arg(user->userid) ||
+		!superuser_arg(server->owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
 				 errmsg("credentials are required for server \"%s\"", server->servername),
-				 errdetail("Non-superusers must give access_key_id and secret_access_key in their user mapping."),
+				 superuser_arg(server->owner)
+				 ? errdetail("Non-superusers must give access_key_id and secret_access_key in their user mapping.")
+				 : errdetail("The server is owned by a role that is not a superuser: the server's environment credentials are not sent to its endpoint."),
 				 errhint("ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD access_key_id '...', ADD secret_access_key '...');",
 						 quote_identifier(server->servername))));
 	cred->access_key_id = getenv("AWS_ACCESS_KEY_ID");
@@ -176,6 +183,10 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 		cfg.http.session_token = cred.session_token;
 		cfg.http.connect_timeout_ms = opts->connect_timeout_ms;
 		cfg.http.request_timeout_ms = opts->request_timeout_ms;
+		cfg.http.ca_bundle = opts->ca_bundle;
+		cfg.http.proxy = opts->proxy;
+		/* the endpoint of a server a non-superuser owns: see options.c */
+		cfg.http.restrict_addresses = !superuser_arg(server->owner);
 		cfg.max_retries = opts->max_retries;
 		cfg.backoff_base_ms = 25;
 		cfg.backoff_cap_ms = 5000;
@@ -402,6 +413,13 @@ awstore_report_error(const DynError *err, const char *action, const char *table)
 	int			code = aw_sqlstate(err);
 	const char *retried = err->attempts > 1 ? psprintf(" after %d attempts", err->attempts) : "";
 
+	if (err->kind == DYN_ERR_UNREACHABLE && http_curl_code_tls(err->curl_code))
+		ereport(ERROR,
+				(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+				 errmsg("could not establish a verified TLS connection to DynamoDB"),
+				 errdetail_internal("%s", err->message),
+				 errhint("Check the server's endpoint, and its ca_bundle option: the endpoint's certificate must be valid, for its host name, and signed by a trusted CA."),
+				 aw_error_context(action, table)));
 	switch (err->kind)
 	{
 		case DYN_ERR_UNREACHABLE:

@@ -19,7 +19,8 @@
  * context callback adds where it happened.
  *
  * Writing (Datum → AttributeValue) renders exactly: numbers as decimal text
- * (NaN, infinities and values beyond DynamoDB's 38 digits refused), bytea
+ * (floats as the shortest text that reads back as the same float; NaN,
+ * infinities and values beyond DynamoDB's 38 digits refused), bytea
  * as base64, date and time types in ISO 8601 (XSD form, independent of
  * DateStyle), jsonb by its own structure.
  *
@@ -29,6 +30,7 @@
 
 #include "catalog/pg_type.h"
 #include "common/base64.h"
+#include "common/shortest_dec.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -41,6 +43,7 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "dynamo/jsoncheck.h"
 #include "fdw/fdw.h"
 
 /* ---------------------------------------------------------------------
@@ -62,9 +65,77 @@ awstore_dynbuf_pstrdup(DynBuf *buf)
 		dynbuf_free(buf);
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	}
-	text = pnstrdup(buf->data ? buf->data : "", buf->len);
+	/* no error may come while the buffer is held: it would be lost */
+	text = MemoryContextAllocExtended(CurrentMemoryContext, buf->len + 1, MCXT_ALLOC_NO_OOM);
+	if (text != NULL)
+	{
+		if (buf->len > 0)
+			memcpy(text, buf->data, buf->len);
+		text[buf->len] = '\0';
+	}
 	dynbuf_free(buf);
+	if (text == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	return text;
+}
+
+/*
+ * Appends s (len bytes, UTF-8) to out as a JSON string literal, quotes
+ * included; escapes as dynbuf_append_json_string does.
+ */
+void
+awstore_append_json_string(StringInfo out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t		start = 0;
+
+	appendStringInfoCharMacro(out, '"');
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+		const char *esc = NULL;
+		char		u[7];
+
+		switch (c)
+		{
+			case '"':
+				esc = "\\\"";
+				break;
+			case '\\':
+				esc = "\\\\";
+				break;
+			case '\n':
+				esc = "\\n";
+				break;
+			case '\r':
+				esc = "\\r";
+				break;
+			case '\t':
+				esc = "\\t";
+				break;
+			case '\b':
+				esc = "\\b";
+				break;
+			case '\f':
+				esc = "\\f";
+				break;
+			default:
+				if (c < 0x20)
+				{
+					snprintf(u, sizeof(u), "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+					esc = u;
+				}
+				break;
+		}
+		if (esc)
+		{
+			appendBinaryStringInfo(out, s + start, (int) (i - start));
+			appendStringInfoString(out, esc);
+			start = i + 1;
+		}
+	}
+	appendBinaryStringInfo(out, s + start, (int) (len - start));
+	appendStringInfoCharMacro(out, '"');
 }
 
 /*
@@ -85,11 +156,11 @@ awstore_value_json(DynValue *v)
 char *
 awstore_json_string(const char *s)
 {
-	DynBuf		buf;
+	StringInfoData buf;
 
-	dynbuf_init(&buf);
-	dynbuf_append_json_string(&buf, s, strlen(s));
-	return awstore_dynbuf_pstrdup(&buf);
+	initStringInfo(&buf);
+	awstore_append_json_string(&buf, s, strlen(s));
+	return buf.data;
 }
 
 /*
@@ -139,12 +210,46 @@ aw_convert_error(AwConvertContext *ctx, DynType got, const char *why)
 			 errhint("Set the column's attribute_type, or read the attribute into a jsonb column.")));
 }
 
+/*
+ * Does a date or time text use a word whose value depends on when it is
+ * read ('now', 'today', 'tomorrow', 'yesterday')?  The type's input
+ * function would take it as a different instant every day.  'epoch' and
+ * 'infinity' are fixed and fine.
+ */
+static bool
+aw_relative_datetime(const char *text)
+{
+	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf;
+
+	if (ParseDateTime(text, workbuf, sizeof(workbuf), field, ftype,
+					  MAXDATEFIELDS, &nf) != 0)
+		return false;			/* the input function reports the error */
+	for (int i = 0; i < nf; i++)
+		if (ftype[i] == DTK_STRING &&
+			(strcmp(field[i], "now") == 0 || strcmp(field[i], "today") == 0 ||
+			 strcmp(field[i], "tomorrow") == 0 || strcmp(field[i], "yesterday") == 0))
+			return true;
+	return false;
+}
+
+/*
+ * A value of typid from its text, through the type's input function.  The
+ * date and time types refuse the words whose value changes with the day.
+ */
 static Datum
-aw_input(Oid typid, int32 typmod, const char *text)
+aw_input(AwConvertContext *ctx, DynType t, Oid typid, int32 typmod, const char *text)
 {
 	Oid			infunc;
 	Oid			ioparam;
 
+	if ((typid == DATEOID || typid == TIMESTAMPOID || typid == TIMESTAMPTZOID ||
+		 typid == TIMEOID || typid == TIMETZOID) && aw_relative_datetime(text))
+		aw_convert_error(ctx, t,
+						 psprintf("\"%s\" means a different time on every read; "
+								  "DynamoDB should hold the date or time itself", text));
 	if (typid == TEXTOID)
 		return PointerGetDatum(cstring_to_text(text));
 	getTypeInputInfo(typid, &infunc, &ioparam);
@@ -214,12 +319,11 @@ aw_plain_json_datum(AwConvertContext *ctx, DynValue *av, DynType t, Oid typid)
 		aw_convert_error(ctx, t, "the value is not a well-formed AttributeValue");
 	}
 	/* copy out of malloc'd memory before anything can raise an error */
-	text = pnstrdup(buf.data, buf.len);
-	dynbuf_free(&buf);
+	text = awstore_dynbuf_pstrdup(&buf);
 	if (typid == JSONOID || typid == JSONBOID)
 		d = aw_jsonb_from_text(typid, text);
 	else
-		d = aw_input(typid, -1, text);
+		d = aw_input(ctx, t, typid, -1, text);
 	pfree(text);
 	return d;
 }
@@ -248,7 +352,7 @@ aw_scalar_to_datum(AwConvertContext *ctx, DynValue *av_inner, DynType t, Oid typ
 	switch (t)
 	{
 		case DYN_T_S:
-			return aw_input(typid, typmod, aw_text_of(ctx, av_inner, t));
+			return aw_input(ctx, t, typid, typmod, aw_text_of(ctx, av_inner, t));
 		case DYN_T_N:
 			s = dyn_string(av_inner, NULL);
 			switch (typid)
@@ -262,16 +366,16 @@ aw_scalar_to_datum(AwConvertContext *ctx, DynValue *av_inner, DynType t, Oid typ
 				case OIDOID:
 					return ObjectIdGetDatum((Oid) aw_number_to_int64(ctx, s, 0, PG_UINT32_MAX));
 				default:
-					return aw_input(typid, typmod, s);
+					return aw_input(ctx, t, typid, typmod, s);
 			}
 		case DYN_T_B:
 			if (typid == BYTEAOID)
 				return aw_bytea_from_base64(ctx, t, dyn_string(av_inner, NULL));
-			return aw_input(typid, typmod, dyn_string(av_inner, NULL));
+			return aw_input(ctx, t, typid, typmod, dyn_string(av_inner, NULL));
 		case DYN_T_BOOL:
 			if (typid == BOOLOID)
 				return BoolGetDatum(dyn_boolean(av_inner));
-			return aw_input(typid, typmod, dyn_boolean(av_inner) ? "true" : "false");
+			return aw_input(ctx, t, typid, typmod, dyn_boolean(av_inner) ? "true" : "false");
 		default:
 			aw_convert_error(ctx, t, "a nested value cannot go into an array element");
 	}
@@ -359,7 +463,7 @@ awstore_attr_to_datum(AwColumn *col, DynValue *av, bool *isnull, AwConvertContex
 				return aw_plain_json_datum(ctx, av, t, typid);	/* a JSON string */
 			if (json)
 				return aw_jsonb_from_text(typid, aw_text_of(ctx, inner, t));
-			return aw_input(typid, col->typmod, aw_text_of(ctx, inner, t));
+			return aw_input(ctx, t, typid, col->typmod, aw_text_of(ctx, inner, t));
 		case DYN_T_N:
 		case DYN_T_BOOL:
 			if (json)
@@ -497,11 +601,11 @@ aw_number_fits(const char *s, const char **why)
 }
 
 static void
-aw_append_typed(DynBuf *buf, const char *type, const char *s, size_t len)
+aw_append_typed(StringInfo buf, const char *type, const char *s, size_t len)
 {
-	dynbuf_printf(buf, "{\"%s\":", type);
-	dynbuf_append_json_string(buf, s, len);
-	dynbuf_append_char(buf, '}');
+	appendStringInfo(buf, "{\"%s\":", type);
+	awstore_append_json_string(buf, s, len);
+	appendStringInfoChar(buf, '}');
 }
 
 /* A number Datum as decimal text, or NULL with *why. */
@@ -553,14 +657,26 @@ aw_number_text(Datum value, Oid typid, const char **why)
 			{
 				double		d = typid == FLOAT4OID ? (double) DatumGetFloat4(value) : DatumGetFloat8(value);
 
+				char		shortest[DOUBLE_SHORTEST_DECIMAL_LEN];
+
 				if (isnan(d) || isinf(d))
 				{
 					*why = "DynamoDB numbers cannot be NaN or infinite";
 					return NULL;
 				}
-				/* exact decimal of the float, through numeric */
-				value = DirectFunctionCall1(typid == FLOAT4OID ? float4_numeric : float8_numeric,
-											typid == FLOAT4OID ? Float4GetDatum((float4) d) : Float8GetDatum(d));
+
+				/*
+				 * The shortest decimal that reads back as the same float, as
+				 * float8out writes it with extra_float_digits > 0: 0.1 + 0.2
+				 * is 0.30000000000000004, and 0.1::real is 0.1.  numeric_in
+				 * takes it exactly, to plain notation below.
+				 */
+				if (typid == FLOAT4OID)
+					float_to_shortest_decimal_buf(DatumGetFloat4(value), shortest);
+				else
+					double_to_shortest_decimal_buf(d, shortest);
+				value = DirectFunctionCall3(numeric_in, CStringGetDatum(shortest),
+											ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 			}
 			/* FALLTHROUGH */
 		case NUMERICOID:
@@ -653,52 +769,104 @@ aw_datum_text(Datum value, Oid typid)
 	return OidOutputFunctionCall(outfunc, value);
 }
 
+/*
+ * The text of a scalar AttributeValue of type atype (S, N or B) for value,
+ * palloc'd: what goes in {"S": …}, or bare in a set.  NULL, with *why, when
+ * DynamoDB cannot hold the value exactly.
+ */
+static char *
+aw_scalar_text(Datum value, Oid typid, DynType atype, const char **why)
+{
+	switch (atype)
+	{
+		case DYN_T_N:
+			return aw_number_text(value, typid, why);
+		case DYN_T_B:
+			{
+				bytea	   *b = DatumGetByteaPP(value);
+				int			len = VARSIZE_ANY_EXHDR(b);
+				int			enclen = pg_b64_enc_len(len);
+				char	   *enc = palloc(enclen + 1);
+				int			n = pg_b64_encode(VARDATA_ANY(b), len, enc, enclen);
+
+				if (n < 0)
+				{
+					*why = "could not encode base64";
+					return NULL;
+				}
+				enc[n] = '\0';
+				return enc;
+			}
+		case DYN_T_S:
+			if (typid == JSONBOID)
+				return JsonbToCString(NULL, &DatumGetJsonbP(value)->root,
+									  VARSIZE(DatumGetJsonbP(value)));
+			return aw_datum_text(value, typid);
+		default:
+			break;
+	}
+	*why = psprintf("type %s cannot be sent as DynamoDB type %s",
+					format_type_be(typid), dyn_type_name(atype));
+	return NULL;
+}
+
 static bool
-aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, const char **why);
+aw_jsonb_value_to_attr(JsonbValue *v, StringInfo buf, int level, const char **why);
 
 /*
  * Walks a jsonb object or array into M or L.  Nested containers arrive as
  * binary values (skipNested) and recurse through aw_jsonb_value_to_attr.
+ * level counts the containers around this one: past DynamoDB's 32 (one
+ * more for a whole item's object) the value is refused, and the JSON text
+ * built stays within what the JSON parser takes.
  */
 static bool
-aw_jsonb_container_to_attr(JsonbContainer *container, DynBuf *buf, const char **why)
+aw_jsonb_container_to_attr(JsonbContainer *container, StringInfo buf, int level,
+						   const char **why)
 {
-	JsonbIterator *it = JsonbIteratorInit(container);
+	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	bool		first = true;
 
+	if (level > DYN_MAX_NESTING + 1)
+	{
+		*why = "the value nests deeper than DynamoDB's 32 levels";
+		return false;
+	}
+	check_stack_depth();
+	it = JsonbIteratorInit(container);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		switch (tok)
 		{
 			case WJB_BEGIN_OBJECT:
-				dynbuf_append_str(buf, "{\"M\":{");
+				appendStringInfoString(buf, "{\"M\":{");
 				break;
 			case WJB_BEGIN_ARRAY:
-				dynbuf_append_str(buf, "{\"L\":[");
+				appendStringInfoString(buf, "{\"L\":[");
 				break;
 			case WJB_KEY:
 				if (!first)
-					dynbuf_append_char(buf, ',');
+					appendStringInfoChar(buf, ',');
 				first = false;
-				dynbuf_append_json_string(buf, v.val.string.val, v.val.string.len);
-				dynbuf_append_char(buf, ':');
+				awstore_append_json_string(buf, v.val.string.val, v.val.string.len);
+				appendStringInfoChar(buf, ':');
 				break;
 			case WJB_ELEM:
 				if (!first)
-					dynbuf_append_char(buf, ',');
+					appendStringInfoChar(buf, ',');
 				first = false;
 				/* FALLTHROUGH */
 			case WJB_VALUE:
-				if (!aw_jsonb_value_to_attr(&v, buf, why))
+				if (!aw_jsonb_value_to_attr(&v, buf, level, why))
 					return false;
 				break;
 			case WJB_END_OBJECT:
-				dynbuf_append_str(buf, "}}");
+				appendStringInfoString(buf, "}}");
 				break;
 			case WJB_END_ARRAY:
-				dynbuf_append_str(buf, "]}");
+				appendStringInfoString(buf, "]}");
 				break;
 			default:
 				break;
@@ -708,17 +876,17 @@ aw_jsonb_container_to_attr(JsonbContainer *container, DynBuf *buf, const char **
 }
 
 static bool
-aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, const char **why)
+aw_jsonb_value_to_attr(JsonbValue *v, StringInfo buf, int level, const char **why)
 {
 	char	   *s;
 
 	switch (v->type)
 	{
 		case jbvNull:
-			dynbuf_append_str(buf, "{\"NULL\":true}");
+			appendStringInfoString(buf, "{\"NULL\":true}");
 			return true;
 		case jbvBool:
-			dynbuf_append_str(buf, v->val.boolean ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
+			appendStringInfoString(buf, v->val.boolean ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
 			return true;
 		case jbvString:
 			aw_append_typed(buf, "S", v->val.string.val, v->val.string.len);
@@ -730,7 +898,7 @@ aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, const char **why)
 			aw_append_typed(buf, "N", s, strlen(s));
 			return true;
 		case jbvBinary:
-			return aw_jsonb_container_to_attr(v->val.binary.data, buf, why);
+			return aw_jsonb_container_to_attr(v->val.binary.data, buf, level + 1, why);
 		default:
 			*why = "unexpected jsonb value";
 			return false;
@@ -742,7 +910,7 @@ aw_jsonb_value_to_attr(JsonbValue *v, DynBuf *buf, const char **why)
  * refuses those) or L (any elements, NULL as {"NULL": true}).
  */
 static bool
-aw_array_to_attr(Datum value, DynType atype, DynBuf *buf, const char **why)
+aw_array_to_attr(Datum value, DynType atype, StringInfo buf, const char **why)
 {
 	ArrayType  *arr = DatumGetArrayTypeP(value);
 	Oid			elemtype = ARR_ELEMTYPE(arr);
@@ -755,6 +923,19 @@ aw_array_to_attr(Datum value, DynType atype, DynBuf *buf, const char **why)
 	DynType		elem_atype;
 	char	  **texts;
 
+	/* reading gives a one-dimensional array from 1: nothing else round-trips */
+	if (ARR_NDIM(arr) > 1)
+	{
+		*why = psprintf("a %d-dimensional array cannot be written: DynamoDB sets and lists "
+						"read back as one-dimensional arrays", ARR_NDIM(arr));
+		return false;
+	}
+	if (ARR_NDIM(arr) == 1 && ARR_LBOUND(arr)[0] != 1)
+	{
+		*why = psprintf("an array with lower bound %d cannot be written: DynamoDB sets and "
+						"lists read back as arrays from 1", ARR_LBOUND(arr)[0]);
+		return false;
+	}
 	get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
 	deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign, &elems, &nulls, &n);
 	if (atype != DYN_T_L && n == 0)
@@ -765,17 +946,11 @@ aw_array_to_attr(Datum value, DynType atype, DynBuf *buf, const char **why)
 	elem_atype = atype == DYN_T_SS ? DYN_T_S : atype == DYN_T_NS ? DYN_T_N :
 		atype == DYN_T_BS ? DYN_T_B : awstore_default_attribute_type(elemtype);
 	texts = palloc0(sizeof(char *) * Max(n, 1));
-	dynbuf_printf(buf, "{\"%s\":[", dyn_type_name(atype));
+	appendStringInfo(buf, "{\"%s\":[", dyn_type_name(atype));
 	for (int i = 0; i < n; i++)
 	{
-		DynBuf		elem;
-		DynValue   *v;
-		DynValue   *inner;
-		const char *text;
-		size_t		len;
-
 		if (i > 0)
-			dynbuf_append_char(buf, ',');
+			appendStringInfoChar(buf, ',');
 		if (nulls[i])
 		{
 			if (atype != DYN_T_L)
@@ -783,42 +958,25 @@ aw_array_to_attr(Datum value, DynType atype, DynBuf *buf, const char **why)
 				*why = "a DynamoDB set cannot contain NULL";
 				return false;
 			}
-			dynbuf_append_str(buf, "{\"NULL\":true}");
+			appendStringInfoString(buf, "{\"NULL\":true}");
 			continue;
-		}
-		dynbuf_init(&elem);
-		if (!awstore_datum_to_attr(elems[i], elemtype, elem_atype, &elem, why))
-		{
-			dynbuf_free(&elem);
-			return false;
 		}
 		if (atype == DYN_T_L)
 		{
-			dynbuf_append(buf, elem.data, elem.len);
-			dynbuf_free(&elem);
+			if (!awstore_datum_to_attr(elems[i], elemtype, elem_atype, buf, why))
+				return false;
 			continue;
 		}
 		/* a set holds the bare strings: {"SS": ["a", "b"]} */
-		v = dyn_parse(elem.data, elem.len);
-		dynbuf_free(&elem);
-		text = NULL;
-		if (v != NULL && dyn_attr(v, &inner) != DYN_T_INVALID)
-			text = dyn_string(inner, &len);
-		if (text == NULL)
-		{
-			dyn_value_free(v);
-			*why = "could not render a set element";
+		texts[i] = aw_scalar_text(elems[i], elemtype, elem_atype, why);
+		if (texts[i] == NULL)
 			return false;
-		}
-		if (atype == DYN_T_SS && len == 0)
+		if (atype == DYN_T_SS && texts[i][0] == '\0')
 		{
-			dyn_value_free(v);
 			*why = "a DynamoDB string set cannot contain an empty string";
 			return false;
 		}
-		texts[i] = pnstrdup(text, len);
-		dynbuf_append_json_string(buf, text, len);
-		dyn_value_free(v);
+		awstore_append_json_string(buf, texts[i], strlen(texts[i]));
 	}
 	if (atype != DYN_T_L && n > 1)
 	{
@@ -830,7 +988,7 @@ aw_array_to_attr(Datum value, DynType atype, DynBuf *buf, const char **why)
 				return false;
 			}
 	}
-	dynbuf_append_str(buf, "]}");
+	appendStringInfoString(buf, "]}");
 	return true;
 }
 
@@ -840,7 +998,7 @@ aw_array_to_attr(Datum value, DynType atype, DynBuf *buf, const char **why)
  * false, with *why, when DynamoDB cannot hold the value exactly.
  */
 bool
-awstore_datum_to_attr(Datum value, Oid typid, DynType atype, DynBuf *buf, const char **why)
+awstore_datum_to_attr(Datum value, Oid typid, DynType atype, StringInfo buf, const char **why)
 {
 	char	   *s;
 
@@ -848,14 +1006,16 @@ awstore_datum_to_attr(Datum value, Oid typid, DynType atype, DynBuf *buf, const 
 	switch (atype)
 	{
 		case DYN_T_N:
-			s = aw_number_text(value, typid, why);
+		case DYN_T_B:
+		case DYN_T_S:
+			s = aw_scalar_text(value, typid, atype, why);
 			if (s == NULL)
 				return false;
-			aw_append_typed(buf, "N", s, strlen(s));
+			aw_append_typed(buf, dyn_type_name(atype), s, strlen(s));
 			return true;
 		case DYN_T_BOOL:
 			if (typid == BOOLOID)
-				dynbuf_append_str(buf, DatumGetBool(value) ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
+				appendStringInfoString(buf, DatumGetBool(value) ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
 			else
 			{
 				bool		b;
@@ -865,32 +1025,8 @@ awstore_datum_to_attr(Datum value, Oid typid, DynType atype, DynBuf *buf, const 
 					*why = "not a boolean";
 					return false;
 				}
-				dynbuf_append_str(buf, b ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
+				appendStringInfoString(buf, b ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
 			}
-			return true;
-		case DYN_T_B:
-			{
-				bytea	   *b = DatumGetByteaPP(value);
-				int			len = VARSIZE_ANY_EXHDR(b);
-				int			enclen = pg_b64_enc_len(len);
-				char	   *enc = palloc(enclen + 1);
-				int			n = pg_b64_encode(VARDATA_ANY(b), len, enc, enclen);
-
-				if (n < 0)
-				{
-					*why = "could not encode base64";
-					return false;
-				}
-				aw_append_typed(buf, "B", enc, n);
-				pfree(enc);
-				return true;
-			}
-		case DYN_T_S:
-			if (typid == JSONBOID)
-				s = JsonbToCString(NULL, &DatumGetJsonbP(value)->root, VARSIZE(DatumGetJsonbP(value)));
-			else
-				s = aw_datum_text(value, typid);
-			aw_append_typed(buf, "S", s, strlen(s));
 			return true;
 		default:
 			break;
@@ -919,9 +1055,9 @@ awstore_datum_to_attr(Datum value, Oid typid, DynType atype, DynBuf *buf, const 
 				*why = "unexpected jsonb scalar";
 				return false;
 			}
-			return aw_jsonb_value_to_attr(&v, buf, why);
+			return aw_jsonb_value_to_attr(&v, buf, 0, why);
 		}
-		return aw_jsonb_container_to_attr(&jb->root, buf, why);
+		return aw_jsonb_container_to_attr(&jb->root, buf, 1, why);
 	}
 	*why = psprintf("type %s cannot be sent as DynamoDB type %s",
 					format_type_be(typid), dyn_type_name(atype));

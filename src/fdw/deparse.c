@@ -205,13 +205,13 @@ awstore_value_encodable(Expr *expr, DynType type)
 
 	if (type_ok && IsA(expr, Const) && !((Const *) expr)->constisnull)
 	{
-		DynBuf		buf;
+		StringInfoData buf;
 		const char *why;
 		bool		ok;
 
-		dynbuf_init(&buf);
+		initStringInfo(&buf);
 		ok = awstore_datum_to_attr(((Const *) expr)->constvalue, t, type, &buf, &why);
-		dynbuf_free(&buf);
+		pfree(buf.data);
 		return ok;
 	}
 	return type_ok;

@@ -45,6 +45,8 @@ typedef struct AwOptions
 	/* server */
 	char	   *region;
 	char	   *endpoint;		/* derived from region when not given */
+	char	   *ca_bundle;		/* NULL: the system's CAs */
+	char	   *proxy;			/* NULL: libcurl's default (https_proxy …) */
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
 	int			max_retries;
@@ -258,6 +260,7 @@ extern Datum awstore_item_to_datum(AwColumn *col, DynValue *item);
 extern char *awstore_dynbuf_pstrdup(DynBuf *buf);
 extern char *awstore_value_json(DynValue *v);
 extern char *awstore_json_string(const char *s);
+extern void awstore_append_json_string(StringInfo out, const char *s, size_t len);
 extern char *awstore_key_text(const char *const keys[2], const char *const values[2]);
 extern char *awstore_item_key_text(DynValue *item, const char *pk, const char *sk);
 
@@ -288,11 +291,12 @@ extern void awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnu
 
 /*
  * Renders a Datum of type typid as an AttributeValue of type atype into
- * buf.  Returns false when DynamoDB cannot hold the value exactly (NaN,
- * infinity, more than 38 digits), with the reason in *why.
+ * buf (palloc'd, so that an error raised by an output function midway
+ * loses nothing).  Returns false when DynamoDB cannot hold the value
+ * exactly (NaN, infinity, more than 38 digits), with the reason in *why.
  */
 extern bool awstore_datum_to_attr(Datum value, Oid typid, DynType atype,
-								  DynBuf *buf, const char **why);
+								  StringInfo buf, const char **why);
 
 /* ---------------------------------------------------------------------
  * Planning, deparsing and execution

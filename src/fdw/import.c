@@ -7,10 +7,14 @@
  * paginated) becomes a foreign table: its key attributes as typed columns
  * (S → text, N → numeric, B → bytea), with option sample_size the
  * attributes seen in that many items (a Scan) as typed columns too, and a
- * jsonb column "document" (document 'plain') holding the whole item.
+ * jsonb column "document" holding the whole item.  The document column is
+ * document 'dynamodb' by default: typed JSON keeps every type through a
+ * read and a write, where plain JSON turns sets into lists and binaries
+ * into strings (and so cannot be updated).
  *
  * Options: table_prefix (prepended to the local table names), sample_size
- * (items to sample, default 0).  LIMIT TO and EXCEPT name the foreign
+ * (items to sample, default 0), document ('dynamodb', 'plain' or 'none':
+ * the document column's form, or none).  LIMIT TO and EXCEPT name the foreign
  * tables to create, prefix included, as PostgreSQL compares them with the
  * names of the tables created.  Every name is quoted, so any DynamoDB table
  * name is safe.
@@ -242,6 +246,7 @@ awstoreImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	AwOptions	opts;
 	DynClient  *client;
 	const char *prefix = "";
+	const char *document = "dynamodb";
 	int			sample_size = 0;
 	List	   *commands = NIL;
 	ListCell   *lc;
@@ -272,11 +277,21 @@ awstoreImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 						 errhint("Give an integer from 0 to %d.", AW_MAX_SAMPLE)));
 			sample_size = (int) n;
 		}
+		else if (strcmp(def->defname, "document") == 0)
+		{
+			document = defGetString(def);
+			if (strcmp(document, "dynamodb") != 0 && strcmp(document, "plain") != 0 &&
+				strcmp(document, "none") != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"document\": \"%s\"", document),
+						 errhint("Give 'dynamodb' (typed JSON, the default), 'plain' (plain JSON, which cannot be updated) or 'none'.")));
+		}
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 					 errmsg("invalid option \"%s\"", def->defname),
-					 errhint("Valid options in this context are: table_prefix, sample_size.")));
+					 errhint("Valid options in this context are: table_prefix, sample_size, document.")));
 	}
 
 	awstore_server_options(server, &opts);
@@ -323,10 +338,14 @@ awstoreImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 			}
 		}
 		/* the whole item, under a name no attribute column took */
-		foreach(lc2, colnames)
-			if (strcmp((char *) lfirst(lc2), doc) == 0)
-				doc = "_document";
-		aw_append_column(&sql, &colnames, doc, "jsonb", "document 'plain'");
+		if (strcmp(document, "none") != 0)
+		{
+			foreach(lc2, colnames)
+				if (strcmp((char *) lfirst(lc2), doc) == 0)
+					doc = "_document";
+			aw_append_column(&sql, &colnames, doc, "jsonb",
+							 psprintf("document %s", quote_literal_cstr(document)));
+		}
 
 		appendStringInfo(&sql, "\n) SERVER %s OPTIONS (table_name %s, partition_key %s",
 						 quote_identifier(server->servername),

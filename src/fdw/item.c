@@ -26,9 +26,13 @@
 
 #include "fdw/fdw.h"
 
-/* The key of a row as the row gives it, for messages: "(id)=(a1)". */
-char *
-awstore_row_key_text(AwItemShape *shape, TupleTableSlot *slot)
+/*
+ * The key of a row for messages, "(id)=(a1)": from its key columns, or
+ * when a key column is missing or NULL, from doc (a map of AttributeValues
+ * from a document column; may be NULL).
+ */
+static char *
+aw_key_text(AwItemShape *shape, TupleTableSlot *slot, DynValue *doc)
 {
 	const char *keys[2] = {shape->pk, shape->sk};
 	const char *values[2] = {"?", "?"};
@@ -40,52 +44,89 @@ awstore_row_key_text(AwItemShape *shape, TupleTableSlot *slot)
 		Oid			outfunc;
 		bool		isvarlena;
 
-		if (col == NULL)
-			continue;
-		i = col->attnum - 1;
-		if (slot->tts_isnull[i])
+		if (col == NULL || slot->tts_isnull[col->attnum - 1])
 		{
-			values[k] = "NULL";
+			DynValue   *inner;
+			DynType		t = dyn_attr(dyn_get(doc, keys[k]), &inner);
+
+			if (t == DYN_T_S || t == DYN_T_N || t == DYN_T_B)
+				values[k] = pstrdup(dyn_string(inner, NULL));
+			else if (col != NULL)
+				values[k] = "NULL";
 			continue;
 		}
+		i = col->attnum - 1;
 		getTypeOutputInfo(col->typid, &outfunc, &isvarlena);
 		values[k] = OidOutputFunctionCall(outfunc, slot->tts_values[i]);
 	}
 	return awstore_key_text(keys, values);
 }
 
+/* The key of a row as the row gives it, for messages: "(id)=(a1)". */
+char *
+awstore_row_key_text(AwItemShape *shape, TupleTableSlot *slot)
+{
+	return aw_key_text(shape, slot, NULL);
+}
+
 /* Renders one column's value, or raises the error saying why it cannot. */
 static void
-aw_column_attr(AwItemShape *shape, AwColumn *col, Datum value, DynBuf *buf,
+aw_column_attr(AwItemShape *shape, AwColumn *col, Datum value, StringInfo buf,
 			   TupleTableSlot *slot)
 {
 	const char *why;
 
 	if (!awstore_datum_to_attr(value, col->typid, col->atype, buf, &why))
-	{
-		/* the caller frees buf */
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 errmsg("cannot write column \"%s\" to DynamoDB attribute \"%s\"",
 						col->colname, col->attname),
 				 errdetail("Item %s of DynamoDB table \"%s\": %s.",
 						   awstore_row_key_text(shape, slot), shape->table, why)));
+}
+
+/*
+ * Why a map of AttributeValues (a document 'dynamodb' value) cannot be
+ * sent, or NULL when it can.  Sets *key_text to the key for messages.
+ * Raises no error itself, but the key's output functions may: the caller
+ * holds doc so that it is freed then too.
+ */
+static const char *
+aw_document_problem(AwItemShape *shape, TupleTableSlot *slot, DynValue *doc,
+					char **key_text)
+{
+	DynObjectIter it;
+	const char *name;
+	DynValue   *av;
+
+	*key_text = aw_key_text(shape, slot, doc);
+	/* every attribute as DynamoDB will check it, naming the place */
+	dyn_object_iter_init(doc, &it);
+	while (dyn_object_iter_next(&it, &name, &av))
+	{
+		char		path[256];
+		const char *why;
+
+		if (name[0] == '\0')
+			return "an attribute name cannot be empty";
+		snprintf(path, sizeof(path), "%s", name);
+		if (!dyn_attr_check(av, path, sizeof(path), &why))
+			return psprintf("attribute \"%s\" %s", path, why);
 	}
+	return NULL;
 }
 
 /*
  * The attributes of a document column's JSON, as a map of AttributeValues
- * (the caller frees it with dyn_value_free).
+ * (malloc'd: the caller frees it with dyn_value_free).
  */
 static DynValue *
 aw_document_map(AwItemShape *shape, AwColumn *col, Datum value, TupleTableSlot *slot)
 {
-	DynBuf		buf;
-	DynValue   *parsed;
-	DynValue   *map = NULL;
-	const char *problem = NULL;
+	DynValue   *volatile map = NULL;
+	const char *volatile problem = NULL;
+	char	   *volatile key_text = NULL;
 
-	dynbuf_init(&buf);
 	if (col->kind == AW_COL_DOCUMENT_TYPED)
 	{
 		char	   *doc_text;
@@ -99,24 +140,40 @@ aw_document_map(AwItemShape *shape, AwColumn *col, Datum value, TupleTableSlot *
 		else
 			doc_text = text_to_cstring(DatumGetTextPP(value));
 
-		parsed = dyn_parse(doc_text, strlen(doc_text));
-		if (parsed == NULL || !dyn_is_object(parsed))
-			problem = "a document 'dynamodb' column must hold an object of AttributeValues";
-		else if (dyn_item_size(parsed) < 0)
-			problem = "the document holds a value that is not a well-formed AttributeValue";
-		map = parsed;
+		map = dyn_parse(doc_text, strlen(doc_text));
+		if (map == NULL || !dyn_is_object(map))
+			problem = "a document 'dynamodb' column must hold an object of AttributeValues, nested at most 32 levels";
+		else
+		{
+			PG_TRY();
+			{
+				char	   *kt;
+
+				problem = aw_document_problem(shape, slot, map, &kt);
+				key_text = kt;
+			}
+			PG_CATCH();
+			{
+				dyn_value_free(map);
+				PG_RE_THROW();
+			}
+			PG_END_TRY();
+		}
 	}
 	else
 	{
+		StringInfoData buf;
 		const char *why;
 
+		initStringInfo(&buf);
 		if (!awstore_datum_to_attr(value, col->typid, AW_TYPE_ANY, &buf, &why))
 			problem = why;
 		else
 		{
+			DynValue   *parsed = dyn_parse(buf.data, buf.len);
 			DynValue   *inner;
 
-			parsed = dyn_parse(buf.data, buf.len);
+			/* no PostgreSQL call while parsed is held */
 			if (parsed == NULL || dyn_attr(parsed, &inner) != DYN_T_M)
 				problem = "a document column must hold a JSON object";
 			else
@@ -126,13 +183,15 @@ aw_document_map(AwItemShape *shape, AwColumn *col, Datum value, TupleTableSlot *
 
 				dynbuf_init(&mb);
 				dyn_to_json(inner, &mb);
-				map = dyn_parse(mb.data, mb.len);
+				map = mb.oom ? NULL : dyn_parse(mb.data, mb.len);
 				dynbuf_free(&mb);
+				if (map == NULL)
+					problem = "out of memory";
 			}
 			dyn_value_free(parsed);
 		}
+		pfree(buf.data);
 	}
-	dynbuf_free(&buf);
 	if (problem)
 	{
 		dyn_value_free(map);
@@ -140,12 +199,16 @@ aw_document_map(AwItemShape *shape, AwColumn *col, Datum value, TupleTableSlot *
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 errmsg("cannot write document column \"%s\" to DynamoDB", col->colname),
 				 errdetail("Item %s of DynamoDB table \"%s\": %s.",
-						   awstore_row_key_text(shape, slot), shape->table, problem)));
+						   key_text ? key_text : awstore_row_key_text(shape, slot),
+						   shape->table, problem)));
 	}
 	return map;
 }
 
-/* Checks one key attribute of a built item; raises the error. */
+/*
+ * Checks one key attribute of a built item; raises the error (the caller
+ * frees item then).
+ */
 static void
 aw_check_key(AwItemShape *shape, DynValue *item, const char *name, DynType type,
 			 const char *what, TupleTableSlot *slot)
@@ -157,7 +220,6 @@ aw_check_key(AwItemShape *shape, DynValue *item, const char *name, DynType type,
 
 	if (av == NULL || t == DYN_T_NULL)
 	{
-		dyn_value_free(item);
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("null value in the %s \"%s\" of DynamoDB table \"%s\"",
@@ -167,7 +229,6 @@ aw_check_key(AwItemShape *shape, DynValue *item, const char *name, DynType type,
 	}
 	if (t != type)
 	{
-		dyn_value_free(item);
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 				 errmsg("the %s \"%s\" of DynamoDB table \"%s\" is of type %s, not %s",
@@ -178,7 +239,6 @@ aw_check_key(AwItemShape *shape, DynValue *item, const char *name, DynType type,
 		dyn_string(inner, &len);
 	if ((t == DYN_T_S || t == DYN_T_B) && len == 0)
 	{
-		dyn_value_free(item);
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 errmsg("empty value in the %s \"%s\" of DynamoDB table \"%s\"",
@@ -200,60 +260,68 @@ awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *attnums,
 {
 	AwColumns  *cols = shape->columns;
 	DynValue   *volatile document = NULL;
-	DynBuf		buf;
-	DynValue   *item;
-	char	   *json;
-	long		size;
+	DynValue   *volatile item = NULL;
+	StringInfoData buf;
+	char	   *volatile json;
+	volatile long size = 0;
 	volatile bool first = true;
 
 	slot_getallattrs(slot);
-	dynbuf_init(&buf);
+	initStringInfo(&buf);
 
-	/* the buffer and the document are malloc'd: free them on any error */
+	/* the document is malloc'd (json-c): free it on any error */
 	PG_TRY();
 	{
-
-	/* the document first: typed columns override its attributes */
-	for (int i = 0; i < cols->ncolumns; i++)
-	{
-		AwColumn   *col = &cols->columns[i];
-
-		if (col->dropped || col->kind == AW_COL_ATTRIBUTE || slot->tts_isnull[i])
-			continue;
-		if (attnums != NIL && !list_member_int(attnums, col->attnum))
-			continue;
-		if (document)
-			dyn_value_free(document);	/* the last document column wins */
-		document = NULL;
-		document = aw_document_map(shape, col, slot->tts_values[i], slot);
-	}
-
-	dynbuf_append_char(&buf, '{');
-	if (document)
-	{
-		DynObjectIter it;
-		const char *name;
-		DynValue   *av;
-
-		dyn_object_iter_init(document, &it);
-		while (dyn_object_iter_next(&it, &name, &av))
+		/* the document first: typed columns override its attributes */
+		for (int i = 0; i < cols->ncolumns; i++)
 		{
-			AwColumn   *col = awstore_find_attribute(cols, name);
+			AwColumn   *col = &cols->columns[i];
 
-			/* a typed column with a value takes the attribute over */
-			if (col && !slot->tts_isnull[col->attnum - 1] &&
-				(attnums == NIL || list_member_int(attnums, col->attnum)))
+			if (col->dropped || col->kind == AW_COL_ATTRIBUTE || slot->tts_isnull[i])
 				continue;
-			if (!first)
-				dynbuf_append_char(&buf, ',');
-			first = false;
-			dynbuf_append_json_string(&buf, name, strlen(name));
-			dynbuf_append_char(&buf, ':');
-			dyn_to_json(av, &buf);
+			if (attnums != NIL && !list_member_int(attnums, col->attnum))
+				continue;
+			if (document)
+				dyn_value_free(document);	/* the last document column wins */
+			document = NULL;
+			document = aw_document_map(shape, col, slot->tts_values[i], slot);
 		}
-		dyn_value_free(document);
-		document = NULL;
+
+		appendStringInfoChar(&buf, '{');
+		if (document)
+		{
+			DynObjectIter it;
+			const char *name;
+			DynValue   *av;
+
+			dyn_object_iter_init(document, &it);
+			while (dyn_object_iter_next(&it, &name, &av))
+			{
+				AwColumn   *col = awstore_find_attribute(cols, name);
+
+				/* a typed column with a value takes the attribute over */
+				if (col && !slot->tts_isnull[col->attnum - 1] &&
+					(attnums == NIL || list_member_int(attnums, col->attnum)))
+					continue;
+				if (!first)
+					appendStringInfoChar(&buf, ',');
+				first = false;
+				awstore_append_json_string(&buf, name, strlen(name));
+				appendStringInfoChar(&buf, ':');
+				appendStringInfoString(&buf, awstore_value_json(av));
+			}
+			dyn_value_free(document);
+			document = NULL;
+		}
 	}
+	PG_CATCH();
+	{
+		dyn_value_free(document);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	/* typed columns: palloc'd text only, nothing to free on an error */
 	for (int i = 0; i < cols->ncolumns; i++)
 	{
 		AwColumn   *col = &cols->columns[i];
@@ -265,25 +333,17 @@ awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *attnums,
 		if (slot->tts_isnull[i] && !col->null_as_null)
 			continue;
 		if (!first)
-			dynbuf_append_char(&buf, ',');
+			appendStringInfoChar(&buf, ',');
 		first = false;
-		dynbuf_append_json_string(&buf, col->attname, strlen(col->attname));
-		dynbuf_append_char(&buf, ':');
+		awstore_append_json_string(&buf, col->attname, strlen(col->attname));
+		appendStringInfoChar(&buf, ':');
 		if (slot->tts_isnull[i])
-			dynbuf_append_str(&buf, "{\"NULL\":true}");
+			appendStringInfoString(&buf, "{\"NULL\":true}");
 		else
 			aw_column_attr(shape, col, slot->tts_values[i], &buf, slot);
 	}
-	dynbuf_append_char(&buf, '}');
-	}
-	PG_CATCH();
-	{
-		dynbuf_free(&buf);
-		dyn_value_free(document);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	json = awstore_dynbuf_pstrdup(&buf);
+	appendStringInfoChar(&buf, '}');
+	json = buf.data;
 
 	if (key_override)
 	{
@@ -296,6 +356,7 @@ awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *attnums,
 		DynValue   *av;
 		bool		any = false;
 
+		/* no PostgreSQL call while parsed and key are held */
 		dynbuf_init(&merged);
 		dynbuf_append_char(&merged, '{');
 		dyn_object_iter_init(key, &it);
@@ -324,35 +385,60 @@ awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *attnums,
 		json = awstore_dynbuf_pstrdup(&merged);
 	}
 
-	/* check it as DynamoDB will */
+	/* check it as DynamoDB will; item is malloc'd, freed on any error */
 	item = dyn_parse(json, strlen(json));
 	if (item == NULL)
 		elog(ERROR, "awstore built an item that is not JSON");
-	aw_check_key(shape, item, shape->pk, shape->pk_type, "partition key", slot);
-	if (shape->sk)
-		aw_check_key(shape, item, shape->sk, shape->sk_type, "sort key", slot);
-	size = dyn_item_size(item);
+	PG_TRY();
 	{
-		DynBuf		kb;
+		DynObjectIter it;
+		const char *name;
+		DynValue   *av;
+		StringInfoData kb;
 
-		dynbuf_init(&kb);
-		dynbuf_append_char(&kb, '{');
-		dynbuf_append_json_string(&kb, shape->pk, strlen(shape->pk));
-		dynbuf_append_char(&kb, ':');
-		dyn_to_json(dyn_get(item, shape->pk), &kb);
+		/* every attribute as DynamoDB will check it, whichever column gave it */
+		dyn_object_iter_init(item, &it);
+		while (dyn_object_iter_next(&it, &name, &av))
+		{
+			char		path[256];
+			const char *why;
+
+			snprintf(path, sizeof(path), "%s", name);
+			if (!dyn_attr_check(av, path, sizeof(path), &why))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("cannot write attribute \"%s\" to DynamoDB", path),
+						 errdetail("Item %s of DynamoDB table \"%s\": attribute \"%s\" %s.",
+								   awstore_item_key_text(item, shape->pk, shape->sk),
+								   shape->table, path, why)));
+		}
+		aw_check_key(shape, item, shape->pk, shape->pk_type, "partition key", slot);
+		if (shape->sk)
+			aw_check_key(shape, item, shape->sk, shape->sk_type, "sort key", slot);
+		size = dyn_item_size(item);
+
+		initStringInfo(&kb);
+		appendStringInfoChar(&kb, '{');
+		awstore_append_json_string(&kb, shape->pk, strlen(shape->pk));
+		appendStringInfoChar(&kb, ':');
+		appendStringInfoString(&kb, awstore_value_json(dyn_get(item, shape->pk)));
 		if (shape->sk)
 		{
-			dynbuf_append_char(&kb, ',');
-			dynbuf_append_json_string(&kb, shape->sk, strlen(shape->sk));
-			dynbuf_append_char(&kb, ':');
-			dyn_to_json(dyn_get(item, shape->sk), &kb);
+			appendStringInfoChar(&kb, ',');
+			awstore_append_json_string(&kb, shape->sk, strlen(shape->sk));
+			appendStringInfoChar(&kb, ':');
+			appendStringInfoString(&kb, awstore_value_json(dyn_get(item, shape->sk)));
 		}
-		dynbuf_append_char(&kb, '}');
-		if (kb.oom)
-			dyn_value_free(item);	/* the next line raises the error */
-		*key_json = awstore_dynbuf_pstrdup(&kb);
+		appendStringInfoChar(&kb, '}');
+		*key_json = kb.data;
 		*key_text = awstore_item_key_text(item, shape->pk, shape->sk);
 	}
+	PG_CATCH();
+	{
+		dyn_value_free(item);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	dyn_value_free(item);
 	if (size > DYN_MAX_ITEM_SIZE)
 		ereport(ERROR,
@@ -371,29 +457,34 @@ char *
 awstore_build_key(AwItemShape *shape, Datum pk, Oid pk_typid, Datum sk, Oid sk_typid,
 				  char **key_text)
 {
-	DynBuf		buf;
+	StringInfoData buf;
 	const char *why;
-	char	   *json;
-	DynValue   *key;
+	DynValue   *volatile key;
 
-	dynbuf_init(&buf);
-	dynbuf_append_char(&buf, '{');
-	dynbuf_append_json_string(&buf, shape->pk, strlen(shape->pk));
-	dynbuf_append_char(&buf, ':');
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	awstore_append_json_string(&buf, shape->pk, strlen(shape->pk));
+	appendStringInfoChar(&buf, ':');
 	if (!awstore_datum_to_attr(pk, pk_typid, shape->pk_type, &buf, &why))
 		elog(ERROR, "awstore: cannot render the partition key of a row read: %s", why);
 	if (shape->sk)
 	{
-		dynbuf_append_char(&buf, ',');
-		dynbuf_append_json_string(&buf, shape->sk, strlen(shape->sk));
-		dynbuf_append_char(&buf, ':');
+		appendStringInfoChar(&buf, ',');
+		awstore_append_json_string(&buf, shape->sk, strlen(shape->sk));
+		appendStringInfoChar(&buf, ':');
 		if (!awstore_datum_to_attr(sk, sk_typid, shape->sk_type, &buf, &why))
 			elog(ERROR, "awstore: cannot render the sort key of a row read: %s", why);
 	}
-	dynbuf_append_char(&buf, '}');
-	json = awstore_dynbuf_pstrdup(&buf);
-	key = dyn_parse(json, strlen(json));
-	*key_text = key ? awstore_item_key_text(key, shape->pk, shape->sk) : pstrdup("(?)");
-	dyn_value_free(key);
-	return json;
+	appendStringInfoChar(&buf, '}');
+	key = dyn_parse(buf.data, buf.len);
+	PG_TRY();
+	{
+		*key_text = key ? awstore_item_key_text(key, shape->pk, shape->sk) : pstrdup("(?)");
+	}
+	PG_FINALLY();
+	{
+		dyn_value_free(key);
+	}
+	PG_END_TRY();
+	return buf.data;
 }

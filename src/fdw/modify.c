@@ -14,8 +14,9 @@
  * columns are added as row identity columns), never by reading it again.
  * UPDATE sends UpdateItem with the full key: SET for the columns set to a
  * value, REMOVE for those set to NULL, on condition that the item still
- * exists; changing a key column is refused.  Setting a document column
- * replaces the whole item (PutItem).  DELETE batches DeleteRequests, or
+ * exists; changing a key column is refused.  Setting a document 'dynamodb'
+ * column replaces the whole item (PutItem); a document 'plain' column
+ * cannot be set, as plain JSON would change the item's sets and binaries.  DELETE batches DeleteRequests, or
  * sends DeleteItem per row with RETURNING.  With AFTER ROW triggers, INSERT
  * and DELETE write row by row, so that the triggers see written rows.
  * TRUNCATE scans the keys and
@@ -233,6 +234,14 @@ awstorePlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelat
 						 errmsg("cannot change column \"%s\", part of the key of DynamoDB table \"%s\"",
 								c->colname, t->table_name),
 						 errhint("DynamoDB cannot change an item's key: delete the row and insert it with the new key.")));
+			if (c->kind == AW_COL_DOCUMENT_PLAIN)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot update column \"%s\" of foreign table \"%s\": it has document 'plain'",
+								c->colname, RelationGetRelationName(rel)),
+						 errdetail("Plain JSON does not tell a set from a list nor a binary from a string: "
+								   "writing the item back from it would change the types of its attributes."),
+						 errhint("Update attribute columns, or a column with document 'dynamodb', which keeps every type.")));
 			target_attrs = lappend_int(target_attrs, attnum);
 		}
 	}
@@ -594,16 +603,15 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 				appendStringInfo(&remove, "%s#n%d", remove.len ? ", " : "", n);
 			else
 			{
-				DynBuf		v;
+				StringInfoData v;
 				const char *why = NULL;
 
-				dynbuf_init(&v);
+				initStringInfo(&v);
 				if (slot->tts_isnull[i])
-					dynbuf_append_str(&v, "{\"NULL\":true}");
+					appendStringInfoString(&v, "{\"NULL\":true}");
 				else if (!awstore_datum_to_attr(slot->tts_values[i], col->typid, col->atype,
 												&v, &why))
 				{
-					dynbuf_free(&v);
 					ereport(ERROR,
 							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 							 errmsg("cannot write column \"%s\" to DynamoDB attribute \"%s\"",
@@ -613,7 +621,7 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 				}
 				appendStringInfo(&set, "%s#n%d = :v%d", set.len ? ", " : "", n, n);
 				appendStringInfo(&values, "%s\":v%d\":%s", values.len ? "," : "{", n, v.data);
-				dynbuf_free(&v);
+				pfree(v.data);
 			}
 			n++;
 		}

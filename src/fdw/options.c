@@ -16,7 +16,9 @@
  */
 #include "postgres.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <sys/socket.h>
 
 #include "access/reloptions.h"
 #include "catalog/pg_attribute.h"
@@ -25,6 +27,7 @@
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -37,6 +40,8 @@ typedef enum AwOptionCheck
 	AW_CHECK_SECRET,			/* non-empty, never shown */
 	AW_CHECK_REGION,
 	AW_CHECK_ENDPOINT,
+	AW_CHECK_CA_BUNDLE,			/* an absolute file path; superusers only */
+	AW_CHECK_PROXY,				/* an http(s) URL; superusers only */
 	AW_CHECK_DURATION,			/* a positive time, milliseconds by default */
 	AW_CHECK_RETRIES,
 	AW_CHECK_BOOL,
@@ -57,6 +62,8 @@ typedef struct AwOptionDef
 static const AwOptionDef aw_options[] = {
 	{"region", ForeignServerRelationId, AW_CHECK_REGION},
 	{"endpoint", ForeignServerRelationId, AW_CHECK_ENDPOINT},
+	{"ca_bundle", ForeignServerRelationId, AW_CHECK_CA_BUNDLE},
+	{"proxy", ForeignServerRelationId, AW_CHECK_PROXY},
 	{"connect_timeout", ForeignServerRelationId, AW_CHECK_DURATION},
 	{"request_timeout", ForeignServerRelationId, AW_CHECK_DURATION},
 	{"max_retries", ForeignServerRelationId, AW_CHECK_RETRIES},
@@ -115,6 +122,62 @@ aw_bad_value(DefElem *def, bool secret, const char *hint)
 			 errmsg("invalid value for option \"%s\": \"%s\"",
 					def->defname, defGetString(def)),
 			 hint ? errhint("%s", hint) : 0));
+}
+
+/*
+ * Endpoints a role that is not a superuser may give: the user mappings'
+ * credentials (session tokens among them) go wherever the endpoint points.
+ * Plain http:// only to a loopback address, never a link-local address
+ * (the instance metadata service), and never a user name or password in
+ * the URL.  The http layer checks the address it actually connects to as
+ * well (HttpConfig.restrict_addresses), since a host name can resolve
+ * anywhere; this check gives the clear error up front.
+ */
+static void
+aw_check_endpoint_privilege(DefElem *def, const char *url)
+{
+	bool		plain_http = pg_strncasecmp(url, "http://", 7) == 0;
+	const char *host = strstr(url, "://") + 3;
+	size_t		hostlen = strcspn(host, "/?#");
+	char	   *authority = pnstrdup(host, hostlen);
+	char	   *name = authority;
+	char	   *end;
+	const char *why = NULL;
+	unsigned char addr[16];
+
+	if (strchr(authority, '@') != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\"", def->defname),
+				 errdetail("An endpoint must not hold a user name or password.")));
+	if (name[0] == '[')
+	{
+		name++;
+		end = strchr(name, ']');
+		if (end)
+			*end = '\0';
+		if (inet_pton(AF_INET6, name, addr) == 1)
+			why = http_address_refusal(AF_INET6, addr, plain_http);
+		else
+			why = "an address that is not valid";
+	}
+	else
+	{
+		end = strchr(name, ':');
+		if (end)
+			*end = '\0';
+		if (inet_pton(AF_INET, name, addr) == 1)
+			why = http_address_refusal(AF_INET, addr, plain_http);
+		else if (plain_http && pg_strcasecmp(name, "localhost") != 0)
+			why = "plain http:// beyond the loopback interface (credentials would travel in clear)";
+	}
+	if (why)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers may give an endpoint that uses %s", why),
+				 errdetail("Endpoint \"%s\" was given by a role that is not a superuser.", url),
+				 errhint("Use https://, or http:// to 127.0.0.1, ::1 or localhost; or ask a superuser to create the server.")));
+	pfree(authority);
 }
 
 /* Parses a duration option ("500ms", "5s", "2min"; bare numbers are ms). */
@@ -178,6 +241,31 @@ aw_check_value(const AwOptionDef *opt, DefElem *def)
 				strchr(value, ' ') != NULL)
 				aw_bad_value(def, false,
 							 "An endpoint is a URL such as https://dynamodb.eu-west-1.amazonaws.com or http://127.0.0.1:8000.");
+			if (!superuser())
+				aw_check_endpoint_privilege(def, value);
+			break;
+		case AW_CHECK_CA_BUNDLE:
+			if (value[0] != '/')
+				aw_bad_value(def, false,
+							 "Give the absolute path of a PEM file of CA certificates, such as /etc/ssl/certs/ca-certificates.crt.");
+			/* it names a file the server reads, as COPY FROM a file does */
+			if (!superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only superusers may set option \"%s\"", def->defname),
+						 errdetail("The option names a file that the server process reads.")));
+			break;
+		case AW_CHECK_PROXY:
+			if ((pg_strncasecmp(value, "http://", 7) != 0 && pg_strncasecmp(value, "https://", 8) != 0) ||
+				strchr(value, ' ') != NULL)
+				aw_bad_value(def, false,
+							 "A proxy is a URL such as http://proxy.example.com:3128.");
+			/* every request, credentials and all, goes through it */
+			if (!superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only superusers may set option \"%s\"", def->defname),
+						 errdetail("Every request of the server, signed with its users' credentials, goes through the proxy.")));
 			break;
 		case AW_CHECK_DURATION:
 			(void) aw_parse_duration(def);
@@ -322,6 +410,10 @@ awstore_server_options(ForeignServer *server, AwOptions *opts)
 			opts->region = defGetString(def);
 		else if (strcmp(def->defname, "endpoint") == 0)
 			opts->endpoint = defGetString(def);
+		else if (strcmp(def->defname, "ca_bundle") == 0)
+			opts->ca_bundle = defGetString(def);
+		else if (strcmp(def->defname, "proxy") == 0)
+			opts->proxy = defGetString(def);
 		else if (strcmp(def->defname, "connect_timeout") == 0)
 			opts->connect_timeout_ms = aw_parse_duration(def);
 		else if (strcmp(def->defname, "request_timeout") == 0)

@@ -142,16 +142,13 @@ aw_string_key_empty(const char *json)
 static char *
 aw_encode(Datum value, Oid typid, DynType type, const char **why)
 {
-	DynBuf		buf;
-	char	   *json = NULL;
+	StringInfoData buf;
 
-	dynbuf_init(&buf);
-	if (awstore_datum_to_attr(value, typid, type, &buf, why) && !buf.oom)
-		json = pstrdup(buf.data);
-	else if (*why == NULL)
-		*why = "out of memory";
-	dynbuf_free(&buf);
-	return json;
+	initStringInfo(&buf);
+	if (awstore_datum_to_attr(value, typid, type, &buf, why))
+		return buf.data;
+	pfree(buf.data);
+	return NULL;
 }
 
 /* The distinct, sendable keys of an array value (BatchGetItem, per-key Query). */

@@ -23,10 +23,12 @@
  */
 #include "http.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -46,6 +48,7 @@ struct HttpTransfer
 	char	   *body;			/* kept body when there is no sink */
 	size_t		body_cap;
 	HttpResult	result;
+	const char *refused;		/* why the address guard refused a connection */
 	bool		in_multi;		/* added to the multi and not finished */
 	bool		queued;			/* finished, waiting to be handed out */
 	HttpTransfer *prev;			/* session's list of live transfers */
@@ -61,8 +64,12 @@ struct HttpSession
 	char	   *access_key_id;
 	char	   *secret_access_key;
 	char	   *token_header;	/* "X-Amz-Security-Token: …" or NULL */
+	char	   *ca_bundle;		/* NULL: the system's CAs */
+	char	   *proxy;			/* NULL: libcurl's default */
 	long		connect_timeout_ms;
 	long		request_timeout_ms;
+	bool		restrict_addresses;
+	bool		plain_http;		/* the endpoint is http:// */
 
 	HttpWaitSocket *socks;		/* sockets libcurl wants watched */
 	int			nsocks;
@@ -177,7 +184,13 @@ http_session_create(const HttpConfig *cfg, char *errbuf, size_t errlen)
 			snprintf(session->token_header, len, "X-Amz-Security-Token: %s",
 					 cfg->session_token);
 	}
-	if (session->multi == NULL || session->url == NULL || session->sigv4 == NULL ||
+	if (cfg->ca_bundle)
+		session->ca_bundle = http_strdup(cfg->ca_bundle);
+	if (cfg->proxy)
+		session->proxy = http_strdup(cfg->proxy);
+	if ((cfg->ca_bundle && session->ca_bundle == NULL) ||
+		(cfg->proxy && session->proxy == NULL) ||
+		session->multi == NULL || session->url == NULL || session->sigv4 == NULL ||
 		session->access_key_id == NULL || session->secret_access_key == NULL ||
 		(cfg->session_token && cfg->session_token[0] && session->token_header == NULL))
 	{
@@ -189,6 +202,8 @@ http_session_create(const HttpConfig *cfg, char *errbuf, size_t errlen)
 			 "aws:amz:%s:%s", cfg->region, cfg->service);
 	session->connect_timeout_ms = cfg->connect_timeout_ms;
 	session->request_timeout_ms = cfg->request_timeout_ms;
+	session->restrict_addresses = cfg->restrict_addresses;
+	session->plain_http = strncasecmp(cfg->endpoint, "http://", 7) == 0;
 	session->timer_deadline = -1;
 
 	curl_multi_setopt(session->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
@@ -228,6 +243,8 @@ http_session_destroy(HttpSession *session)
 	free(session->access_key_id);
 	http_free_secret(session->secret_access_key);
 	http_free_secret(session->token_header);
+	free(session->ca_bundle);
+	free(session->proxy);
 	free(session->socks);
 	free(session);
 }
@@ -317,6 +334,79 @@ http_header_cb(char *line, size_t size, size_t nmemb, void *userp)
 		http_header_value(line, len, sizeof(id_name) - 2,
 						  xfer->result.request_id, sizeof(xfer->result.request_id));
 	return len;
+}
+
+const char *
+http_address_refusal(int family, const void *addr, bool plain_http)
+{
+	if (family == AF_INET)
+	{
+		const unsigned char *a = (const unsigned char *) &((const struct in_addr *) addr)->s_addr;
+
+		if (a[0] == 169 && a[1] == 254)
+			return "a link-local address (169.254.0.0/16, where the instance metadata service answers)";
+		if (plain_http && a[0] != 127)
+			return "plain http:// beyond the loopback interface (credentials would travel in clear)";
+		return NULL;
+	}
+	if (family == AF_INET6)
+	{
+		const unsigned char *a = ((const struct in6_addr *) addr)->s6_addr;
+		static const unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+		static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+		static const unsigned char compat[12] = {0};
+		static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+		struct in_addr v4;
+
+		/* IPv4 inside IPv6: mapped, compatible, NAT64 (64:ff9b::/96), 6to4 */
+		if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0 ||
+			(memcmp(a, compat, 12) == 0 && memcmp(a, loopback, 16) != 0 &&
+			 (a[12] | a[13] | a[14] | a[15]) != 0))
+		{
+			memcpy(&v4.s_addr, a + 12, 4);
+			return http_address_refusal(AF_INET, &v4, plain_http);
+		}
+		if (a[0] == 0x20 && a[1] == 0x02)
+		{
+			const char *why;
+
+			memcpy(&v4.s_addr, a + 2, 4);
+			why = http_address_refusal(AF_INET, &v4, false);
+			if (why)
+				return why;
+		}
+		if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+			return "a link-local address (fe80::/10)";
+		if (a[0] == 0xfd && a[1] == 0x00 && a[2] == 0x0e && a[3] == 0xc2)
+			return "an address of the instance metadata service (fd00:ec2::/32)";
+		if (plain_http && memcmp(a, loopback, 16) != 0)
+			return "plain http:// beyond the loopback interface (credentials would travel in clear)";
+		return NULL;
+	}
+	return "an address of an unknown family";
+}
+
+/* libcurl's socket opener under restrict_addresses: the address guard. */
+static curl_socket_t
+http_open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	HttpTransfer *xfer = clientp;
+	const void *addr = NULL;
+	const char *why;
+
+	(void) purpose;
+	if (address->family == AF_INET)
+		addr = &((const struct sockaddr_in *) &address->addr)->sin_addr;
+	else if (address->family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *) &address->addr)->sin6_addr;
+	why = http_address_refusal(address->family, addr, xfer->session->plain_http);
+	if (why)
+	{
+		xfer->refused = why;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(address->family, address->socktype, address->protocol);
 }
 
 static CURL *
@@ -416,6 +506,31 @@ http_start(HttpSession *session, const char *target, const char *body,
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, xfer);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, xfer->result.curl_error);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, xfer);
+	/* verification stays on: libcurl's defaults, set again to be sure */
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (session->ca_bundle)
+	{
+		curl_easy_setopt(easy, CURLOPT_CAINFO, session->ca_bundle);
+		curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
+	}
+	if (session->proxy)
+		curl_easy_setopt(easy, CURLOPT_PROXY, session->proxy);
+	else if (session->restrict_addresses)
+	{
+		/*
+		 * The address guard sees only the address libcurl connects to: a
+		 * proxy from the environment (https_proxy …) would resolve the
+		 * endpoint's host itself.  Servers a non-superuser owns connect
+		 * directly, unless a superuser gave them a proxy.
+		 */
+		curl_easy_setopt(easy, CURLOPT_PROXY, "");
+	}
+	if (session->restrict_addresses)
+	{
+		curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, http_open_socket_cb);
+		curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, xfer);
+	}
 
 	if (curl_multi_add_handle(session->multi, easy) != CURLM_OK)
 	{
@@ -458,7 +573,21 @@ http_collect_finished(HttpSession *session)
 		if (xfer == NULL || !xfer->in_multi)
 			continue;
 		xfer->result.curl_code = (int) msg->data.result;
-		if (xfer->result.curl_code != CURLE_OK && xfer->result.curl_error[0] == '\0')
+		if (xfer->result.curl_code != CURLE_OK && http_curl_code_tls(xfer->result.curl_code))
+		{
+			char		why[sizeof(xfer->result.curl_error)];
+
+			snprintf(why, sizeof(why), "%s", xfer->result.curl_error[0] ? xfer->result.curl_error
+					 : curl_easy_strerror(msg->data.result));
+			snprintf(xfer->result.curl_error, sizeof(xfer->result.curl_error),
+					 "TLS with %.100s failed: %.130s",
+					 strchr(session->url, '@') ? "the endpoint" : session->url, why);
+		}
+		else if (xfer->result.curl_code != CURLE_OK && xfer->refused)
+			snprintf(xfer->result.curl_error, sizeof(xfer->result.curl_error),
+					 "awstore refused the connection: it would use %s, which only servers owned by a superuser may",
+					 xfer->refused);
+		else if (xfer->result.curl_code != CURLE_OK && xfer->result.curl_error[0] == '\0')
 			snprintf(xfer->result.curl_error, sizeof(xfer->result.curl_error), "%s",
 					 curl_easy_strerror(msg->data.result));
 		curl_easy_getinfo(xfer->easy, CURLINFO_RESPONSE_CODE, &xfer->result.status);
@@ -697,10 +826,28 @@ http_curl_code_unreachable(int curl_code)
 		case CURLE_COULDNT_RESOLVE_HOST:
 		case CURLE_COULDNT_RESOLVE_PROXY:
 		case CURLE_COULDNT_CONNECT:
-		case CURLE_SSL_CONNECT_ERROR:
-		case CURLE_PEER_FAILED_VERIFICATION:
 		case CURLE_UNSUPPORTED_PROTOCOL:
 		case CURLE_URL_MALFORMAT:
+			return true;
+		default:
+			return http_curl_code_tls(curl_code);
+	}
+}
+
+bool
+http_curl_code_tls(int curl_code)
+{
+	switch ((CURLcode) curl_code)
+	{
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CACERT_BADFILE:
+		case CURLE_SSL_CERTPROBLEM:
+		case CURLE_SSL_CIPHER:
+		case CURLE_SSL_ISSUER_ERROR:
+		case CURLE_SSL_CRL_BADFILE:
+		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		case CURLE_SSL_INVALIDCERTSTATUS:
 			return true;
 		default:
 			return false;

@@ -14,6 +14,10 @@
  * Requests are signed with AWS Signature Version 4 by libcurl itself
  * (CURLOPT_AWS_SIGV4); a session token goes in X-Amz-Security-Token.
  *
+ * TLS: certificate and host name verification are always on (libcurl's
+ * defaults, never turned off); a session may trust its own CA bundle
+ * instead of the system's, and go through a proxy.
+ *
  * This layer knows nothing of PostgreSQL or of JSON: it moves bytes, checks
  * the x-amz-crc32 header against the body, and reports what happened.  It
  * never raises errors; every failure is a result the caller inspects.
@@ -38,6 +42,17 @@ typedef struct HttpConfig
 	const char *session_token;	/* NULL when there is none */
 	long		connect_timeout_ms;
 	long		request_timeout_ms;
+	const char *ca_bundle;		/* PEM file of CAs to trust; NULL: the system's */
+	const char *proxy;			/* proxy URL; NULL: libcurl's default (https_proxy …) */
+
+	/*
+	 * Guard for endpoints chosen by a role that is not a superuser: never
+	 * connect to a link-local address (169.254.0.0/16, fe80::/10, and
+	 * fd00:ec2::/32, where the instance metadata service answers), and
+	 * send plain http:// only to loopback addresses.  Checked on the
+	 * address libcurl is about to connect to, whatever the URL spelled.
+	 */
+	bool		restrict_addresses;
 } HttpConfig;
 
 /* A socket that http_wait() needs watched, and what happened to it. */
@@ -135,5 +150,15 @@ extern bool http_curl_code_retryable(int curl_code);
 
 /* Is this libcurl error code a failure to reach the endpoint at all? */
 extern bool http_curl_code_unreachable(int curl_code);
+
+/* Is this libcurl error code a failure to set up or verify TLS? */
+extern bool http_curl_code_tls(int curl_code);
+
+/*
+ * Why a connection to this address is refused under restrict_addresses
+ * (NULL when it is allowed); plain_http says the URL is http://.
+ * family is AF_INET or AF_INET6, addr the in_addr or in6_addr.
+ */
+extern const char *http_address_refusal(int family, const void *addr, bool plain_http);
 
 #endif							/* AWSTORE_HTTP_H */

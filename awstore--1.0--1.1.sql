@@ -1,0 +1,928 @@
+/* awstore--1.0--1.1.sql */
+
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION awstore UPDATE TO '1.1'" to load this file. \quit
+
+/*
+ * 1.1: maintenance runs as the table's owner, the TTL column is tracked by
+ * number and type, every name resolves in pg_catalog, DROP
+ * OWNED keeps the application tables, and delete_missing deletes only rows
+ * whose item is gone.  Functions are replaced with their 1.1 text, which
+ * awstore--1.1.sql holds as well (the upgrade test compares the two).
+ */
+SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+
+CREATE FUNCTION awstore.run_as_owner(tbl regclass, statement text, args text[] DEFAULT NULL)
+RETURNS SETOF text[]
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'awstore_run_as_owner';
+COMMENT ON FUNCTION awstore.run_as_owner(regclass, text, text[]) IS
+    'run a statement with text parameters as the owner of a plain table, under SECURITY_RESTRICTED_OPERATION; its rows as text arrays';
+
+ALTER TABLE awstore.ttl_tables ADD COLUMN ttl_attnum int2, ADD COLUMN ttl_type regtype;
+-- Registrations made by 1.0 name their column; it is taken as it is now.
+UPDATE awstore.ttl_tables t
+   SET ttl_attnum = a.attnum, ttl_type = a.atttypid::pg_catalog.regtype
+  FROM pg_catalog.pg_attribute a
+ WHERE a.attrelid OPERATOR(pg_catalog.=) t.table_name::pg_catalog.oid
+   AND a.attname OPERATOR(pg_catalog.=) t.ttl_column
+   AND NOT a.attisdropped;
+
+CREATE FUNCTION awstore.ttl_registered_kind(tbl regclass, ttl_column name, ttl_attnum int2,
+                                            ttl_type regtype)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    col record;
+BEGIN
+    SELECT a.attname, a.atttypid::regtype AS typ, a.attisdropped INTO col
+      FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attnum = ttl_attnum AND ttl_attnum > 0;
+    IF ttl_attnum IS NULL OR ttl_type IS NULL OR NOT FOUND OR col.attisdropped
+       OR col.attname <> ttl_column OR col.typ <> ttl_type THEN
+        RAISE EXCEPTION 'TTL column "%" of table % changed since it was registered', ttl_column, tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = CASE
+                      WHEN ttl_attnum IS NULL OR ttl_type IS NULL
+                          THEN 'The registration does not record the column''s number and type.'
+                      WHEN NOT FOUND OR col.attisdropped
+                          THEN 'The registered column was dropped.'
+                      WHEN col.attname <> ttl_column
+                          THEN format('Column number %s is now named "%s".', ttl_attnum, col.attname)
+                      ELSE format('The column''s type changed from %s to %s.', ttl_type, col.typ) END,
+                  HINT = format('Check the table, then register it again: SELECT awstore.ttl_register(%L, %L);',
+                                tbl::text, ttl_column);
+    END IF;
+    RETURN awstore.ttl_column_kind(tbl, ttl_column);
+END
+$$;
+COMMENT ON FUNCTION awstore.ttl_registered_kind(regclass, name, int2, regtype) IS
+    'the kind of a registered TTL column, or an error when the column is no longer the one registered';
+
+CREATE OR REPLACE FUNCTION awstore.application_schema()
+RETURNS name
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT n.nspname
+      FROM pg_catalog.pg_extension e
+      JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
+     WHERE e.extname OPERATOR(pg_catalog.=) 'awstore'
+$$;
+COMMENT ON FUNCTION awstore.application_schema() IS
+    'schema holding the ActingWeb tables (the schema awstore was installed into)';
+
+CREATE OR REPLACE FUNCTION awstore.ttl_cutoff(kind text)
+RETURNS text
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE kind
+           WHEN 'epoch' THEN pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()))::bigint::text
+           ELSE pg_catalog.clock_timestamp()::text
+           END
+$$;
+COMMENT ON FUNCTION awstore.ttl_cutoff(text) IS
+    'the current time as a TTL column of kind epoch or timestamptz holds it, as text';
+
+CREATE OR REPLACE FUNCTION awstore.actor_tables()
+RETURNS TABLE (table_name name, actor_column name)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    VALUES ('attributes'::name, 'id'::name),
+           ('peertrustees', 'id'),
+           ('properties', 'id'),
+           ('property_lookup', 'actor_id'),
+           ('subscription_diffs', 'id'),
+           ('subscription_suspensions', 'id'),
+           ('subscriptions', 'id'),
+           ('trusts', 'id')
+$$;
+COMMENT ON FUNCTION awstore.actor_tables() IS
+    'the ActingWeb tables whose rows belong to an actor, with the column naming it';
+
+CREATE OR REPLACE FUNCTION awstore.ttl_cleanup_job_name()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 'awstore_ttl_cleanup'::text $$;
+COMMENT ON FUNCTION awstore.ttl_cleanup_job_name() IS
+    'name of the pg_cron job that runs the TTL cleanup';
+
+CREATE OR REPLACE FUNCTION awstore.actingweb_columns()
+RETURNS TABLE (table_name name, dynamodb_suffix text, column_name name, attribute text,
+               kind text, key_role text, ordinal integer)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT m.table_name::name, m.dynamodb_suffix, m.column_name::name, m.attribute, m.kind,
+           m.key_role, m.ordinal::integer
+      FROM (VALUES
+        ('actors', '_actors', 'id', 'id', 'S', 'hash', 1),
+        ('actors', '_actors', 'creator', 'creator', 'S', NULL, 2),
+        ('actors', '_actors', 'passphrase', 'passphrase', 'S', NULL, 3),
+        ('properties', '_properties', 'id', 'id', 'S', 'hash', 1),
+        ('properties', '_properties', 'name', 'name', 'S', 'range', 2),
+        ('properties', '_properties', 'value', 'value', 'S', NULL, 3),
+        ('property_lookup', '_property_lookup_v2', NULL, 'lookup_key', 'lookup_key', 'hash', 1),
+        ('property_lookup', '_property_lookup_v2', 'property_name', 'property_name', 'S', NULL, 2),
+        ('property_lookup', '_property_lookup_v2', 'actor_id', 'actor_id', 'S', NULL, 3),
+        ('attributes', '_attributes', 'id', 'id', 'S', 'hash', 1),
+        ('attributes', '_attributes', 'bucket_name', 'bucket_name', 'S', 'range', 2),
+        ('attributes', '_attributes', 'bucket', 'bucket', 'S', NULL, 3),
+        ('attributes', '_attributes', 'name', 'name', 'S', NULL, 4),
+        ('attributes', '_attributes', 'data', 'data', 'json', NULL, 5),
+        ('attributes', '_attributes', 'timestamp', 'timestamp', 'datetime', NULL, 6),
+        ('attributes', '_attributes', 'ttl_timestamp', 'ttl_timestamp', 'N', NULL, 7),
+        ('trusts', '_trusts', 'id', 'id', 'S', 'hash', 1),
+        ('trusts', '_trusts', 'peerid', 'peerid', 'S', 'range', 2),
+        ('trusts', '_trusts', 'baseuri', 'baseuri', 'S', NULL, 3),
+        ('trusts', '_trusts', 'type', 'type', 'S', NULL, 4),
+        ('trusts', '_trusts', 'relationship', 'relationship', 'S', NULL, 5),
+        ('trusts', '_trusts', 'secret', 'secret', 'S', NULL, 6),
+        ('trusts', '_trusts', 'desc', 'desc', 'S', NULL, 7),
+        ('trusts', '_trusts', 'approved', 'approved', 'BOOL', NULL, 8),
+        ('trusts', '_trusts', 'peer_approved', 'peer_approved', 'BOOL', NULL, 9),
+        ('trusts', '_trusts', 'verified', 'verified', 'BOOL', NULL, 10),
+        ('trusts', '_trusts', 'verification_token', 'verification_token', 'S', NULL, 11),
+        ('trusts', '_trusts', 'peer_identifier', 'peer_identifier', 'S', NULL, 12),
+        ('trusts', '_trusts', 'established_via', 'established_via', 'S', NULL, 13),
+        ('trusts', '_trusts', 'created_at', 'created_at', 'datetime', NULL, 14),
+        ('trusts', '_trusts', 'last_accessed', 'last_accessed', 'datetime', NULL, 15),
+        ('trusts', '_trusts', 'last_connected_via', 'last_connected_via', 'S', NULL, 16),
+        ('trusts', '_trusts', 'client_name', 'client_name', 'S', NULL, 17),
+        ('trusts', '_trusts', 'client_version', 'client_version', 'S', NULL, 18),
+        ('trusts', '_trusts', 'client_platform', 'client_platform', 'S', NULL, 19),
+        ('trusts', '_trusts', 'oauth_client_id', 'oauth_client_id', 'S', NULL, 20),
+        ('trusts', '_trusts', 'aw_supported', 'aw_supported', 'S', NULL, 21),
+        ('trusts', '_trusts', 'aw_version', 'aw_version', 'S', NULL, 22),
+        ('trusts', '_trusts', 'capabilities_fetched_at', 'capabilities_fetched_at', 'datetime', NULL, 23),
+        ('peertrustees', '_peertrustees', 'id', 'id', 'S', 'hash', 1),
+        ('peertrustees', '_peertrustees', 'peerid', 'peerid', 'S', 'range', 2),
+        ('peertrustees', '_peertrustees', 'baseuri', 'baseuri', 'S', NULL, 3),
+        ('peertrustees', '_peertrustees', 'type', 'type', 'S', NULL, 4),
+        ('peertrustees', '_peertrustees', 'passphrase', 'passphrase', 'S', NULL, 5),
+        ('subscriptions', '_subscriptions', 'id', 'id', 'S', 'hash', 1),
+        ('subscriptions', '_subscriptions', 'peer_sub_id', 'peer_sub_id', 'S', 'range', 2),
+        ('subscriptions', '_subscriptions', 'peerid', 'peerid', 'S', NULL, 3),
+        ('subscriptions', '_subscriptions', 'subid', 'subid', 'S', NULL, 4),
+        ('subscriptions', '_subscriptions', 'granularity', 'granularity', 'S', NULL, 5),
+        ('subscriptions', '_subscriptions', 'target', 'target', 'S', NULL, 6),
+        ('subscriptions', '_subscriptions', 'subtarget', 'subtarget', 'S', NULL, 7),
+        ('subscriptions', '_subscriptions', 'resource', 'resource', 'S', NULL, 8),
+        ('subscriptions', '_subscriptions', 'seqnr', 'seqnr', 'N', NULL, 9),
+        ('subscriptions', '_subscriptions', 'callback', 'callback', 'BOOL', NULL, 10),
+        ('subscription_diffs', '_subscriptiondiffs', 'id', 'id', 'S', 'hash', 1),
+        ('subscription_diffs', '_subscriptiondiffs', 'subid_seqnr', 'subid_seqnr', 'S', 'range', 2),
+        ('subscription_diffs', '_subscriptiondiffs', 'subid', 'subid', 'S', NULL, 3),
+        ('subscription_diffs', '_subscriptiondiffs', 'timestamp', 'timestamp', 'datetime', NULL, 4),
+        ('subscription_diffs', '_subscriptiondiffs', 'diff', 'diff', 'S', NULL, 5),
+        ('subscription_diffs', '_subscriptiondiffs', 'seqnr', 'seqnr', 'N', NULL, 6),
+        ('subscription_suspensions', '_subscription_suspensions', 'id', 'id', 'S', 'hash', 1),
+        ('subscription_suspensions', '_subscription_suspensions', NULL, 'target_key', 'target_key', 'range', 2),
+        ('subscription_suspensions', '_subscription_suspensions', 'target', 'target', 'S', NULL, 3),
+        ('subscription_suspensions', '_subscription_suspensions', 'subtarget', 'subtarget', 'S_empty', NULL, 4),
+        ('subscription_suspensions', '_subscription_suspensions', 'suspended_at', 'suspended_at', 'datetime', NULL, 5)
+      ) AS m (table_name, dynamodb_suffix, column_name, attribute, kind, key_role, ordinal)
+$$;
+COMMENT ON FUNCTION awstore.actingweb_columns() IS
+    'how ActingWeb stores each table in DynamoDB: attribute, kind and key role of every column';
+
+CREATE OR REPLACE FUNCTION awstore.actingweb_tables()
+RETURNS TABLE (table_name name, dynamodb_suffix text, ordinal integer)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT t.table_name::name, t.dynamodb_suffix, t.ordinal::integer
+      FROM (VALUES ('actors', '_actors', 1), ('properties', '_properties', 2),
+                   ('property_lookup', '_property_lookup_v2', 3), ('attributes', '_attributes', 4),
+                   ('trusts', '_trusts', 5), ('peertrustees', '_peertrustees', 6),
+                   ('subscriptions', '_subscriptions', 7), ('subscription_diffs', '_subscriptiondiffs', 8),
+                   ('subscription_suspensions', '_subscription_suspensions', 9))
+           AS t (table_name, dynamodb_suffix, ordinal)
+$$;
+COMMENT ON FUNCTION awstore.actingweb_tables() IS
+    'the nine ActingWeb tables, their DynamoDB table suffix, in the order a migration writes them';
+
+CREATE OR REPLACE FUNCTION awstore.property_lookup_key(property_name text, value text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT pg_catalog.encode(pg_catalog.sha256(
+               pg_catalog.convert_to($1, 'UTF8') OPERATOR(pg_catalog.||) '\x00'::pg_catalog.bytea
+               OPERATOR(pg_catalog.||) pg_catalog.convert_to($2, 'UTF8')), 'hex')
+$$;
+COMMENT ON FUNCTION awstore.property_lookup_key(text, text) IS
+    'ActingWeb''s property_lookup_v2 key: SHA-256, in hex, of property_name, a NUL byte and value';
+
+CREATE OR REPLACE FUNCTION awstore.ttl_register(tbl regclass, ttl_column name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rel record;
+    col_attnum int2;
+    idx regclass;
+BEGIN
+    IF tbl IS NULL OR ttl_column IS NULL THEN
+        RAISE EXCEPTION 'table and TTL column must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT c.relkind, c.relowner INTO rel FROM pg_class c WHERE c.oid = tbl;
+    IF rel.relkind = 'p' THEN
+        RAISE EXCEPTION 'cannot register partitioned table % for TTL cleanup', tbl
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Register each partition, or drop expired partitions instead.';
+    ELSIF rel.relkind <> 'r' THEN
+        RAISE EXCEPTION '% is not a table', tbl
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF NOT pg_has_role(rel.relowner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to register it for TTL cleanup', tbl
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM awstore.ttl_column_kind(tbl, ttl_column);
+
+    SELECT a.attnum INTO col_attnum FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attname = ttl_column;
+    -- Any valid B-tree index leading with the column serves, whole or
+    -- partial on "column IS NOT NULL" (implied by "column <= cutoff").
+    SELECT i.indexrelid::regclass INTO idx
+      FROM pg_index i
+      JOIN pg_class ic ON ic.oid = i.indexrelid
+      JOIN pg_am am ON am.oid = ic.relam
+     WHERE i.indrelid = tbl AND i.indisvalid AND am.amname = 'btree'
+       AND i.indkey[0] = col_attnum
+       AND (i.indpred IS NULL
+            OR pg_get_expr(i.indpred, i.indrelid) = format('(%I IS NOT NULL)', ttl_column))
+     ORDER BY i.indpred IS NULL, ic.relname
+     LIMIT 1;
+    IF idx IS NULL THEN
+        EXECUTE format('CREATE INDEX ON %s (%I) WHERE %I IS NOT NULL', tbl, ttl_column, ttl_column);
+        SELECT i.indexrelid::regclass INTO idx
+          FROM pg_index i
+         WHERE i.indrelid = tbl AND i.indkey[0] = col_attnum AND i.indpred IS NOT NULL
+         ORDER BY i.indexrelid DESC LIMIT 1;
+        RAISE NOTICE 'created index % for TTL cleanup of %', idx, tbl;
+    END IF;
+
+    INSERT INTO awstore.ttl_tables AS t (table_name, ttl_column, ttl_attnum, ttl_type)
+    SELECT tbl, ttl_column, a.attnum, a.atttypid::regtype
+      FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attnum = col_attnum
+    ON CONFLICT (table_name) DO UPDATE
+       SET ttl_column = excluded.ttl_column, ttl_attnum = excluded.ttl_attnum,
+           ttl_type = excluded.ttl_type;
+END
+$$;
+COMMENT ON FUNCTION awstore.ttl_register(regclass, name) IS
+    'delete rows of a table once their TTL column (epoch seconds or timestamptz) has passed';
+
+CREATE OR REPLACE FUNCTION awstore.ttl_unregister(tbl regclass)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    owner oid;
+BEGIN
+    SELECT c.relowner INTO owner FROM pg_class c WHERE c.oid = tbl;
+    IF FOUND AND NOT pg_has_role(owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to stop its TTL cleanup', tbl
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    DELETE FROM awstore.ttl_tables t WHERE t.table_name = tbl;
+    IF NOT FOUND THEN
+        RAISE NOTICE 'table % is not registered for TTL cleanup', tbl;
+        RETURN false;
+    END IF;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION awstore.ttl_unregister(regclass) IS
+    'stop the TTL cleanup of a table (its index stays)';
+
+CREATE OR REPLACE FUNCTION awstore.ttl_purge_statement(tbl regclass, ttl_column name, kind text,
+                                            batch_size integer, OUT mode text, OUT statement text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    typ text := CASE kind WHEN 'epoch' THEN 'pg_catalog.int8' ELSE 'pg_catalog.timestamptz' END;
+    plan json;
+    expired float8;
+    tuples float8;
+BEGIN
+    -- planning may run the owner's code (expressions, policies): as the owner
+    SELECT r[1]::json INTO plan
+      FROM awstore.run_as_owner(tbl,
+               format('EXPLAIN (FORMAT JSON) SELECT FROM %s WHERE %I OPERATOR(pg_catalog.<=) $1::%s',
+                      tbl, ttl_column, typ),
+               ARRAY[awstore.ttl_cutoff(kind)]) r;
+    expired := (plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
+    SELECT c.reltuples INTO tuples FROM pg_class c WHERE c.oid = tbl;
+    IF expired > 0.05 * greatest(tuples, 1) AND expired > 2 * batch_size THEN
+        mode := 'sweep';
+        statement := format(
+            'WITH gone AS (DELETE FROM %1$s WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY('
+            'SELECT ctid FROM %1$s WHERE ctid OPERATOR(pg_catalog.>) $3::pg_catalog.tid '
+            'AND %2$I OPERATOR(pg_catalog.<=) $1::%3$s '
+            'LIMIT $2::pg_catalog.int8 FOR UPDATE SKIP LOCKED)) RETURNING ctid) '
+            'SELECT pg_catalog.count(*), pg_catalog.max(ctid) FROM gone',
+            tbl, ttl_column, typ);
+    ELSE
+        mode := 'index';
+        statement := format(
+            'WITH gone AS (DELETE FROM %1$s WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY('
+            'SELECT ctid FROM %1$s WHERE %2$I OPERATOR(pg_catalog.<=) $1::%3$s '
+            'AND $3::pg_catalog.tid OPERATOR(pg_catalog.>=) ''(0,0)''::pg_catalog.tid '
+            'ORDER BY %2$I LIMIT $2::pg_catalog.int8 FOR UPDATE SKIP LOCKED)) RETURNING ctid) '
+            'SELECT pg_catalog.count(*), pg_catalog.max(ctid) FROM gone',
+            tbl, ttl_column, typ);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION awstore.ttl_purge_statement(regclass, name, text, integer) IS
+    'how awstore.purge_expired() deletes a batch of a table: through the TTL index, or sweeping the table';
+
+CREATE OR REPLACE PROCEDURE awstore.purge_expired(batch_size integer DEFAULT 10000,
+                                       max_runtime interval DEFAULT '50 seconds')
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    run_start pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+    deadline pg_catalog.timestamptz;
+    tbls pg_catalog.regclass[];
+    cols pg_catalog.name[];
+    qnames pg_catalog.text[];
+    attnums pg_catalog.int2[];
+    types pg_catalog.regtype[];
+    kinds pg_catalog.text[];
+    modes pg_catalog.text[];
+    stmts pg_catalog.text[];
+    lasts pg_catalog.tid[];
+    last_tid pg_catalog.tid;
+    one_mode pg_catalog.text;
+    one_stmt pg_catalog.text;
+    deleted bigint[];
+    batches integer[];
+    reasons pg_catalog.text[];
+    started pg_catalog.timestamptz[];
+    finished pg_catalog.timestamptz[];
+    n integer;
+    i integer;
+    got bigint;
+    pending integer;
+    lock_ms bigint;
+    retention interval;
+    pause pg_catalog.float8;
+BEGIN
+    IF batch_size IS NULL OR batch_size OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'batch_size must be a positive integer'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF max_runtime IS NULL OR max_runtime OPERATOR(pg_catalog.<=) '0'::interval THEN
+        RAISE EXCEPTION 'max_runtime must be a positive interval'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM awstore.prevent_in_transaction_block('awstore.purge_expired()');
+    deadline := run_start OPERATOR(pg_catalog.+) max_runtime;
+    pause := pg_catalog.date_part('epoch',
+        coalesce(pg_catalog.current_setting('awstore.ttl_batch_delay', true), '0')::interval);
+
+    SELECT pg_catalog.array_agg(t.table_name ORDER BY t.table_name::pg_catalog.oid),
+           pg_catalog.array_agg(t.ttl_column ORDER BY t.table_name::pg_catalog.oid),
+           pg_catalog.array_agg(t.ttl_attnum ORDER BY t.table_name::pg_catalog.oid),
+           pg_catalog.array_agg(t.ttl_type ORDER BY t.table_name::pg_catalog.oid)
+      INTO tbls, cols, attnums, types
+      FROM awstore.ttl_tables t;
+    n := coalesce(pg_catalog.cardinality(tbls), 0);
+    IF n OPERATOR(pg_catalog.=) 0 THEN
+        RAISE NOTICE 'no tables are registered for TTL cleanup';
+        RETURN;
+    END IF;
+    kinds := pg_catalog.array_fill(NULL::pg_catalog.text, ARRAY[n]);
+    qnames := pg_catalog.array_fill(NULL::pg_catalog.text, ARRAY[n]);
+    modes := pg_catalog.array_fill(NULL::pg_catalog.text, ARRAY[n]);
+    stmts := pg_catalog.array_fill(NULL::pg_catalog.text, ARRAY[n]);
+    lasts := pg_catalog.array_fill('(0,0)'::pg_catalog.tid, ARRAY[n]);
+    deleted := pg_catalog.array_fill(0::bigint, ARRAY[n]);
+    batches := pg_catalog.array_fill(0, ARRAY[n]);
+    reasons := pg_catalog.array_fill(NULL::pg_catalog.text, ARRAY[n]);
+    started := pg_catalog.array_fill(NULL::pg_catalog.timestamptz, ARRAY[n]);
+    finished := pg_catalog.array_fill(NULL::pg_catalog.timestamptz, ARRAY[n]);
+
+    FOR i IN 1 .. n LOOP
+        -- the name the statements use, checked before each batch
+        qnames[i] := (SELECT pg_catalog.format('%I.%I', ns.nspname, c.relname)
+                        FROM pg_catalog.pg_class c
+                        JOIN pg_catalog.pg_namespace ns ON ns.oid OPERATOR(pg_catalog.=) c.relnamespace
+                       WHERE c.oid OPERATOR(pg_catalog.=) tbls[i]::pg_catalog.oid);
+        BEGIN
+            kinds[i] := awstore.ttl_registered_kind(tbls[i], cols[i], attnums[i], types[i]);
+            SELECT p.mode, p.statement INTO one_mode, one_stmt
+              FROM awstore.ttl_purge_statement(tbls[i], cols[i], kinds[i], batch_size) p;
+            modes[i] := one_mode;
+            stmts[i] := one_stmt;
+        EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'skipping TTL cleanup of %: %', tbls[i]::pg_catalog.text, SQLERRM;
+            reasons[i] := 'error';
+        END;
+        started[i] := pg_catalog.clock_timestamp();
+    END LOOP;
+
+    LOOP
+        pending := 0;
+        FOR i IN 1 .. n LOOP
+            CONTINUE WHEN reasons[i] IS NOT NULL;
+            IF pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>=) deadline THEN
+                reasons[i] := 'max_runtime';
+                CONTINUE;
+            END IF;
+            lock_ms := pg_catalog.ceil(pg_catalog.date_part('epoch', deadline OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp()) OPERATOR(pg_catalog.*) 1000);
+            PERFORM pg_catalog.set_config('lock_timeout', GREATEST(lock_ms, 1)::pg_catalog.text, true);
+            -- Expired rows are gone for good either way: a batch lost in a
+            -- crash is deleted again by the next run, so no batch waits for
+            -- its WAL to reach disk.
+            PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
+            -- A batch is too small to repay compiling it, and the disabled
+            -- scan types below would push its cost over jit_above_cost.
+            PERFORM pg_catalog.set_config('jit', 'off', true);
+            IF modes[i] OPERATOR(pg_catalog.=) 'sweep' THEN
+                -- only a TID range scan reads in physical order from $3
+                PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
+                PERFORM pg_catalog.set_config('enable_indexscan', 'off', true);
+                PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
+            END IF;
+            BEGIN
+                IF pg_catalog.to_regclass(qnames[i])::pg_catalog.oid OPERATOR(pg_catalog.=) tbls[i]::pg_catalog.oid
+                   IS NOT TRUE THEN
+                    RAISE EXCEPTION 'table % was renamed or replaced during the purge', qnames[i]
+                        USING ERRCODE = 'object_not_in_prerequisite_state';
+                END IF;
+                SELECT r[1]::pg_catalog.int8, r[2]::pg_catalog.tid INTO got, last_tid
+                  FROM awstore.run_as_owner(tbls[i], stmts[i],
+                           ARRAY[awstore.ttl_cutoff(kinds[i]), batch_size::pg_catalog.text,
+                                 lasts[i]::pg_catalog.text]) r;
+                IF last_tid IS NOT NULL THEN
+                    lasts[i] := last_tid;
+                END IF;
+            EXCEPTION
+                WHEN lock_not_available THEN
+                    got := 0;
+                    reasons[i] := 'max_runtime';
+                    RAISE WARNING 'TTL cleanup of % stopped: lock not available within max_runtime', tbls[i]::pg_catalog.text;
+                WHEN OTHERS THEN
+                    got := 0;
+                    reasons[i] := 'error';
+                    RAISE WARNING 'TTL cleanup of % failed: %', tbls[i]::pg_catalog.text, SQLERRM;
+            END;
+            IF reasons[i] IS NULL THEN
+                batches[i] := batches[i] OPERATOR(pg_catalog.+) 1;
+                deleted[i] := deleted[i] OPERATOR(pg_catalog.+) got;
+                UPDATE awstore.ttl_tables t
+                   SET rows_deleted_total = t.rows_deleted_total OPERATOR(pg_catalog.+) got
+                 WHERE t.table_name OPERATOR(pg_catalog.=) tbls[i];
+                IF got OPERATOR(pg_catalog.<) batch_size THEN
+                    reasons[i] := 'done';
+                ELSE
+                    pending := pending OPERATOR(pg_catalog.+) 1;
+                END IF;
+            END IF;
+            finished[i] := pg_catalog.clock_timestamp();
+            COMMIT;
+            IF pause OPERATOR(pg_catalog.>) 0 AND reasons[i] IS NULL THEN
+                -- leave the WAL and the disk to the application for a while
+                PERFORM pg_catalog.pg_sleep(pause);
+                COMMIT;
+            END IF;
+        END LOOP;
+        EXIT WHEN pending OPERATOR(pg_catalog.=) 0;
+    END LOOP;
+
+    FOR i IN 1 .. n LOOP
+        UPDATE awstore.ttl_tables t
+           SET last_purge_at = coalesce(finished[i], started[i]),
+               last_purge_rows = deleted[i]
+         WHERE t.table_name OPERATOR(pg_catalog.=) tbls[i];
+        INSERT INTO awstore.ttl_history (started_at, finished_at, table_name, rows_deleted, batches, stop_reason, mode)
+        VALUES (started[i], coalesce(finished[i], started[i]), tbls[i]::pg_catalog.text, deleted[i], batches[i], reasons[i], modes[i]);
+        RAISE NOTICE 'purged %: % expired rows deleted, % batches, stopped: %',
+            tbls[i]::pg_catalog.text, deleted[i], batches[i], reasons[i];
+    END LOOP;
+
+    retention := coalesce(pg_catalog.current_setting('awstore.ttl_history_retention', true), '7d')::interval;
+    DELETE FROM awstore.ttl_history h
+     WHERE h.started_at OPERATOR(pg_catalog.<) (run_start OPERATOR(pg_catalog.-) retention);
+END
+$$;
+COMMENT ON PROCEDURE awstore.purge_expired(integer, interval) IS
+    'delete expired rows of the registered tables in batches, committing after each batch';
+
+CREATE OR REPLACE FUNCTION awstore.ttl_status_rows()
+RETURNS TABLE (table_name regclass, ttl_column name, rows_with_ttl bigint,
+               expired_rows bigint, oldest_expired_age interval,
+               last_purge_at timestamptz, last_purge_rows bigint,
+               rows_deleted_total bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    kind text;
+    cutoff text;
+    oldest text;
+BEGIN
+    FOR r IN SELECT * FROM awstore.ttl_tables t ORDER BY t.table_name::text LOOP
+        table_name := r.table_name;
+        ttl_column := r.ttl_column;
+        last_purge_at := r.last_purge_at;
+        last_purge_rows := r.last_purge_rows;
+        rows_deleted_total := r.rows_deleted_total;
+        rows_with_ttl := NULL;
+        expired_rows := NULL;
+        oldest_expired_age := NULL;
+        BEGIN
+            kind := awstore.ttl_registered_kind(r.table_name, r.ttl_column, r.ttl_attnum, r.ttl_type);
+            cutoff := awstore.ttl_cutoff(kind);
+            SELECT x[1]::bigint, x[2]::bigint, x[3] INTO rows_with_ttl, expired_rows, oldest
+              FROM awstore.run_as_owner(r.table_name,
+                       format('SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.<=) $1::%3$s), '
+                              'pg_catalog.min(%1$I)::pg_catalog.text FROM %2$s WHERE %1$I IS NOT NULL',
+                              r.ttl_column, r.table_name,
+                              CASE kind WHEN 'epoch' THEN 'pg_catalog.int8' ELSE 'pg_catalog.timestamptz' END),
+                       ARRAY[cutoff]) x;
+            IF expired_rows > 0 THEN
+                oldest_expired_age := CASE kind
+                    WHEN 'epoch' THEN clock_timestamp() - to_timestamp(oldest::bigint)
+                    ELSE clock_timestamp() - oldest::timestamptz END;
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'cannot read TTL status of %: %', r.table_name::text, SQLERRM;
+        END;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION awstore.ttl_status_rows() IS
+    'rows of the awstore.ttl_status view';
+
+CREATE OR REPLACE FUNCTION awstore.orphan_rows()
+RETURNS TABLE (table_name regclass, actor_id text, rows bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    app name := awstore.application_schema();
+    t record;
+    r record;
+BEGIN
+    -- read as each table's owner (awstore.run_as_owner)
+    FOR t IN SELECT * FROM awstore.actor_tables() LOOP
+        table_name := format('%I.%I', app, t.table_name)::regclass;
+        FOR r IN SELECT * FROM awstore.run_as_owner(table_name, format(
+                     'SELECT o.%2$I::pg_catalog.text, pg_catalog.count(*) FROM %1$I.%3$I o '
+                     'WHERE NOT EXISTS (SELECT FROM %1$I.actors a WHERE a.id OPERATOR(pg_catalog.=) o.%2$I) '
+                     'GROUP BY o.%2$I ORDER BY o.%2$I',
+                     app, t.actor_column, t.table_name)) x LOOP
+            actor_id := r.x[1];
+            rows := r.x[2]::bigint;
+            RETURN NEXT;
+        END LOOP;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION awstore.orphan_rows() IS
+    'rows of the awstore.orphans view';
+
+CREATE OR REPLACE FUNCTION awstore.purge_orphans(dry_run boolean DEFAULT true)
+RETURNS TABLE (table_name regclass, actors bigint, rows bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    app name := awstore.application_schema();
+    t record;
+    orphan_cond text;
+BEGIN
+    IF dry_run IS NULL THEN
+        RAISE EXCEPTION 'dry_run must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR t IN SELECT * FROM awstore.actor_tables() LOOP
+        orphan_cond := format('NOT EXISTS (SELECT FROM %1$I.actors a WHERE a.id OPERATOR(pg_catalog.=) o.%2$I)',
+                              app, t.actor_column);
+        table_name := format('%I.%I', app, t.table_name)::regclass;
+        -- counted and deleted as the table's owner (awstore.run_as_owner)
+        SELECT x[1]::bigint, x[2]::bigint INTO actors, rows
+          FROM awstore.run_as_owner(table_name, CASE WHEN dry_run THEN
+                   format('SELECT pg_catalog.count(DISTINCT o.%1$I), pg_catalog.count(*) FROM %2$s o WHERE %3$s',
+                          t.actor_column, table_name, orphan_cond)
+               ELSE
+                   format('WITH gone AS (DELETE FROM %2$s o WHERE %3$s RETURNING o.%1$I AS actor) '
+                          'SELECT pg_catalog.count(DISTINCT actor), pg_catalog.count(*) FROM gone',
+                          t.actor_column, table_name, orphan_cond)
+               END) x;
+        RETURN NEXT;
+    END LOOP;
+    IF dry_run THEN
+        RAISE NOTICE 'dry run: nothing was deleted'
+            USING HINT = 'Call awstore.purge_orphans(dry_run => false) to delete these rows.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION awstore.purge_orphans(boolean) IS
+    'count (dry run, the default) or delete the rows whose actor has no row in actors';
+
+CREATE OR REPLACE FUNCTION awstore.actingweb_check_schema(schema_name name)
+RETURNS name
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    missing text;
+    untrusted record;
+BEGIN
+    SELECT string_agg(t.table_name, ', ' ORDER BY t.ordinal) INTO missing
+      FROM awstore.actingweb_tables() t
+     WHERE NOT EXISTS (SELECT FROM pg_class c
+                        WHERE c.oid = to_regclass(format('%I.%I', schema_name, t.table_name))
+                          AND c.relkind IN ('r', 'p'));
+    IF schema_name IS NULL OR missing IS NOT NULL THEN
+        RAISE EXCEPTION 'schema "%" does not hold the ActingWeb tables', schema_name
+            USING ERRCODE = 'undefined_table',
+                  DETAIL = format('Missing: %s.', coalesce(missing, 'all')),
+                  HINT = 'Give the schema awstore was installed into, or one holding the ActingWeb tables.';
+    END IF;
+    -- A migration reads and writes these tables as the calling role: what
+    -- their owner attached to them (triggers, rules, defaults, index
+    -- expressions, policies) runs with the caller's privileges.  That is
+    -- safe only when the owner has those privileges already.
+    SELECT c.oid::regclass AS tbl, c.relowner::regrole AS owner INTO untrusted
+      FROM awstore.actingweb_tables() t
+      JOIN pg_class c ON c.oid = to_regclass(format('%I.%I', schema_name, t.table_name))
+     WHERE NOT pg_has_role(c.relowner, current_user, 'USAGE')
+     ORDER BY t.ordinal
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'table % is owned by role %, which does not have the privileges of role %',
+                        untrusted.tbl, untrusted.owner, current_user
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A migration runs as the calling role; code the table''s owner attached to the table would run with the caller''s privileges.',
+                  HINT = format('Run the migration as the owner (SET ROLE %s), with a user mapping of its own for the server.',
+                                untrusted.owner);
+    END IF;
+    RETURN schema_name;
+END
+$$;
+COMMENT ON FUNCTION awstore.actingweb_check_schema(name) IS
+    'the schema, when it holds the nine ActingWeb tables; an error otherwise';
+
+CREATE OR REPLACE FUNCTION awstore.migration_statement(table_name name, direction text,
+                                            foreign_schema name, local_schema name,
+                                            on_error text DEFAULT 'stop',
+                                            skip_expired boolean DEFAULT false,
+                                            delete_missing boolean DEFAULT false,
+                                            has_v1 boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl name := migration_statement.table_name;
+    lt text := format('%I.%I', local_schema, tbl);
+    ft text := format('%I.%I', foreign_schema, tbl);
+    dyn_table text;				-- the DynamoDB table, for messages
+    c record;
+    p record;
+    cols name[] := '{}';		-- local columns fed from attributes
+    convs text[] := '{}';
+    oks text[] := '{}';
+    problems text[] := '{}';
+    attrs text[] := '{}';		-- attributes written to DynamoDB
+    outs text[] := '{}';
+    keymatch text[] := '{}';	-- DynamoDB key = local row's
+    keynames text[] := '{}';
+    keyvals text[] := '{}';
+    pk name[];
+    nonkey name[];
+    keytext text;
+    ok text;
+    problem text;
+    expired text := 'false';
+    src text;
+    sql text;
+BEGIN
+    IF direction IS NULL OR direction NOT IN ('from_dynamodb', 'to_dynamodb', 'to_dynamodb_delete', 'verify') THEN
+        RAISE EXCEPTION 'invalid direction "%"', direction
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give from_dynamodb, to_dynamodb, to_dynamodb_delete or verify.';
+    END IF;
+    IF on_error IS NULL OR on_error NOT IN ('stop', 'skip') THEN
+        RAISE EXCEPTION 'invalid on_error "%"', on_error
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give stop or skip.';
+    END IF;
+    SELECT ftopt.option_value INTO dyn_table
+      FROM pg_foreign_table f, pg_options_to_table(f.ftoptions) ftopt
+     WHERE f.ftrelid = ft::regclass AND ftopt.option_name = 'table_name';
+    SELECT array_agg(a.attname ORDER BY k.n) INTO pk
+      FROM pg_constraint con
+     CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k (attnum, n)
+      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+     WHERE con.conrelid = lt::regclass AND con.contype = 'p';
+
+    FOR c IN SELECT m.*, format_type(a.atttypid, NULL) AS typ, a.attnotnull AS required,
+                    CASE WHEN a.atttypid = 'varchar'::regtype AND a.atttypmod > 0
+                         THEN a.atttypmod - 4 END AS maxlen
+               FROM awstore.actingweb_columns() m
+               LEFT JOIN pg_attribute a ON a.attrelid = lt::regclass AND a.attname = m.column_name
+                    AND NOT a.attisdropped
+              WHERE m.table_name = tbl ORDER BY m.ordinal LOOP
+        IF c.key_role IS NOT NULL THEN
+            keynames := keynames || c.attribute;
+            keyvals := keyvals || format('f.%I', c.attribute);
+        END IF;
+        attrs := attrs || c.attribute;
+        IF c.kind = 'target_key' THEN
+            outs := outs || 'CASE WHEN l.subtarget <> '''' THEN l.target || '':'' || l.subtarget ELSE l.target END'::text;
+            oks := oks || 'f.target_key IS NOT DISTINCT FROM (CASE WHEN coalesce(f.subtarget, '''') <> '''' THEN f.target || '':'' || f.subtarget ELSE f.target END)'::text;
+            problems := problems || 'CASE WHEN f.target_key IS DISTINCT FROM (CASE WHEN coalesce(f.subtarget, '''') <> '''' THEN f.target || '':'' || f.subtarget ELSE f.target END) THEN format(''target_key %s is not target[:subtarget] of target %s and subtarget %s'', quote_nullable(f.target_key), quote_nullable(f.target), quote_nullable(f.subtarget)) END'::text;
+        ELSIF c.kind = 'lookup_key' THEN
+            outs := outs || 'awstore.property_lookup_key(l.property_name, l.value)'::text;
+        ELSE
+            IF c.typ IS NULL THEN
+                RAISE EXCEPTION 'table % has no column "%"', lt, c.column_name
+                    USING ERRCODE = 'undefined_column',
+                          HINT = 'The ActingWeb tables must be as the awstore extension defines them.';
+            END IF;
+            SELECT * INTO p FROM awstore.migration_column(c.kind, c.attribute, c.column_name, c.typ,
+                                                          c.required, c.maxlen);
+            cols := cols || c.column_name;
+            convs := convs || p.conv;
+            oks := oks || p.ok;
+            problems := problems || p.problem;
+            outs := outs || p.outgoing;
+            IF c.column_name = 'ttl_timestamp' AND skip_expired THEN
+                expired := '(f.ttl_timestamp)::numeric < extract(epoch FROM now())';
+            END IF;
+        END IF;
+        IF c.key_role IS NOT NULL THEN
+            keymatch := keymatch || format('f.%I = %s', c.attribute, outs[cardinality(outs)]);
+        END IF;
+    END LOOP;
+    IF cardinality(pk) IS NULL THEN
+        RAISE EXCEPTION 'table % has no primary key', lt USING ERRCODE = 'invalid_table_definition';
+    END IF;
+    nonkey := ARRAY(SELECT x FROM unnest(cols) x WHERE NOT x = ANY (pk));
+    keytext := format('format(%L, %s)',
+                      '(' || array_to_string(keynames, ', ') || ')=(' ||
+                      array_to_string(array_fill('%s'::text, ARRAY[cardinality(keynames)]), ', ') || ')',
+                      array_to_string(keyvals, ', '));
+    ok := '(' || array_to_string(oks, ') AND (') || ')';
+    problem := format('concat_ws(''; '', %s)', array_to_string(problems, ', '));
+
+    IF direction = 'to_dynamodb' THEN
+        RETURN format('INSERT INTO %s (%s) SELECT %s FROM %s l%s', ft,
+                      (SELECT string_agg(quote_ident(a), ', ') FROM unnest(attrs) a),
+                      array_to_string(outs, ', '), lt,
+                      CASE WHEN skip_expired AND tbl = 'attributes'
+                           THEN ' WHERE l.ttl_timestamp IS NULL OR l.ttl_timestamp >= extract(epoch FROM now())'
+                           ELSE '' END);
+    ELSIF direction = 'to_dynamodb_delete' THEN
+        RETURN format('DELETE FROM %s f WHERE NOT EXISTS (SELECT FROM %s l WHERE %s)',
+                      ft, lt, array_to_string(keymatch, ' AND '));
+    END IF;
+
+    IF tbl = 'property_lookup' THEN
+        IF direction = 'verify' THEN
+            -- compared by the v2 key; v1 items count with their digest
+            RETURN format(
+                'WITH d AS (SELECT DISTINCT ON (lookup_key) lookup_key, actor_id, property_name FROM ('
+                'SELECT f.lookup_key, f.actor_id, f.property_name, 1 AS preference FROM %1$s f%2$s) u'
+                ' ORDER BY lookup_key, preference),'
+                ' l AS (SELECT awstore.property_lookup_key(property_name, value) AS lookup_key,'
+                ' actor_id::text AS actor_id, property_name::text AS property_name FROM %3$s)'
+                ' SELECT (SELECT count(*) FROM l), (SELECT count(*) FROM d),'
+                ' count(*) FILTER (WHERE l.lookup_key IS NULL), count(*) FILTER (WHERE d.lookup_key IS NULL),'
+                ' count(*) FILTER (WHERE l.lookup_key IS NOT NULL AND d.lookup_key IS NOT NULL'
+                ' AND (l.actor_id, l.property_name) IS DISTINCT FROM (d.actor_id, d.property_name))'
+                ' FROM l FULL JOIN d ON l.lookup_key = d.lookup_key',
+                ft,
+                CASE WHEN has_v1 THEN format(' UNION ALL SELECT awstore.property_lookup_key(v.property_name, v.value),'
+                                             ' v.actor_id, v.property_name, 2 FROM %I.property_lookup_v1 v',
+                                             foreign_schema)
+                     ELSE '' END,
+                lt);
+        END IF;
+        -- a v2 item names actor and property; the value is that property's
+        -- whose digest is the item's key
+        src := format(
+            'SELECT f.property_name, p.value, f.actor_id, 1 AS preference'
+            ' FROM %1$s f LEFT JOIN %2$I.properties p ON p.id = f.actor_id AND p.name = f.property_name'
+            ' AND awstore.property_lookup_key(p.name, p.value) = f.lookup_key'
+            ' WHERE CASE WHEN %3$s AND p.id IS NOT NULL AND EXISTS (SELECT FROM %2$I.actors a WHERE a.id = f.actor_id)'
+            ' THEN true ELSE awstore.migration_reject(%4$L, %5$L, %6$L, %7$s, concat_ws(''; '', %8$s,'
+            ' CASE WHEN p.id IS NULL THEN format(''actor %%s has no property %%s whose value has the digest lookup_key'','
+            ' quote_nullable(f.actor_id), quote_nullable(f.property_name)) END,'
+            ' CASE WHEN NOT EXISTS (SELECT FROM %2$I.actors a WHERE a.id = f.actor_id)'
+            ' THEN format(''actor %%s does not exist'', quote_nullable(f.actor_id)) END)) END',
+            ft, local_schema, ok, on_error, dyn_table, tbl, keytext, array_to_string(problems, ', '));
+        IF has_v1 THEN
+            src := src || format(
+                ' UNION ALL SELECT f.property_name, f.value, f.actor_id, 2'
+                ' FROM %1$I.property_lookup_v1 f'
+                ' WHERE CASE WHEN f.actor_id IS NOT NULL AND length(f.property_name) <= 255 AND length(f.actor_id) <= 255'
+                ' AND EXISTS (SELECT FROM %2$I.actors a WHERE a.id = f.actor_id) THEN true'
+                ' ELSE awstore.migration_reject(%3$L, %4$L, %5$L,'
+                ' format(''(property_name, value)=(%%s, %%s)'', f.property_name, f.value),'
+                ' ''actor_id is missing, longer than 255 characters, or names no actor'') END',
+                foreign_schema, local_schema, on_error,
+                left(dyn_table, length(dyn_table) - 3), tbl);
+        END IF;
+        src := format('SELECT DISTINCT ON (property_name, value) property_name, value, actor_id FROM (%s) u'
+                      ' ORDER BY property_name, value, preference', src);
+        IF NOT delete_missing THEN
+            -- counted as they leave DISTINCT ON (see the ELSE branch below)
+            src := format('SELECT property_name, value, actor_id FROM (%s) d WHERE awstore.migration_pass(true)', src);
+        END IF;
+        cols := ARRAY['property_name', 'value', 'actor_id']::name[];
+        nonkey := ARRAY['actor_id']::name[];
+    ELSIF direction = 'verify' THEN
+        -- both sides in local terms; an item that does not convert differs
+        RETURN format(
+            'WITH d AS (SELECT %1$s, %2$s AS ok FROM %3$s f),'
+            ' l AS (SELECT %4$s FROM %5$s)'
+            ' SELECT (SELECT count(*) FROM l), (SELECT count(*) FROM d),'
+            ' count(*) FILTER (WHERE l.%6$I IS NULL), count(*) FILTER (WHERE d.%6$I IS NULL),'
+            ' count(*) FILTER (WHERE l.%6$I IS NOT NULL AND d.%6$I IS NOT NULL AND'
+            ' (NOT d.ok OR (%7$s) IS DISTINCT FROM (%8$s)))'
+            ' FROM l FULL JOIN d ON %9$s',
+            (SELECT string_agg(CASE WHEN x.cn = ANY (pk) THEN format('%s AS %I', x.cv, x.cn)
+                                    ELSE format('CASE WHEN %s THEN %s END AS %I', ok, x.cv, x.cn) END, ', ')
+               FROM unnest(convs, cols) AS x (cv, cn)),
+            ok, ft,
+            (SELECT string_agg(quote_ident(x), ', ') FROM unnest(cols) x), lt, pk[1],
+            (SELECT string_agg('l.' || quote_ident(x), ', ') FROM unnest(cols) x),
+            (SELECT string_agg('d.' || quote_ident(x), ', ') FROM unnest(cols) x),
+            (SELECT string_agg(format('l.%1$I = d.%1$I', k), ' AND ') FROM unnest(pk) k));
+    ELSE
+        -- rows read are counted as they pass (migration_pass), but with
+        -- delete_missing, where the source is kept for the DELETE anyway
+        src := format(CASE WHEN delete_missing
+                           THEN 'SELECT %s FROM %s f WHERE CASE WHEN %s THEN NOT %s ELSE'
+                           ELSE 'SELECT %s FROM %s f WHERE CASE WHEN %s THEN awstore.migration_pass(NOT %s) ELSE'
+                      END || ' awstore.migration_reject(%L, %L, %L, %s, %s) END',
+                      (SELECT string_agg(format('%s AS %I', x.cv, x.cn), ', ')
+                         FROM unnest(convs, cols) AS x (cv, cn)),
+                      CASE WHEN delete_missing THEN 'raw' ELSE ft END,
+                      ok, expired, on_error, dyn_table, tbl, keytext, problem);
+    END IF;
+
+    sql := format('WITH %swritten AS (INSERT INTO %s AS t (%s) SELECT %s FROM %s'
+                  ' ON CONFLICT (%s) DO UPDATE SET (%s) = ROW(%s)'
+                  ' WHERE (%s) IS DISTINCT FROM (%s) RETURNING 1)',
+                  CASE WHEN delete_missing AND tbl = 'property_lookup'
+                       THEN format('source AS MATERIALIZED (%s), ', src)
+                       WHEN delete_missing
+                       THEN format('raw AS MATERIALIZED (SELECT * FROM %s), source AS MATERIALIZED (%s), ', ft, src)
+                       ELSE '' END, lt,
+                  (SELECT string_agg(quote_ident(x), ', ') FROM unnest(cols) x),
+                  (SELECT string_agg(quote_ident(x), ', ') FROM unnest(cols) x),
+                  CASE WHEN delete_missing THEN 'source' ELSE format('(%s) source', src) END,
+                  (SELECT string_agg(quote_ident(k), ', ') FROM unnest(pk) k),
+                  (SELECT string_agg(quote_ident(x), ', ') FROM unnest(nonkey) x),
+                  (SELECT string_agg('EXCLUDED.' || quote_ident(x), ', ') FROM unnest(nonkey) x),
+                  (SELECT string_agg('t.' || quote_ident(x), ', ') FROM unnest(nonkey) x),
+                  (SELECT string_agg('EXCLUDED.' || quote_ident(x), ', ') FROM unnest(nonkey) x));
+    IF delete_missing THEN
+        -- Only rows whose item is gone: an item that is there but was
+        -- rejected (on_error => 'skip') keeps its row.  An expired item
+        -- left out by skip_expired counts as gone, as DynamoDB's TTL has
+        -- it.  Items are matched by their DynamoDB key, made from the row.
+        sql := sql || format(', removed AS (DELETE FROM %s l WHERE NOT EXISTS (SELECT FROM %s f WHERE %s AND NOT (CASE WHEN %s THEN %s ELSE false END))%s RETURNING 1)'
+                             ' SELECT (SELECT count(*) FROM source), (SELECT count(*) FROM written), (SELECT count(*) FROM removed)',
+                             lt, CASE WHEN tbl = 'property_lookup' THEN ft ELSE 'raw' END,
+                             array_to_string(keymatch, ' AND '), ok, expired,
+                             CASE WHEN tbl = 'property_lookup' AND has_v1
+                                  THEN format(' AND NOT EXISTS (SELECT FROM %I.property_lookup_v1 v'
+                                              ' WHERE v.property_name = l.property_name AND v.value = l.value)',
+                                              foreign_schema)
+                                  ELSE '' END);
+    ELSE
+        -- the count is taken once written has read the whole source
+        sql := sql || ' SELECT awstore.migration_passed(), w.n, 0::bigint FROM (SELECT count(*) AS n FROM written) w';
+    END IF;
+    RETURN sql;
+END
+$$;
+COMMENT ON FUNCTION awstore.migration_statement(name, text, name, name, text, boolean, boolean, boolean) IS
+    'the SQL statement that migrates or verifies one ActingWeb table, to read or to run by hand';
+
+DROP EVENT TRIGGER awstore_keep_data_on_drop;
+CREATE EVENT TRIGGER awstore_keep_data_on_drop
+    ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION', 'DROP OWNED')
+    EXECUTE FUNCTION awstore.keep_data_on_drop();
