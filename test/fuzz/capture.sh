@@ -79,4 +79,23 @@ printf '{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","messag
 printf 'HTTP/1.1 500 Internal Server Error\r\nx-amzn-RequestId: 0123\r\nx-amz-crc32: 123\r\n\r\n' >"$tmp/h"
 seed error '005' internal
 
+# Made, not captured: items nested to DynamoDB's 32 levels and around the
+# JSON check's depth limit (a page one level deeper is refused), and bare
+# arrays at that limit.
+python3 - "$corpus" <<'PY'
+import sys
+corpus = sys.argv[1]
+for n in (32, 38, 39):
+    inner = '{"S":"x"}'
+    for _ in range(n):
+        inner = '{"M":{"a":%s}}' % inner
+    page = '{"Items":[{"a":%s}],"Count":1,"ScannedCount":1}' % inner
+    open('%s/page/scan-nested-%d' % (corpus, n), 'wb').write(b'\x00\x07' + page.encode())
+    if n == 32:
+        item = '{"Item":{"a":%s}}' % inner
+        open('%s/page/getitem-nested-32' % corpus, 'wb').write(b'\x02\x07' + item.encode())
+for n in (80, 81):
+    open('%s/jsoncheck/nested-%d' % (corpus, n), 'wb').write(b'\x07' + b'[' * n + b']' * n)
+PY
+
 echo "$n calls; corpus in $corpus"

@@ -186,7 +186,7 @@ fuzz_response_run(const char *action, long status, uint32_t seed,
 		dyn_json_check_init(&call->check);
 	else
 	{
-		call->tok = json_tokener_new_ex(DYN_JSON_DEPTH);
+		call->tok = json_tokener_new_ex(DYN_JSON_TOKENER_DEPTH);
 		FUZZ_ASSERT(call->tok != NULL, "out of memory");
 	}
 	call->state = DYN_CALL_RUNNING;
