@@ -71,7 +71,9 @@ awstore_ensure_node_modules() {
 # side by side without replacing each other's awstore.so.
 awstore_build_install() {
 	awstore_log "building awstore"
-	make -C "$AWSTORE_ROOT" -s PG_CONFIG="$PG_CONFIG" \
+	# autodepend: an object is rebuilt when a header it includes changed
+	# (PGXS tracks nothing by default: stale objects after a merge crash).
+	make -C "$AWSTORE_ROOT" -s PG_CONFIG="$PG_CONFIG" autodepend=yes \
 		PG_CFLAGS="-Wall -Wextra ${PG_CFLAGS:-}" >&2 || return 1
 	if [ -n "${AWSTORE_PG_PREFIX:-}" ]; then
 		awstore_private_server "$AWSTORE_PG_PREFIX" || return 1
