@@ -115,6 +115,15 @@ awstore_valgrind_bindir() {
 	echo "$dir"
 }
 
+# The suites --valgrind runs when none is named: the FDW's and migration's.
+awstore_valgrind_tests() {
+	local t out=()
+	for t in "$@"; do
+		case $t in fdw_* | migrate*) out+=("$t") ;; esac
+	done
+	echo "${out[*]}"
+}
+
 # Source files of awstore, as valgrind names them in a stack.
 AWSTORE_VALGRIND_OURS='awstore\.so|\((admin|analyze|columns|connection|convert|deparse|describe|handler|import|item|modify|options|plan|scan|writer|actions|buf|client|jsoncheck|value|crc32|http|awstore|deps|keep_data|migrate|ttl)\.c:[0-9]+\)'
 
