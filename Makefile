@@ -53,8 +53,18 @@ test/unit/bin/%: test/unit/%.c test/unit/unit.h $(NOPG_SRCS) $(wildcard src/http
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(NOPG_SRCS) $(DEPS_LIBS) -lm
 
-unit: $(UNIT_BINS)
-	@for t in $(UNIT_BINS); do ./$$t || exit 1; done
+# Each fuzz target also runs over its seed corpus with any compiler.
+REPLAY_BINS = $(patsubst test/fuzz/fuzz_%.c,test/unit/bin/replay_%,$(wildcard test/fuzz/fuzz_*.c))
+
+test/unit/bin/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -Itest/fuzz -DFUZZ_TARGET='"fuzz_$*"' \
+		-DFUZZ_CORPUS='"test/fuzz/corpus/$*"' -o $@ $< test/fuzz/replay.c \
+		$(filter-out $(call fuzz_included,$< $(wildcard test/fuzz/*.h)),$(NOPG_SRCS)) \
+		$(DEPS_LIBS) -lm
+
+unit: $(UNIT_BINS) $(REPLAY_BINS)
+	@for t in $(UNIT_BINS) $(REPLAY_BINS); do ./$$t || exit 1; done
 
 .PHONY: unit
 

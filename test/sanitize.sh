@@ -48,7 +48,8 @@ awstore_sanitize_build_install() {
 	awstore_log "building awstore with -fsanitize=address,undefined ($AWSTORE_SANITIZE_CC)"
 	mkdir -p "$build" || return 1
 	(cd "$AWSTORE_ROOT" && tar cf - --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
-		Makefile awstore.control awstore--*.sql src test/unit) | (cd "$build" && tar xf -) ||
+		--exclude=test/fuzz/bin Makefile awstore.control awstore--*.sql src test/unit \
+		test/fuzz) | (cd "$build" && tar xf -) ||
 		return 1
 	# PGXS's CFLAGS are gcc's; with_llvm=no: no JIT bitcode of instrumented
 	# code.  Unlike gcc, clang warns of PG_FUNCTION_ARGS's unused fcinfo
@@ -171,7 +172,6 @@ awstore_check_mode_reports() {
 # scratch copy; prints "ok - fuzz <target>" or "not ok - fuzz <target>".
 awstore_fuzz_smoke() {
 	local build=$1/build seconds=${AWSTORE_FUZZ_SECONDS:-30} bin name out
-	(cd "$AWSTORE_ROOT" && tar cf - --exclude=test/fuzz/bin test/fuzz) | (cd "$build" && tar xf -)
 	if ! make -C "$build" -s fuzz FUZZ_CC="$AWSTORE_SANITIZE_CC" \
 		PG_CFLAGS="${PG_CFLAGS:-}" >"$1/fuzz-build.out" 2>&1; then
 		cat "$1/fuzz-build.out"
