@@ -11,8 +11,10 @@
  * done call is handed out once by dyn_wait().
  *
  * A response is never used unchecked: libcurl's outcome, the HTTP status,
- * the x-amz-crc32 header against the body, and the JSON itself (complete,
- * nothing after it) must all be right.  A body that fails those checks is
+ * the x-amz-crc32 header against the body, and the JSON itself (exactly
+ * RFC 8259 JSON by the streaming check of jsoncheck.c, complete, nothing
+ * after it: json-c alone also takes NaN, comments, single quotes and
+ * trailing commas) must all be right.  A body that fails those checks is
  * retried like a dropped connection, and reported as DYN_ERR_RESPONSE if
  * it keeps failing — never taken as an empty result.
  *
@@ -65,7 +67,7 @@ struct DynCall
 	char	   *raw;			/* the kept body (deferred) */
 	size_t		raw_len;
 	size_t		raw_cap;
-	DynJsonCheck check;			/* of the kept body, as it arrives */
+	DynJsonCheck check;			/* of the body, as it arrives */
 	DynError	error;
 	DynStats	stats;
 	void	   *user;
@@ -204,6 +206,7 @@ dyn_body_sink(void *arg, const char *data, size_t len)
 		dyn_json_check_feed(&call->check, data, len);
 		return;
 	}
+	dyn_json_check_feed(&call->check, data, len);
 	while (len > 0 && !call->parse_error)
 	{
 		json_object *obj;
@@ -272,8 +275,7 @@ static void
 dyn_send(DynCall *call)
 {
 	dyn_reset_attempt(call);
-	if (call->deferred)
-		dyn_json_check_init(&call->check);
+	dyn_json_check_init(&call->check);
 	call->tok = call->deferred ? NULL : json_tokener_new_ex(DYN_JSON_TOKENER_DEPTH);
 	if (call->tok || call->deferred)
 		call->xfer = http_start(call->client->http, call->target,
@@ -475,23 +477,22 @@ dyn_judge(DynCall *call, const HttpResult *res)
 		err->retryable = true;
 		return true;
 	}
-	if (call->deferred)
+	if (call->deferred && res->status == 200 && !call->parse_error &&
+		dyn_json_check_done(&call->check))
 	{
-		if (res->status != 200)
-			dyn_parse_kept(call);	/* an error body: needed now */
-		else if (!call->parse_error && dyn_json_check_done(&call->check))
-		{
-			/* good: parsed when used (dyn_call_ok, dyn_call_response) */
-			err->kind = DYN_ERR_NONE;
-			err->message[0] = '\0';
-			err->retryable = false;
-			return false;
-		}
-		else
-		{
-			call->parse_error = call->parse_error || call->check.failed;
-			call->too_deep = call->check.too_deep;
-		}
+		/* good: parsed when used (dyn_call_ok, dyn_call_response) */
+		err->kind = DYN_ERR_NONE;
+		err->message[0] = '\0';
+		err->retryable = false;
+		return false;
+	}
+	if (call->deferred && res->status != 200)
+		dyn_parse_kept(call);	/* an error body: needed now */
+	if (!dyn_json_check_done(&call->check))
+	{
+		/* what json-c parsed is not JSON if the check refused it */
+		call->parse_error = call->parse_error || call->check.failed || call->root != NULL;
+		call->too_deep = call->too_deep || call->check.too_deep;
 	}
 	if (call->too_deep)
 	{

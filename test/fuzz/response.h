@@ -182,9 +182,8 @@ fuzz_response_run(const char *action, long status, uint32_t seed,
 	call->deferred = strcmp(action, "Scan") == 0 || strcmp(action, "Query") == 0;
 	client.calls = call;
 	client.in_flight = 1;
-	if (call->deferred)
-		dyn_json_check_init(&call->check);
-	else
+	dyn_json_check_init(&call->check);
+	if (!call->deferred)
 	{
 		call->tok = json_tokener_new_ex(DYN_JSON_TOKENER_DEPTH);
 		FUZZ_ASSERT(call->tok != NULL, "out of memory");
@@ -227,7 +226,12 @@ fuzz_response_run(const char *action, long status, uint32_t seed,
 		}
 		if (dyn_call_ok(call))
 		{
+			DynJsonCheck whole;
+
 			FUZZ_ASSERT(status == 200, "a failed status taken as success");
+			dyn_json_check_init(&whole);
+			dyn_json_check_feed(&whole, body, len);
+			FUZZ_ASSERT(dyn_json_check_done(&whole), "a body that is not JSON taken");
 			fuzz_walk_response(dyn_call_response(call));
 		}
 		else
