@@ -38,17 +38,18 @@ INSERT INTO floats VALUES ('inf', 0, '-Infinity');
 INSERT INTO floats VALUES ('huge', 1e300, 0);
 INSERT INTO floats VALUES ('small', 1e-300, 0);
 
--- Nesting: DynamoDB items nest at most 32 levels.  Such items read back
+-- Nesting: DynamoDB items nest at most 32 levels, the item itself the
+-- first (an attribute holds 31 M or L inside each other).  Such items read back
 -- whole; an item nested far deeper (dynalite stores one, DynamoDB would
 -- not) fails the read at once, as too deep, without retries.
 SELECT awstore.dynamodb_create_table('dynamo', 'nested', 'id') IS NOT NULL AS created;
 SELECT awstore.dynamodb_create_table('dynamo', 'too_nested', 'id') IS NOT NULL AS created;
-\! /usr/bin/python3 -c 'import boto3, os; c = boto3.client("dynamodb", endpoint_url=os.environ["AWSTORE_DYNAMODB_ENDPOINT"], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"); deep = lambda n, w: {"S": "bottom"} if n == 0 else w(deep(n - 1, w)); m = lambda v: {"M": {"a": v}}; l = lambda v: {"L": [v]}; c.put_item(TableName="nested", Item={"id": {"S": "m32"}, "v": deep(32, m)}); c.put_item(TableName="nested", Item={"id": {"S": "l32"}, "v": deep(32, l)}); c.put_item(TableName="too_nested", Item={"id": {"S": "m126"}, "v": deep(126, m)})'
+\! /usr/bin/python3 -c 'import boto3, os; c = boto3.client("dynamodb", endpoint_url=os.environ["AWSTORE_DYNAMODB_ENDPOINT"], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"); deep = lambda n, w: {"S": "bottom"} if n == 0 else w(deep(n - 1, w)); m = lambda v: {"M": {"a": v}}; l = lambda v: {"L": [v]}; c.put_item(TableName="nested", Item={"id": {"S": "m31"}, "v": deep(31, m)}); c.put_item(TableName="nested", Item={"id": {"S": "l31"}, "v": deep(31, l)}); c.put_item(TableName="too_nested", Item={"id": {"S": "m126"}, "v": deep(126, m)})'
 CREATE FOREIGN TABLE nested (id text, v jsonb, doc jsonb OPTIONS (document 'dynamodb'))
     SERVER dynamo OPTIONS (table_name 'nested');
 SELECT id, length(v::text) AS plain_length, length(doc::text) AS typed_length,
-       v #>> '{a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a}' AS m_bottom,
-       v #>> '{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}' AS l_bottom
+       v #>> '{a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a}' AS m_bottom,
+       v #>> '{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}' AS l_bottom
   FROM nested ORDER BY id;
 -- and write back as they are
 SELECT awstore.dynamodb_create_table('dynamo', 'nested_copy', 'id') IS NOT NULL AS created;
@@ -87,11 +88,11 @@ INSERT INTO docs VALUES ('{"id": {"S": "x"}, "v": {"S": "a", "N": "1"}}');
 INSERT INTO docs VALUES ('{"id": {"S": "x"}, "v": "plain"}');
 INSERT INTO docs VALUES ('{"id": {"S": "x"}, "": {"S": "a"}}');
 INSERT INTO docs VALUES ('{"id": {"S": "x"}, "m": {"M": {"a": {"L": [{"S": "ok"}, {"N": "x"}]}}}}');
--- 32 levels are fine, 33 are not
-INSERT INTO docs VALUES (('{"id": {"S": "deep32"}, "v": ' || repeat('{"M": {"a": ', 32) ||
-    '{"S": "x"}' || repeat('}}', 32) || '}')::jsonb);
-INSERT INTO docs VALUES (('{"id": {"S": "deep33"}, "v": ' || repeat('{"L": [', 33) ||
-    '{"S": "x"}' || repeat(']}', 33) || '}')::jsonb);
+-- 31 levels inside an attribute are fine (32 with the item), 32 are not
+INSERT INTO docs VALUES (('{"id": {"S": "deep31"}, "v": ' || repeat('{"M": {"a": ', 31) ||
+    '{"S": "x"}' || repeat('}}', 31) || '}')::jsonb);
+INSERT INTO docs VALUES (('{"id": {"S": "deep32"}, "v": ' || repeat('{"L": [', 32) ||
+    '{"S": "x"}' || repeat(']}', 32) || '}')::jsonb);
 INSERT INTO docs VALUES (('{"id": {"S": "deep99"}, "v": ' || repeat('{"L": [', 99) ||
     '{"S": "x"}' || repeat(']}', 99) || '}')::jsonb);
 -- what DynamoDB takes goes through unchanged
@@ -102,14 +103,14 @@ INSERT INTO docs VALUES ('{"id": {"S": "good"}, "n": {"N": "-1.5E+3"}, "ns": {"N
 -- typed columns and plain documents are held to the same limits
 CREATE FOREIGN TABLE docs_typed (id text, m jsonb OPTIONS (attribute_type 'M'), t text OPTIONS (attribute_type 'N'))
     SERVER dynamo OPTIONS (table_name 'docs');
+INSERT INTO docs_typed VALUES ('t31', (repeat('{"a": ', 31) || '1' || repeat('}', 31))::jsonb);
 INSERT INTO docs_typed VALUES ('t32', (repeat('{"a": ', 32) || '1' || repeat('}', 32))::jsonb);
-INSERT INTO docs_typed VALUES ('t33', (repeat('{"a": ', 33) || '1' || repeat('}', 33))::jsonb);
 INSERT INTO docs_typed VALUES ('t99', (repeat('{"a": ', 99) || '1' || repeat('}', 99))::jsonb);
 INSERT INTO docs_typed VALUES ('tn', NULL, '1e999');
 CREATE FOREIGN TABLE docs_plain (doc jsonb OPTIONS (document 'plain'))
     SERVER dynamo OPTIONS (table_name 'docs');
+INSERT INTO docs_plain VALUES (('{"id": "p31", "v": ' || repeat('[', 31) || '1' || repeat(']', 31) || '}')::jsonb);
 INSERT INTO docs_plain VALUES (('{"id": "p32", "v": ' || repeat('[', 32) || '1' || repeat(']', 32) || '}')::jsonb);
-INSERT INTO docs_plain VALUES (('{"id": "p33", "v": ' || repeat('[', 33) || '1' || repeat(']', 33) || '}')::jsonb);
 SELECT doc ->> 'id' AS id FROM docs ORDER BY 1;
 
 -- Date-time words whose value changes every day are refused on read;

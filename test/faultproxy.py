@@ -39,13 +39,16 @@ Control, on the same port, under paths DynamoDB never uses:
 
 Faults: throttle, throttling, limit, error500, error503, error503_text,
 validation, malformed, bad_crc, truncate, drop_before, drop_after, stall,
-empty_page, unprocessed, signature_echo.  A fault only fires on requests whose signature
-verified; a request with a bad signature gets the signature error, as from
-AWS.
+empty_page, unprocessed, signature_echo, oversize.  A fault only fires on
+requests whose signature verified (signature_echo: on any request); a
+request with a bad signature gets the signature error, as from AWS.
 
 signature_echo answers InvalidSignatureException the way AWS does, quoting
 the canonical request it expected, X-Amz-Security-Token included (to test
 that no secret reaches an error message).
+
+oversize answers a well-formed empty page padded to "megabytes" (default
+17) MB, bigger than any DynamoDB response.
 
 unprocessed (BatchWriteItem only) forwards the first half of the request's
 writes (none of a single one) and answers the rest as UnprocessedItems, the
@@ -129,7 +132,7 @@ JSON_FAULTS = {
 }
 OTHER_FAULTS = ('error503_text', 'drop_before', 'drop_after', 'stall',
                 'truncate', 'bad_crc', 'malformed', 'empty_page', 'unprocessed',
-                'signature_echo')
+                'signature_echo', 'oversize')
 ALL_FAULTS = tuple(JSON_FAULTS) + OTHER_FAULTS
 PAGED_ACTIONS = ('Scan', 'Query')
 
@@ -892,6 +895,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.empty_page(request, body)
         elif fault == 'unprocessed':
             self.unprocessed(body)
+        elif fault == 'oversize':
+            self.send_oversize(spec.get('megabytes', 17))
+
+    def send_oversize(self, megabytes):
+        # a well-formed empty page, padded past what any client should take
+        body = (b'{"Count":0,"Items":[],"ScannedCount":0,"Pad":"' +
+                b'x' * (megabytes * 1024 * 1024) + b'"}')
+        try:
+            self.send_body(200, body, [
+                ('x-amzn-RequestId', uuid.uuid4().hex.upper()),
+                ('x-amz-crc32', str(zlib.crc32(body))),
+                ('Content-Type', AMZ_JSON),
+                ('Date', self.date_time_string()),
+            ])
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True     # the client gave up, as it should
 
     def send_raw_malformed(self):
         body = b'{"Items": ['

@@ -14,8 +14,15 @@ AWSTORE_APT_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-cron
   libcurl4-openssl-dev libjson-c-dev libssl-dev zlib1g-dev pkg-config make gcc
   python3-boto3 python3-psycopg openssl"
 
+# AWS's own DynamoDB engine (DynamoDB Local 1.25.1), as shipped inside this
+# npm package; only the package's own tarball is fetched, and checked.
+AWSTORE_DDBLOCAL_PACKAGE=amplify-dynamodb-simulator
+AWSTORE_DDBLOCAL_VERSION=2.9.30
+AWSTORE_DDBLOCAL_INTEGRITY=sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==
+
 _awstore_pids=()
 _awstore_cleanups=()
+AWSTORE_TEST_USER_ENV=()
 
 awstore_log() { printf '== %s\n' "$*" >&2; }
 
@@ -112,11 +119,14 @@ awstore_ensure_test_user() {
 }
 
 # Run a command as the test user, with the PostgreSQL binaries on PATH.
+# AWSTORE_TEST_USER_ENV (an array of NAME=value) is added to its
+# environment: test/run --sanitize sets it to preload the ASan runtime.
 awstore_as_test_user() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$AWSTORE_TEST_USER" -- env PATH="$PG_BINDIR:$PATH" HOME=/tmp "$@"
+		runuser -u "$AWSTORE_TEST_USER" -- env PATH="$PG_BINDIR:$PATH" HOME=/tmp \
+			"${AWSTORE_TEST_USER_ENV[@]}" "$@"
 	else
-		env PATH="$PG_BINDIR:$PATH" "$@"
+		env PATH="$PG_BINDIR:$PATH" "${AWSTORE_TEST_USER_ENV[@]}" "$@"
 	fi
 }
 
@@ -149,6 +159,22 @@ awstore_wait_port() {
 	return 1
 }
 
+# Start the run's DynamoDB engine: dynalite, or DynamoDB Local when
+# AWSTORE_ENGINE=local.  Either way AWSTORE_DYNAMODB_PORT and
+# AWSTORE_DYNAMODB_ENDPOINT name it, and AWSTORE_ENGINE says which it is.
+awstore_start_engine() {
+	if [ "${AWSTORE_ENGINE:-dynalite}" = local ]; then
+		awstore_ensure_dynamodb_local || awstore_die "could not install DynamoDB Local"
+		awstore_start_dynamodb_local "$1"
+		AWSTORE_DYNAMODB_PORT=$AWSTORE_DDBLOCAL_PORT
+		AWSTORE_DYNAMODB_ENDPOINT=$AWSTORE_DDBLOCAL_ENDPOINT
+	else
+		AWSTORE_ENGINE=dynalite
+		awstore_start_dynalite "$1"
+	fi
+	export AWSTORE_ENGINE AWSTORE_DYNAMODB_PORT AWSTORE_DYNAMODB_ENDPOINT
+}
+
 # Start dynalite on a free loopback port as the test user.  Sets
 # AWSTORE_DYNAMODB_PORT and AWSTORE_DYNAMODB_ENDPOINT.  Logs go to $1/dynalite.log.
 awstore_start_dynalite() {
@@ -168,6 +194,56 @@ awstore_start_dynalite() {
 	done
 	cat "$logdir/dynalite.log" >&2
 	awstore_die "dynalite did not start"
+}
+
+# Fetch DynamoDB Local (the pinned npm tarball, its sha512 checked) and
+# unpack its emulator/ folder under test/dynamodb-local/ once.
+awstore_ensure_dynamodb_local() {
+	local dir=$AWSTORE_ROOT/test/dynamodb-local tgz sum
+	if ! command -v java >/dev/null 2>&1; then
+		awstore_log "installing Debian's Java runtime for DynamoDB Local"
+		awstore_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+			awstore_as_root env DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null ||
+			return 1
+	fi
+	[ -f "$dir/$AWSTORE_DDBLOCAL_VERSION/DynamoDBLocal.jar" ] && return 0
+	awstore_log "fetching DynamoDB Local ($AWSTORE_DDBLOCAL_PACKAGE@$AWSTORE_DDBLOCAL_VERSION)"
+	mkdir -p "$dir/download" || return 1
+	(cd "$dir/download" && npm pack "$AWSTORE_DDBLOCAL_PACKAGE@$AWSTORE_DDBLOCAL_VERSION" \
+		--silent --no-audit --no-fund >/dev/null) || return 1
+	tgz=$dir/download/$AWSTORE_DDBLOCAL_PACKAGE-$AWSTORE_DDBLOCAL_VERSION.tgz
+	sum="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+	if [ "$sum" != "$AWSTORE_DDBLOCAL_INTEGRITY" ]; then
+		rm -f "$tgz"
+		awstore_log "DynamoDB Local: integrity mismatch ($sum)"
+		return 1
+	fi
+	mkdir -p "$dir/$AWSTORE_DDBLOCAL_VERSION" &&
+		tar -xzf "$tgz" -C "$dir/$AWSTORE_DDBLOCAL_VERSION" --strip-components=2 package/emulator &&
+		rm -f "$tgz" && chmod -R a+rX "$dir"
+}
+
+# Start DynamoDB Local on a free loopback port as the test user (in memory,
+# no telemetry).  Sets AWSTORE_DDBLOCAL_PORT and AWSTORE_DDBLOCAL_ENDPOINT.
+# Logs go to $1/dynamodb-local.log.
+awstore_start_dynamodb_local() {
+	local logdir=$1 dir=$AWSTORE_ROOT/test/dynamodb-local/$AWSTORE_DDBLOCAL_VERSION port attempt
+	for attempt in 1 2 3; do
+		port=$(awstore_free_port)
+		awstore_as_test_user env -C "$dir" java -Xms64m -Xmx512m \
+			-Djava.library.path=DynamoDBLocal_lib -jar DynamoDBLocal.jar \
+			-inMemory -sharedDb -port "$port" -disableTelemetry >"$logdir/dynamodb-local.log" 2>&1 &
+		_awstore_pids+=($!)
+		if awstore_wait_port "$port" 60; then
+			AWSTORE_DDBLOCAL_PORT=$port
+			AWSTORE_DDBLOCAL_ENDPOINT="http://127.0.0.1:$port"
+			export AWSTORE_DDBLOCAL_PORT AWSTORE_DDBLOCAL_ENDPOINT
+			return 0
+		fi
+	done
+	cat "$logdir/dynamodb-local.log" >&2
+	awstore_die "DynamoDB Local did not start"
 }
 
 # Register a command to run at cleanup.

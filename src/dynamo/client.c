@@ -82,6 +82,7 @@ struct DynClient
 	long		backoff_base_ms;
 	long		backoff_cap_ms;
 	uint64_t	rng;
+	size_t		max_body;		/* the session's cap of a response body */
 	DynCall    *calls;			/* every call not yet freed */
 	int			in_flight;		/* calls not yet handed out */
 };
@@ -122,6 +123,7 @@ dyn_client_create(const DynConfig *cfg, DynError *err)
 		dyn_set_error(err, DYN_ERR_INTERNAL, "%s", msg);
 		return NULL;
 	}
+	client->max_body = cfg->http.max_body_bytes ? cfg->http.max_body_bytes : HTTP_MAX_BODY;
 	client->max_retries = cfg->max_retries;
 	client->backoff_base_ms = cfg->backoff_base_ms;
 	client->backoff_cap_ms = cfg->backoff_cap_ms;
@@ -454,6 +456,24 @@ dyn_judge(DynCall *call, const HttpResult *res)
 	err->type[0] = '\0';
 	snprintf(err->request_id, sizeof(err->request_id), "%s", res->request_id);
 
+	if (res->no_socket)
+	{
+		dyn_set_error(err, DYN_ERR_NO_SOCKET, "%s",
+					  "no file descriptor is left for a socket");
+		err->retryable = false;
+		return false;
+	}
+	if (res->too_large)
+	{
+		char		detail[128];
+
+		snprintf(detail, sizeof(detail),
+				 "the response body is longer than the limit of %zu bytes",
+				 call->client->max_body);
+		dyn_set_error(err, DYN_ERR_RESPONSE, "%s", detail);
+		err->retryable = false;
+		return false;
+	}
 	if (res->curl_code != 0)
 	{
 		if (http_curl_code_unreachable(res->curl_code))
@@ -795,4 +815,16 @@ int
 dyn_in_flight(DynClient *client)
 {
 	return client->in_flight;
+}
+
+bool
+dyn_client_has_calls(DynClient *client)
+{
+	return client->calls != NULL;
+}
+
+int
+dyn_client_close_idle(DynClient *client, int keep)
+{
+	return http_session_close_idle(client->http, keep);
 }

@@ -79,7 +79,8 @@ typedef enum DynErrorKind
 	DYN_ERR_HTTP,				/* a non-200 status without a DynamoDB error */
 	DYN_ERR_RESPONSE,			/* a corrupt, truncated or malformed body */
 	DYN_ERR_CANCELED,			/* the wait was interrupted */
-	DYN_ERR_INTERNAL			/* out of memory, libcurl refused */
+	DYN_ERR_INTERNAL,			/* out of memory, libcurl refused */
+	DYN_ERR_NO_SOCKET			/* the caller's fd accounting refused a socket */
 } DynErrorKind;
 
 typedef struct DynError
@@ -187,6 +188,15 @@ extern void dyn_call_free(DynCall *call);
 
 /* Number of calls started and not yet handed out by dyn_wait. */
 extern int	dyn_in_flight(DynClient *client);
+
+/* Does the client have calls not yet freed (which point to it)? */
+extern bool dyn_client_has_calls(DynClient *client);
+
+/*
+ * Closes idle connections beyond keep when no call is running (see
+ * http_session_close_idle); returns the sockets still open.
+ */
+extern int	dyn_client_close_idle(DynClient *client, int keep);
 
 /* Backoff delay before retry number attempt (1-based), full jitter. */
 extern long dyn_backoff_ms(long base_ms, long cap_ms, int attempt, uint64_t *rng);

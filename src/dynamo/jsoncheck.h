@@ -22,8 +22,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* DynamoDB nests M and L at most 32 levels deep in an item. */
+/*
+ * DynamoDB nests an item at most 32 levels deep, counting the item itself
+ * as the first: an attribute's value holds at most 31 M and L, one inside
+ * the other (AWS's engine refuses the 32nd).
+ */
 #define DYN_MAX_NESTING 32
+#define DYN_MAX_ATTR_NESTING (DYN_MAX_NESTING - 1)
 
 /*
  * How deep (objects and arrays) a DynamoDB body may nest: two levels for

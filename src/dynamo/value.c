@@ -839,9 +839,10 @@ dyn_attr_check_at(DynValue *av, int level, char *path, size_t size, const char *
 			return true;
 		case DYN_T_M:
 		case DYN_T_L:
-			if (level >= DYN_MAX_NESTING)
+			/* level counts the M and L around this one within the attribute */
+			if (level >= DYN_MAX_ATTR_NESTING)
 			{
-				*why = "nests deeper than DynamoDB's 32 levels";
+				*why = "nests deeper than DynamoDB's 32 levels (the item and 31 inside it)";
 				return false;
 			}
 			if (t == DYN_T_M)

@@ -65,6 +65,63 @@ aw_jsonb_of(DynValue *v)
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(v ? awstore_value_json(v) : "null"));
 }
 
+/*
+ * Runs CreateTable or DeleteTable.  A request sent more than once (its
+ * answer lost) may meet the effect of its own first attempt: a table that
+ * "already exists" (CreateTable) or is "not found" or being deleted
+ * (DeleteTable).  Then, when DescribeTable shows the table in the state the
+ * first attempt leaves it (wanted_status: any status when "", none when
+ * NULL), that is success, not an error.
+ */
+static AwCallHolder *aw_describe_raw(DynClient *client, const char *table);
+
+static void
+aw_admin_change(DynClient *client, const char *action, char *body, size_t len,
+				const char *table, const char *wanted_status)
+{
+	DynCall    *call = body ? dyn_call_start(client, action, body, len) : NULL;
+	AwCallHolder *holder;
+	DynError	err;
+	bool		resent;
+
+	if (call == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory starting a DynamoDB %s request", action)));
+	holder = awstore_hold_call(CurrentMemoryContext, call);
+	awstore_wait_for(client, call);
+	if (dyn_call_ok(call))
+	{
+		awstore_release_call(holder);
+		return;
+	}
+	err = *dyn_call_error(call);
+	resent = dyn_call_stats(call)->retries > 0;
+	awstore_release_call(holder);
+	if (resent && err.kind == DYN_ERR_SERVICE &&
+		(strcmp(err.type, "ResourceInUseException") == 0 ||
+		 strcmp(err.type, "ResourceNotFoundException") == 0))
+	{
+		AwCallHolder *desc = aw_describe_raw(client, table);
+		DynValue   *t = desc ? dyn_get(dyn_call_response(desc->call), "Table") : NULL;
+		const char *status = t ? dyn_string(dyn_get(t, "TableStatus"), NULL) : NULL;
+		bool		ours;
+
+		if (wanted_status == NULL)
+			ours = t == NULL;
+		else
+			ours = t != NULL && (wanted_status[0] == '\0' ||
+								 (status && strcmp(status, wanted_status) == 0));
+		if (wanted_status && strcmp(wanted_status, "DELETING") == 0 && t == NULL)
+			ours = true;		/* deleted already */
+		if (desc)
+			awstore_release_call(desc);
+		if (ours)
+			return;
+	}
+	awstore_report_error(&err, action, table);
+}
+
 /* Sleeps ms, interruptibly. */
 static void
 aw_admin_pause(long ms)
@@ -393,7 +450,8 @@ awstore_dynamodb_create_table(PG_FUNCTION_ARGS)
 	body = dyn_body_create_table(table, defs_json, keys_json, gsi, billing,
 								 provisioned ? "{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5}" : NULL,
 								 &len);
-	awstore_release_call(awstore_call(client, "CreateTable", body, len, table));
+	/* a resend meeting the table its first attempt created is no error */
+	aw_admin_change(client, "CreateTable", body, len, table, "");
 	awstore_forget_descriptions();
 
 	/* wait, bounded and interruptibly, until the table can be used */
@@ -431,7 +489,8 @@ awstore_dynamodb_delete_table(PG_FUNCTION_ARGS)
 	char	   *body = dyn_body_delete_table(table, &len);
 	TimestampTz give_up;
 
-	awstore_release_call(awstore_call(client, "DeleteTable", body, len, table));
+	/* a resend meeting the deletion its first attempt began is no error */
+	aw_admin_change(client, "DeleteTable", body, len, table, "DELETING");
 	awstore_forget_descriptions();
 	give_up = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), AW_TABLE_WAIT_SECONDS * 1000);
 	for (;;)

@@ -7,8 +7,24 @@
  * A client (with its libcurl session and open connections) is kept per user
  * mapping for the life of the backend, so TCP and TLS are set up once.
  * Changing the server or the user mapping invalidates it through syscache
- * callbacks (as postgres_fdw's ConnCacheEntry does); it is rebuilt at its
- * next use, once no call of it is in flight.
+ * callbacks (as postgres_fdw's ConnCacheEntry does).
+ *
+ * Lifetime: a client must outlive every scan, cursor, modify state and
+ * call that uses it.  awstore_get_client() therefore hands out references:
+ * each is released by a reset callback of the memory context it was taken
+ * in, so the executor state, the cursor's portal or the function call that
+ * holds the pointer holds the client too.  An invalidated client is
+ * replaced at its next use; the replaced one is destroyed only once it has
+ * no reference and no call left (right then, or when the last reference
+ * goes), and an unused invalidated client is destroyed at transaction end.
+ * A cursor opened before ALTER USER MAPPING thus goes on with the client
+ * it started with, while new queries use the new credentials.
+ *
+ * Sockets are counted by PostgreSQL's fd accounting (AcquireExternalFD):
+ * a socket the backend cannot afford is an error naming the cause, not a
+ * failure to connect.  When the last reference to a client goes, idle
+ * connections beyond a few are closed (a wide parallel scan opens one per
+ * segment).
  *
  * Credentials come from the user mapping.  Only when the mapping has none,
  * its user is a superuser and so is the server's owner does the server's
@@ -19,8 +35,10 @@
  * latch and postmaster death (WaitEventSet).  A query cancel or a
  * statement_timeout sets the latch; the wait then returns "interrupted", the
  * transfers are abandoned (freed by their owners' memory context callbacks)
- * and CHECK_FOR_INTERRUPTS() raises the real error.  Nothing ever longjmps
- * out of libcurl.
+ * and CHECK_FOR_INTERRUPTS() raises the real error.  Other interrupts
+ * (proc-signal barriers, memory context logging …) are processed in the
+ * wait itself.  Nothing ever longjmps out of libcurl: the wait is not
+ * called from inside it, and the wait event set is freed on every path.
  *
  * Errors: DynamoDB's __type maps to a SQLSTATE, its message goes in the
  * detail, the action and table in the context.  No credential is ever part
@@ -37,6 +55,7 @@
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
+#include "storage/fd.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -47,17 +66,41 @@
 
 #include "fdw/fdw.h"
 
+/* Idle connections a client keeps once nothing uses it. */
+#define AW_IDLE_CONNECTIONS 8
+
+/* A client and the count of references to it (in TopMemoryContext). */
+typedef struct AwClient
+{
+	DynClient  *client;
+	int			refs;			/* references not yet released */
+	bool		retired;		/* replaced: destroy once unused */
+	struct AwClient *next_retired;
+} AwClient;
+
+/* One reference, released when the context it lives in goes. */
+typedef struct AwClientRef
+{
+	AwClient   *ac;
+	MemoryContextCallback cb;
+} AwClientRef;
+
 typedef struct AwClientEntry
 {
 	Oid			umid;			/* hash key: user mapping OID */
-	DynClient  *client;
-	bool		invalidated;
+	AwClient   *current;		/* the client new users get, or NULL */
+	bool		invalidated;	/* current is out of date */
 	uint32		server_hashvalue;
 	uint32		mapping_hashvalue;
 } AwClientEntry;
 
 static HTAB *aw_clients = NULL;
+static AwClient *aw_retired = NULL;	/* replaced clients still in use */
 
+/*
+ * Marks clients out of date.  Nothing is freed here: the callback may run
+ * while a client is in use (a sinval reset, hashvalue 0, marks them all).
+ */
 static void
 aw_invalidate_clients(Datum arg, int cacheid, uint32 hashvalue)
 {
@@ -73,9 +116,111 @@ aw_invalidate_clients(Datum arg, int cacheid, uint32 hashvalue)
 			(cacheid == USERMAPPINGOID && entry->mapping_hashvalue == hashvalue))
 			entry->invalidated = true;
 	}
-	/* a changed server may point to another endpoint: describe again */
-	if (cacheid == FOREIGNSERVEROID)
-		awstore_forget_descriptions();
+}
+
+/* Can the client go: no reference, and no call that points to it? */
+static bool
+aw_client_unused(AwClient *ac)
+{
+	return ac->refs == 0 && !dyn_client_has_calls(ac->client);
+}
+
+static void
+aw_client_destroy(AwClient *ac)
+{
+	dyn_client_destroy(ac->client);
+	pfree(ac);
+}
+
+/* Destroys the replaced clients nothing uses any more. */
+static void
+aw_sweep_retired(void)
+{
+	AwClient  **p = &aw_retired;
+
+	while (*p)
+	{
+		AwClient   *ac = *p;
+
+		if (aw_client_unused(ac))
+		{
+			*p = ac->next_retired;
+			aw_client_destroy(ac);
+		}
+		else
+			p = &ac->next_retired;
+	}
+}
+
+/* Reset callback of a reference's memory context.  Never raises an error. */
+static void
+aw_release_client(void *arg)
+{
+	AwClientRef *ref = arg;
+	AwClient   *ac = ref->ac;
+
+	Assert(ac->refs > 0);
+	ac->refs--;
+	if (ac->refs > 0)
+		return;
+	if (ac->retired)
+		aw_sweep_retired();
+	else
+		(void) dyn_client_close_idle(ac->client, AW_IDLE_CONNECTIONS);
+}
+
+/*
+ * At transaction end no executor state is left: destroy the invalidated
+ * clients, so that dropped credentials and servers leave no connection
+ * behind (postgres_fdw closes its invalidated connections there too).
+ */
+static void
+aw_client_xact_callback(XactEvent event, void *arg)
+{
+	HASH_SEQ_STATUS scan;
+	AwClientEntry *entry;
+
+	(void) arg;
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
+		event != XACT_EVENT_PREPARE)
+		return;
+	hash_seq_init(&scan, aw_clients);
+	while ((entry = hash_seq_search(&scan)) != NULL)
+	{
+		if (entry->current && entry->invalidated && aw_client_unused(entry->current))
+		{
+			aw_client_destroy(entry->current);
+			entry->current = NULL;
+		}
+		else if (entry->current && entry->current->refs == 0)
+			(void) dyn_client_close_idle(entry->current->client, AW_IDLE_CONNECTIONS);
+	}
+	aw_sweep_retired();
+}
+
+/*
+ * The backend's fd accounting, for the http layer's sockets.  One slot is
+ * left free, for the wait's own epoll descriptor (awstore_wait).
+ */
+static bool
+aw_acquire_fd(void)
+{
+	if (!AcquireExternalFD())
+		return false;
+	if (!AcquireExternalFD())
+	{
+		ReleaseExternalFD();
+		return false;
+	}
+	ReleaseExternalFD();
+	return true;
+}
+
+static void
+aw_release_fd(void)
+{
+	ReleaseExternalFD();
 }
 
 static char *
@@ -136,12 +281,15 @@ aw_credentials(ForeignServer *server, UserMapping *user, AwCredentials *cred)
 
 /*
  * Returns the cached client of a user mapping, creating it when needed.
- * opts must hold the server's options.
+ * opts must hold the server's options.  The client stays valid until the
+ * current memory context is reset or deleted: keep the pointer no longer
+ * than that, and take it in a context that outlives the calls made with it.
  */
 DynClient *
 awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 {
 	AwClientEntry *entry;
+	AwClientRef *ref;
 	bool		found;
 
 	if (aw_clients == NULL)
@@ -154,21 +302,35 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 								 HASH_ELEM | HASH_BLOBS);
 		CacheRegisterSyscacheCallback(FOREIGNSERVEROID, aw_invalidate_clients, (Datum) 0);
 		CacheRegisterSyscacheCallback(USERMAPPINGOID, aw_invalidate_clients, (Datum) 0);
+		RegisterXactCallback(aw_client_xact_callback, NULL);
 	}
+
+	/* the reference first: nothing can fail once the count is taken */
+	ref = MemoryContextAllocZero(CurrentMemoryContext, sizeof(AwClientRef));
 
 	entry = hash_search(aw_clients, &user->umid, HASH_ENTER, &found);
 	if (!found)
 	{
-		entry->client = NULL;
+		entry->current = NULL;
 		entry->invalidated = false;
 	}
-	if (entry->client && entry->invalidated && dyn_in_flight(entry->client) == 0)
+	if (entry->current && entry->invalidated)
 	{
-		dyn_client_destroy(entry->client);
-		entry->client = NULL;
+		/* out of date: new users get a new client, current ones keep theirs */
+		if (aw_client_unused(entry->current))
+			aw_client_destroy(entry->current);
+		else
+		{
+			entry->current->retired = true;
+			entry->current->next_retired = aw_retired;
+			aw_retired = entry->current;
+		}
+		entry->current = NULL;
 	}
-	if (entry->client == NULL)
+	aw_sweep_retired();
+	if (entry->current == NULL)
 	{
+		AwClient   *ac;
 		AwCredentials cred;
 		DynConfig	cfg;
 		DynError	err;
@@ -187,49 +349,81 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 		cfg.http.proxy = opts->proxy;
 		/* the endpoint of a server a non-superuser owns: see options.c */
 		cfg.http.restrict_addresses = !superuser_arg(server->owner);
+		cfg.http.acquire_fd = aw_acquire_fd;
+		cfg.http.release_fd = aw_release_fd;
 		cfg.max_retries = opts->max_retries;
 		cfg.backoff_base_ms = 25;
 		cfg.backoff_cap_ms = 5000;
-		entry->client = dyn_client_create(&cfg, &err);
-		if (entry->client == NULL)
+		ac = MemoryContextAllocZero(TopMemoryContext, sizeof(AwClient));
+		ac->client = dyn_client_create(&cfg, &err);
+		if (ac->client == NULL)
+		{
+			pfree(ac);
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
 					 errmsg("could not set up a DynamoDB client for server \"%s\"",
 							server->servername),
 					 errdetail_internal("%s", err.message)));
+		}
+		entry->current = ac;
 		entry->invalidated = false;
 		entry->server_hashvalue = GetSysCacheHashValue1(FOREIGNSERVEROID,
 														ObjectIdGetDatum(server->serverid));
 		entry->mapping_hashvalue = GetSysCacheHashValue1(USERMAPPINGOID,
 														 ObjectIdGetDatum(user->umid));
 	}
-	return entry->client;
+
+	ref->ac = entry->current;
+	ref->cb.func = aw_release_client;
+	ref->cb.arg = ref;
+	entry->current->refs++;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &ref->cb);
+	return entry->current->client;
 }
 
+/*
+ * Waits for the sockets, the latch or the timeout (HttpWaitFn).  Returns
+ * false on a query cancel or a termination request: the caller abandons
+ * its transfers and raises the error.  Other interrupts are processed here
+ * (CHECK_FOR_INTERRUPTS), which may raise an error: the wait event set is
+ * freed on every path, and the http and dynamo layers hold nothing across
+ * the wait.
+ */
 bool
 awstore_wait(void *arg, HttpWaitSocket *socks, int nsocks, long timeout_ms)
 {
-	WaitEventSet *set;
+	WaitEventSet *volatile set = NULL;
 	WaitEvent  *events;
-	int			nevents;
+	volatile int nevents = 0;
 
 	(void) arg;
 	if (QueryCancelPending || ProcDiePending)
 		return false;
+	CHECK_FOR_INTERRUPTS();
 
-	set = CreateWaitEventSet(CurrentMemoryContext, nsocks + 2);
-	AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
-	AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
-	for (int i = 0; i < nsocks; i++)
-	{
-		uint32		ev = (socks[i].want_read ? WL_SOCKET_READABLE : 0) |
-			(socks[i].want_write ? WL_SOCKET_WRITEABLE : 0);
-
-		if (ev != 0)
-			AddWaitEventToSet(set, ev, socks[i].fd, NULL, &socks[i]);
-	}
 	events = palloc(sizeof(WaitEvent) * (nsocks + 2));
-	nevents = WaitEventSetWait(set, timeout_ms, events, nsocks + 2, PG_WAIT_EXTENSION);
+	PG_TRY();
+	{
+		set = CreateWaitEventSet(CurrentMemoryContext, nsocks + 2);
+		AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+		AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+		for (int i = 0; i < nsocks; i++)
+		{
+			uint32		ev = (socks[i].want_read ? WL_SOCKET_READABLE : 0) |
+				(socks[i].want_write ? WL_SOCKET_WRITEABLE : 0);
+
+			if (ev != 0)
+				AddWaitEventToSet(set, ev, socks[i].fd, NULL, &socks[i]);
+		}
+		nevents = WaitEventSetWait(set, timeout_ms, events, nsocks + 2, PG_WAIT_EXTENSION);
+	}
+	PG_FINALLY();
+	{
+		if (set)
+			FreeWaitEventSet(set);
+	}
+	PG_END_TRY();
+
 	for (int i = 0; i < nevents; i++)
 	{
 		if (events[i].events & WL_LATCH_SET)
@@ -245,8 +439,11 @@ awstore_wait(void *arg, HttpWaitSocket *socks, int nsocks, long timeout_ms)
 		}
 	}
 	pfree(events);
-	FreeWaitEventSet(set);
-	return !(QueryCancelPending || ProcDiePending);
+	if (QueryCancelPending || ProcDiePending)
+		return false;
+	/* barriers, catchup, memory context logging …: handled, not cleared */
+	CHECK_FOR_INTERRUPTS();
+	return true;
 }
 
 void
@@ -288,22 +485,41 @@ aw_free_held_call(void *arg)
 	}
 }
 
+/*
+ * The holder lives in a small context of its own under cxt, so that
+ * releasing it gives back everything, callback included: a scan that holds
+ * a call per page stays flat however many pages it reads.
+ */
 AwCallHolder *
 awstore_hold_call(MemoryContext cxt, DynCall *call)
 {
-	AwCallHolder *holder = MemoryContextAllocZero(cxt, sizeof(AwCallHolder));
+	MemoryContext own;
+	AwCallHolder *holder;
 
+	PG_TRY();
+	{
+		own = AllocSetContextCreate(cxt, "awstore call", ALLOCSET_SMALL_SIZES);
+	}
+	PG_CATCH();
+	{
+		dyn_call_free(call);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	holder = MemoryContextAllocZero(own, sizeof(AwCallHolder));
 	holder->call = call;
+	holder->cxt = own;
 	holder->cb.func = aw_free_held_call;
 	holder->cb.arg = holder;
-	MemoryContextRegisterResetCallback(cxt, &holder->cb);
+	MemoryContextRegisterResetCallback(own, &holder->cb);
 	return holder;
 }
 
+/* Frees the call and the holder itself. */
 void
 awstore_release_call(AwCallHolder *holder)
 {
-	aw_free_held_call(holder);
+	MemoryContextDelete(holder->cxt);
 }
 
 AwCallHolder *
@@ -360,6 +576,8 @@ aw_sqlstate(const DynError *err)
 			return ERRCODE_QUERY_CANCELED;
 		case DYN_ERR_INTERNAL:
 			return ERRCODE_OUT_OF_MEMORY;
+		case DYN_ERR_NO_SOCKET:
+			return ERRCODE_INSUFFICIENT_RESOURCES;
 		case DYN_ERR_RESPONSE:
 		case DYN_ERR_HTTP:
 			return ERRCODE_FDW_ERROR;
@@ -461,6 +679,14 @@ awstore_report_error(const DynError *err, const char *action, const char *table)
 					(errcode(code),
 					 errmsg("could not send a DynamoDB request"),
 					 errdetail_internal("%s", err->message),
+					 aw_error_context(action, table)));
+			break;
+		case DYN_ERR_NO_SOCKET:
+			ereport(ERROR,
+					(errcode(code),
+					 errmsg("could not open another connection to DynamoDB: too many open files in this backend"),
+					 errdetail("The backend may use only part of max_files_per_process for sockets, and they are in use."),
+					 errhint("Lower the scan_segments option, close cursors open on other servers, or raise max_files_per_process."),
 					 aw_error_context(action, table)));
 			break;
 		case DYN_ERR_SERVICE:

@@ -816,9 +816,10 @@ aw_jsonb_value_to_attr(JsonbValue *v, StringInfo buf, int level, const char **wh
 /*
  * Walks a jsonb object or array into M or L.  Nested containers arrive as
  * binary values (skipNested) and recurse through aw_jsonb_value_to_attr.
- * level counts the containers around this one: past DynamoDB's 32 (one
- * more for a whole item's object) the value is refused, and the JSON text
- * built stays within what the JSON parser takes.
+ * level counts the containers from the attribute's own (1) to this one; a
+ * whole item's object is level 0.  Past DynamoDB's 31 within an attribute
+ * (32 with the item) the value is refused, and the JSON text built stays
+ * within what the JSON parser takes.
  */
 static bool
 aw_jsonb_container_to_attr(JsonbContainer *container, StringInfo buf, int level,
@@ -829,9 +830,9 @@ aw_jsonb_container_to_attr(JsonbContainer *container, StringInfo buf, int level,
 	JsonbIteratorToken tok;
 	bool		first = true;
 
-	if (level > DYN_MAX_NESTING + 1)
+	if (level > DYN_MAX_ATTR_NESTING)
 	{
-		*why = "the value nests deeper than DynamoDB's 32 levels";
+		*why = "the value nests deeper than DynamoDB's 32 levels (the item and 31 inside it)";
 		return false;
 	}
 	check_stack_depth();
@@ -997,8 +998,9 @@ aw_array_to_attr(Datum value, DynType atype, StringInfo buf, const char **why)
  * AW_TYPE_ANY on json/jsonb follows the JSON value's own type.  Returns
  * false, with *why, when DynamoDB cannot hold the value exactly.
  */
-bool
-awstore_datum_to_attr(Datum value, Oid typid, DynType atype, StringInfo buf, const char **why)
+static bool
+aw_datum_to_attr(Datum value, Oid typid, DynType atype, StringInfo buf, const char **why,
+				 int root_level)
 {
 	char	   *s;
 
@@ -1057,9 +1059,25 @@ awstore_datum_to_attr(Datum value, Oid typid, DynType atype, StringInfo buf, con
 			}
 			return aw_jsonb_value_to_attr(&v, buf, 0, why);
 		}
-		return aw_jsonb_container_to_attr(&jb->root, buf, 1, why);
+		return aw_jsonb_container_to_attr(&jb->root, buf, root_level, why);
 	}
 	*why = psprintf("type %s cannot be sent as DynamoDB type %s",
 					format_type_be(typid), dyn_type_name(atype));
 	return false;
+}
+
+bool
+awstore_datum_to_attr(Datum value, Oid typid, DynType atype, StringInfo buf, const char **why)
+{
+	return aw_datum_to_attr(value, typid, atype, buf, why, 1);
+}
+
+/*
+ * The same for a whole item held in json or jsonb (a document 'plain'
+ * column): the item's object is the first of DynamoDB's 32 levels.
+ */
+bool
+awstore_item_to_attr(Datum value, Oid typid, StringInfo buf, const char **why)
+{
+	return aw_datum_to_attr(value, typid, AW_TYPE_ANY, buf, why, 0);
 }

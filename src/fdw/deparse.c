@@ -8,14 +8,19 @@
  * qualifies:
  *	- comparisons of a column with a value: numbers (integer and numeric
  *	  columns holding N; never floats, whose rounding differs), booleans
- *	  (equality), binaries, and strings (text and varchar holding S) —
- *	  equality under a deterministic collation, ordering only under the "C"
- *	  collation, since DynamoDB orders strings by their UTF-8 bytes;
+ *	  (equality), binaries (unsigned bytes, as bytea compares), and strings
+ *	  (text and varchar holding S) — equality under a deterministic
+ *	  collation, ordering only under the "C" collation, since DynamoDB
+ *	  orders strings by their UTF-8 bytes; never on a column with a type
+ *	  modifier, whose value read is coerced where DynamoDB's is not;
+ *	- operators are known by their btree strategy in the column type's
+ *	  operator family (LIKE by its OID), never by name;
  *	- "<>" as "a <> v AND attribute_exists(a) AND NOT attribute_type(a,
  *	  NULL)", so that a missing or NULL attribute is excluded as SQL's NULL
  *	  would be;
  *	- IS [NOT] NULL as absent-or-NULL-typed;
- *	- IN lists of constants (at most 100), LIKE 'prefix%' as begins_with;
+ *	- IN lists of constants (at most 100; none empty nor false, which
+ *	  dynalite's IN never matches), LIKE 'prefix%' as begins_with;
  *	- AND and OR of those (two-valued and three-valued logic agree when NOT
  *	  is absent: a comparison with a missing attribute is false in DynamoDB
  *	  and NULL in SQL, and both exclude the row); NOT only of a boolean
@@ -149,6 +154,13 @@ awstore_expr_is_value(AwDeparseContext *ctx, Expr *expr, Relids outer_relids)
 bool
 awstore_type_comparable(AwColumn *col, Oid collid, bool ordering)
 {
+	/*
+	 * A type modifier coerces the value read (numeric(p,s) rounds,
+	 * varchar(n) drops trailing blanks beyond n): DynamoDB would compare the
+	 * value before that coercion, PostgreSQL after it.
+	 */
+	if (col->typmod >= 0)
+		return false;
 	switch (col->atype)
 	{
 		case DYN_T_N:
@@ -221,8 +233,8 @@ awstore_value_encodable(Expr *expr, DynType type)
  * The btree strategy of a comparison operator on a column (BTEqual…), or
  * 0.  "<>" is reported as -1.
  */
-static int
-aw_operator_strategy(Oid opno, AwColumn *col)
+int
+awstore_operator_strategy(Oid opno, AwColumn *col)
 {
 	Oid			opclass = GetDefaultOpClass(col->typid, BTREE_AM_OID);
 	Oid			family;
@@ -312,7 +324,7 @@ awstore_match_comparison(AwDeparseContext *ctx, Expr *clause, Relids outer_relid
 	}
 	if (col == NULL || !awstore_expr_is_value(ctx, right, outer_relids))
 		return NULL;
-	s = aw_operator_strategy(op->opno, col);
+	s = awstore_operator_strategy(op->opno, col);
 	if (s == 0)
 		return NULL;
 	if (!awstore_type_comparable(col, op->inputcollid,
@@ -358,13 +370,12 @@ awstore_match_prefix(AwDeparseContext *ctx, Expr *clause, Const **prefix)
 	AwColumn   *col;
 	Expr	   *right;
 	char	   *p;
-	char	   *opname;
 
 	if (!IsA(clause, OpExpr) || list_length(((OpExpr *) clause)->args) != 2)
 		return NULL;
 	op = (OpExpr *) clause;
-	opname = get_opname(op->opno);
-	if (opname == NULL || strcmp(opname, "~~") != 0)
+	/* text LIKE text itself, not any operator that happens to be "~~" */
+	if (op->opno != OID_TEXT_LIKE_OP)
 		return NULL;
 	col = awstore_column_of(ctx, linitial(op->args));
 	right = lsecond(op->args);
@@ -474,7 +485,7 @@ awstore_deparse_filter(AwDeparseContext *ctx, Expr *expr, StringInfo buf)
 		col = awstore_column_of(ctx, linitial(sa->args));
 		if (col == NULL || !IsA(lsecond(sa->args), Const))
 			return false;
-		if (aw_operator_strategy(sa->opno, col) != BTEqualStrategyNumber ||
+		if (awstore_operator_strategy(sa->opno, col) != BTEqualStrategyNumber ||
 			!awstore_type_comparable(col, sa->inputcollid, false))
 			return false;
 		arr = lsecond(sa->args);
@@ -495,8 +506,15 @@ awstore_deparse_filter(AwDeparseContext *ctx, Expr *expr, StringInfo buf)
 			c = makeConst(elemtype, -1, arr->constcollid, elmlen, elems[i], false, elmbyval);
 			if (!awstore_value_encodable((Expr *) c, col->atype))
 				return false;
-			/* XXX: dynalite's IN never matches an empty string; stay local */
-			if (col->atype == DYN_T_S && VARSIZE_ANY_EXHDR(DatumGetPointer(elems[i])) == 0)
+			/*
+			 * XXX: dynalite's IN never matches a value that is false in
+			 * JavaScript: an empty string or binary, or false; stay local.
+			 * (No other type has such a value: an N is never empty.)
+			 */
+			if ((col->atype == DYN_T_S || col->atype == DYN_T_B) &&
+				VARSIZE_ANY_EXHDR(DatumGetPointer(elems[i])) == 0)
+				return false;
+			if (col->atype == DYN_T_BOOL && !DatumGetBool(elems[i]))
 				return false;
 		}
 		appendStringInfo(buf, "#n%d IN (", awstore_deparse_name(ctx, col->attname));
@@ -543,16 +561,32 @@ awstore_deparse_filter(AwDeparseContext *ctx, Expr *expr, StringInfo buf)
 }
 
 /*
+ * A copy of ctx to deparse into, that leaves ctx unchanged when the attempt
+ * fails.  The lists are copied: lappend extends a List in place, so a
+ * copy of the struct alone would share, and grow, them.
+ */
+void
+awstore_deparse_scratch(AwDeparseContext *scratch, const AwDeparseContext *ctx)
+{
+	*scratch = *ctx;
+	scratch->names = list_copy(ctx->names);
+	scratch->values = list_copy(ctx->values);
+	scratch->value_types = list_copy(ctx->value_types);
+	scratch->constants = list_copy(ctx->constants);
+}
+
+/*
  * Would the filter condition expr be handed to DynamoDB?  A dry run of
  * awstore_deparse_filter that leaves ctx unchanged.
  */
 bool
 awstore_filter_shippable(AwDeparseContext *ctx, Expr *expr)
 {
-	AwDeparseContext scratch = *ctx;
+	AwDeparseContext scratch;
 	StringInfoData buf;
 	bool		ok;
 
+	awstore_deparse_scratch(&scratch, ctx);
 	initStringInfo(&buf);
 	ok = awstore_deparse_filter(&scratch, expr, &buf);
 	pfree(buf.data);

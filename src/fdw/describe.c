@@ -5,22 +5,29 @@
  *
  * The planner needs a table's key schema (to turn quals into Query or
  * GetItem), its secondary indexes, and its item count and size (for
- * costs).  DescribeTable is asked once per server and table and the answer
- * kept for AW_DESCRIBE_TTL_SECONDS; a change of the foreign server forgets
- * everything.  Key options of the foreign table (partition_key, sort_key)
- * take precedence over what DynamoDB says.
+ * costs).  DescribeTable is asked once per user mapping and table (two
+ * users may have credentials that see different tables, or none) and the
+ * answer kept for AW_DESCRIBE_TTL_SECONDS; a change of the foreign server
+ * or of the user mapping forgets what was learnt through it (syscache
+ * callbacks, as for the clients).  Key options of the foreign table
+ * (partition_key, sort_key) take precedence over what DynamoDB says.
  *
- * The cache lives in its own memory context under CacheMemoryContext;
- * callers get a copy in their current context, so an invalidation during
- * planning cannot pull the description from under them.
+ * Each description lives in its own memory context under
+ * CacheMemoryContext, deleted when it is refreshed or forgotten; callers
+ * get a copy in their current context, so an invalidation during planning
+ * cannot pull the description from under them.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_user_mapping.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "fdw/fdw.h"
@@ -29,28 +36,57 @@
 
 typedef struct AwDescribeKey
 {
-	Oid			serverid;
+	Oid			umid;			/* user mapping */
 	char		table[256];
 } AwDescribeKey;
 
 typedef struct AwDescribeEntry
 {
 	AwDescribeKey key;
-	AwTableInfo *info;			/* in aw_describe_cxt */
+	MemoryContext cxt;			/* holds info alone */
+	AwTableInfo *info;
 	TimestampTz fetched_at;
+	uint32		server_hashvalue;
+	uint32		mapping_hashvalue;
 } AwDescribeEntry;
 
 static HTAB *aw_describe_cache = NULL;
 static MemoryContext aw_describe_cxt = NULL;
 
+/* Forgets the descriptions of a server or mapping (hashvalue 0: all). */
+static void
+aw_forget(int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS scan;
+	AwDescribeEntry *entry;
+
+	if (aw_describe_cache == NULL)
+		return;
+	hash_seq_init(&scan, aw_describe_cache);
+	while ((entry = hash_seq_search(&scan)) != NULL)
+	{
+		if (hashvalue == 0 ||
+			(cacheid == FOREIGNSERVEROID && entry->server_hashvalue == hashvalue) ||
+			(cacheid == USERMAPPINGOID && entry->mapping_hashvalue == hashvalue))
+		{
+			MemoryContextDelete(entry->cxt);
+			/* removing the current element keeps the scan valid */
+			(void) hash_search(aw_describe_cache, &entry->key, HASH_REMOVE, NULL);
+		}
+	}
+}
+
+static void
+aw_describe_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	(void) arg;
+	aw_forget(cacheid, hashvalue);
+}
+
 void
 awstore_forget_descriptions(void)
 {
-	if (aw_describe_cache == NULL)
-		return;
-	hash_destroy(aw_describe_cache);
-	aw_describe_cache = NULL;
-	MemoryContextReset(aw_describe_cxt);
+	aw_forget(InvalidOid, 0);
 }
 
 static DynType
@@ -177,11 +213,12 @@ aw_copy_info(const AwTableInfo *src)
 }
 
 /*
- * Describes a DynamoDB table (cached).  With missing_ok, a table that does
- * not exist gives NULL instead of an error.  The result is the caller's.
+ * Describes a DynamoDB table, as seen through a user mapping (cached).
+ * client must be that mapping's.  With missing_ok, a table that does not
+ * exist gives NULL instead of an error.  The result is the caller's.
  */
 AwTableInfo *
-awstore_describe(Oid serverid, DynClient *client, const char *table, bool missing_ok)
+awstore_describe(UserMapping *user, DynClient *client, const char *table, bool missing_ok)
 {
 	AwDescribeKey key;
 	AwDescribeEntry *entry;
@@ -189,6 +226,7 @@ awstore_describe(Oid serverid, DynClient *client, const char *table, bool missin
 	AwCallHolder *call;
 	DynValue   *desc;
 	AwTableInfo *info;
+	MemoryContext cxt;
 	MemoryContext old;
 	size_t		len;
 	char	   *body;
@@ -197,19 +235,20 @@ awstore_describe(Oid serverid, DynClient *client, const char *table, bool missin
 	{
 		HASHCTL		ctl;
 
-		if (aw_describe_cxt == NULL)
-			aw_describe_cxt = AllocSetContextCreate(CacheMemoryContext,
-													"awstore table descriptions",
-													ALLOCSET_SMALL_SIZES);
+		aw_describe_cxt = AllocSetContextCreate(CacheMemoryContext,
+												"awstore table descriptions",
+												ALLOCSET_SMALL_SIZES);
 		ctl.keysize = sizeof(AwDescribeKey);
 		ctl.entrysize = sizeof(AwDescribeEntry);
 		ctl.hcxt = aw_describe_cxt;
 		aw_describe_cache = hash_create("awstore table descriptions", 16, &ctl,
 										HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		CacheRegisterSyscacheCallback(FOREIGNSERVEROID, aw_describe_invalidate, (Datum) 0);
+		CacheRegisterSyscacheCallback(USERMAPPINGOID, aw_describe_invalidate, (Datum) 0);
 	}
 
 	memset(&key, 0, sizeof(key));
-	key.serverid = serverid;
+	key.umid = user->umid;
 	strlcpy(key.table, table, sizeof(key.table));
 	entry = hash_search(aw_describe_cache, &key, HASH_FIND, NULL);
 	if (entry && !TimestampDifferenceExceeds(entry->fetched_at, GetCurrentTimestamp(),
@@ -242,7 +281,10 @@ awstore_describe(Oid serverid, DynClient *client, const char *table, bool missin
 		call = awstore_call(client, "DescribeTable", body, len, table);
 
 	desc = dyn_get(dyn_call_response(call->call), "Table");
-	old = MemoryContextSwitchTo(aw_describe_cxt);
+	cxt = AllocSetContextCreate(aw_describe_cxt, "awstore table description",
+								ALLOCSET_SMALL_SIZES);
+	MemoryContextCopyAndSetIdentifier(cxt, table);
+	old = MemoryContextSwitchTo(cxt);
 	info = palloc0(sizeof(AwTableInfo));
 	info->table_name = pstrdup(table);
 	info->described = true;
@@ -256,14 +298,27 @@ awstore_describe(Oid serverid, DynClient *client, const char *table, bool missin
 	awstore_release_call(call);
 
 	if (info->partition_key == NULL)
+	{
+		MemoryContextDelete(cxt);
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("DescribeTable of \"%s\" did not return a key schema", table)));
+	}
 
-	if (entry == NULL)
-		entry = hash_search(aw_describe_cache, &key, HASH_ENTER, &found);
+	/*
+	 * Looked up again: an invalidation while DynamoDB answered may have
+	 * removed the entry found above.
+	 */
+	entry = hash_search(aw_describe_cache, &key, HASH_ENTER, &found);
+	if (found)
+		MemoryContextDelete(entry->cxt);	/* the stale description */
+	entry->cxt = cxt;
 	entry->info = info;
 	entry->fetched_at = GetCurrentTimestamp();
+	entry->server_hashvalue = GetSysCacheHashValue1(FOREIGNSERVEROID,
+													ObjectIdGetDatum(user->serverid));
+	entry->mapping_hashvalue = GetSysCacheHashValue1(USERMAPPINGOID,
+													 ObjectIdGetDatum(user->umid));
 	return aw_copy_info(info);
 }
 
@@ -276,7 +331,7 @@ awstore_table_info(Relation rel, ForeignServer *server, UserMapping *user,
 				   AwOptions *opts)
 {
 	DynClient  *client = awstore_get_client(server, user, opts);
-	AwTableInfo *info = awstore_describe(server->serverid, client, opts->table_name, false);
+	AwTableInfo *info = awstore_describe(user, client, opts->table_name, false);
 
 	(void) rel;
 	if (opts->partition_key && strcmp(opts->partition_key, info->partition_key) != 0)

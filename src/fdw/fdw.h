@@ -37,7 +37,7 @@
 #define AW_DEFAULT_REQUEST_TIMEOUT_MS 60000
 #define AW_DEFAULT_MAX_RETRIES 10
 #define AW_DEFAULT_BATCH_SIZE 25
-#define AW_MAX_SCAN_SEGMENTS 1024
+#define AW_MAX_SCAN_SEGMENTS 256
 
 /* Everything the options of a server, user mapping and table say. */
 typedef struct AwOptions
@@ -124,11 +124,13 @@ extern DynClient *awstore_get_client(ForeignServer *server, UserMapping *user,
 
 /*
  * Frees a DynCall when the memory context it is registered in goes away:
- * the way calls are freed on every path, errors included.
+ * the way calls are freed on every path, errors included.  The holder is
+ * gone after awstore_release_call().
  */
 typedef struct AwCallHolder
 {
 	DynCall    *call;
+	MemoryContext cxt;			/* the holder's own, child of the given one */
 	MemoryContextCallback cb;
 } AwCallHolder;
 
@@ -195,7 +197,9 @@ extern void awstore_writer_finish(AwWriter *w);
 extern const AwWriteStats *awstore_writer_stats(AwWriter *w);
 
 /* Records that this transaction wrote to DynamoDB (modify.c). */
-extern void awstore_note_write(void);
+extern bool awstore_note_write(void);
+extern void awstore_note_write_undo(bool before);
+extern bool awstore_error_wrote_nothing(const DynError *err);
 
 /* ---------------------------------------------------------------------
  * Table descriptions (describe.c)
@@ -233,7 +237,7 @@ typedef struct AwTableInfo
 	bool		described;		/* from DescribeTable (not options alone) */
 } AwTableInfo;
 
-extern AwTableInfo *awstore_describe(Oid serverid, DynClient *client,
+extern AwTableInfo *awstore_describe(UserMapping *user, DynClient *client,
 									 const char *table, bool missing_ok);
 extern AwTableInfo *awstore_table_info(Relation rel, ForeignServer *server,
 									   UserMapping *user, AwOptions *opts);
@@ -297,6 +301,7 @@ extern void awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnu
  */
 extern bool awstore_datum_to_attr(Datum value, Oid typid, DynType atype,
 								  StringInfo buf, const char **why);
+extern bool awstore_item_to_attr(Datum value, Oid typid, StringInfo buf, const char **why);
 
 /* ---------------------------------------------------------------------
  * Planning, deparsing and execution
@@ -332,7 +337,10 @@ enum AwScanPrivateIndex
 	AwPrivValueTexts,			/* List of String: each fdw_expr for EXPLAIN */
 	AwPrivKeyValues,			/* List of Integer: fdw_expr index of the
 								 * partition key value, the sort key value
-								 * (or lower bound), its upper bound; -1 */
+								 * (or lower bound), its upper bound (-1
+								 * when none); the AwSortKeyCondition; the
+								 * length of the key condition's partition
+								 * key part */
 	AwPrivRetrievedAttrs,		/* List of Integer: attnums fetched */
 	AwPrivCountOnly,			/* Integer: Select=COUNT */
 	AwPrivSegments,				/* Integer: TotalSegments (1: sequential) */
@@ -345,6 +353,15 @@ enum AwScanPrivateIndex
 								 * begins_with */
 	AwPrivCount					/* number of entries */
 };
+
+/* The kind of sort key condition a read sends (AwPrivKeyValues). */
+typedef enum AwSortKeyCondition
+{
+	AW_SK_NONE,
+	AW_SK_EQ,					/* sk = v: a value no item can have means no row */
+	AW_SK_RANGE					/* <, <=, >, >=, BETWEEN, begins_with: an
+								 * unsendable bound is checked locally */
+} AwSortKeyCondition;
 
 /* deparse.c */
 typedef struct AwDeparseContext
@@ -362,10 +379,13 @@ extern int	awstore_deparse_name(AwDeparseContext *ctx, const char *attname);
 extern int	awstore_deparse_value(AwDeparseContext *ctx, Expr *expr, DynType type);
 extern bool awstore_deparse_filter(AwDeparseContext *ctx, Expr *expr,
 								   StringInfo buf);
+extern void awstore_deparse_scratch(AwDeparseContext *scratch,
+								   const AwDeparseContext *ctx);
 extern bool awstore_filter_shippable(AwDeparseContext *ctx, Expr *expr);
 extern AwColumn *awstore_column_of(AwDeparseContext *ctx, Expr *expr);
 extern bool awstore_expr_is_value(AwDeparseContext *ctx, Expr *expr,
 								  Relids outer_relids);
+extern int	awstore_operator_strategy(Oid opno, AwColumn *col);
 extern bool awstore_type_comparable(AwColumn *col, Oid collid, bool ordering);
 extern bool awstore_type_encodable(Oid typid, DynType type);
 extern bool awstore_value_encodable(Expr *expr, DynType type);
@@ -403,6 +423,12 @@ extern void awstoreAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 extern List *awstorePlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 									  Index resultRelation, int subplan_index);
 extern int	awstoreIsForeignRelUpdatable(Relation rel);
+extern bool awstore_is_row_key_var(Node *node);
+extern bool awstore_update_reads_consistently(PlannerInfo *root, List *scan_tlist);
+extern bool awstore_update_moves_index(PlannerInfo *root, RelOptInfo *rel, AwColumns *cols,
+									   const char *pk, const char *sk);
+extern List *awstore_row_key_scan_tlist(Index relid, AwColumns *cols, List *exprs,
+										List *quals);
 extern void awstoreBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 									  List *fdw_private, int subplan_index, int eflags);
 extern void awstoreBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);

@@ -310,7 +310,7 @@ awstoreImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 
 		if (!aw_table_wanted(stmt, local))
 			continue;
-		info = awstore_describe(serverOid, client, table, true);
+		info = awstore_describe(user, client, table, true);
 		if (info == NULL)
 			continue;			/* deleted since ListTables */
 

@@ -166,7 +166,7 @@ aw_document_map(AwItemShape *shape, AwColumn *col, Datum value, TupleTableSlot *
 		const char *why;
 
 		initStringInfo(&buf);
-		if (!awstore_datum_to_attr(value, col->typid, AW_TYPE_ANY, &buf, &why))
+		if (!awstore_item_to_attr(value, col->typid, &buf, &why))
 			problem = why;
 		else
 		{

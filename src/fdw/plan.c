@@ -23,7 +23,10 @@
  * projects only the attributes needed, and uses Select=COUNT when no
  * attribute is needed at all.  Shipped filters are also kept in
  * fdw_recheck_quals: at execution a value that cannot be sent (a NULL
- * parameter, say) makes the scan check them locally instead.
+ * parameter, say) makes the scan check them locally instead.  So are the
+ * sort key range conditions: a bound known only at execution that
+ * DynamoDB cannot take (an empty string, 'Infinity') widens the Query to
+ * the partition, and the range is checked locally.
  *
  *-------------------------------------------------------------------------
  */
@@ -193,6 +196,30 @@ aw_is_key_column(AwColumn *col, const char *name, DynType type)
 		col->atype == type;
 }
 
+/* Is value a constant empty string or binary? */
+static bool
+aw_is_empty_const(Expr *value)
+{
+	Const	   *c;
+
+	while (value && IsA(value, RelabelType))
+		value = ((RelabelType *) value)->arg;
+	if (value == NULL || !IsA(value, Const))
+		return false;
+	c = (Const *) value;
+	if (c->constisnull)
+		return false;
+	switch (c->consttype)
+	{
+		case TEXTOID:
+		case VARCHAROID:
+		case BYTEAOID:
+			return VARSIZE_ANY_EXHDR(DatumGetPointer(c->constvalue)) == 0;
+		default:
+			return false;
+	}
+}
+
 /*
  * Finds, among clauses, the conditions on a key schema (partition key pk,
  * sort key sk) that DynamoDB can take as KeyConditionExpression or as a
@@ -226,8 +253,7 @@ aw_match_keys(AwDeparseContext *ctx, List *clauses, const char *pk, DynType pk_t
 			if (sa->useOr && m->pk_in == NULL && aw_is_key_column(col, pk, pk_type) &&
 				awstore_type_comparable(col, sa->inputcollid, false) &&
 				awstore_expr_is_value(ctx, arr, outer_relids) &&
-				get_negator(sa->opno) != InvalidOid &&
-				strcmp(get_opname(sa->opno), "=") == 0)
+				awstore_operator_strategy(sa->opno, col) == BTEqualStrategyNumber)
 			{
 				Oid			elemtype = get_element_type(exprType((Node *) arr));
 
@@ -259,6 +285,13 @@ aw_match_keys(AwDeparseContext *ctx, List *clauses, const char *pk, DynType pk_t
 		}
 		else if (aw_is_key_column(col, sk, sk_type))
 		{
+			/*
+			 * An empty bound: key attributes are never empty, so "sk > ''"
+			 * holds for every item, yet DynamoDB refuses an empty key
+			 * value.  It is checked locally instead.
+			 */
+			if (strategy != BTEqualStrategyNumber && aw_is_empty_const(value))
+				continue;
 			if (strategy == BTEqualStrategyNumber && m->sk_eq == NULL)
 			{
 				m->sk_eq = ri;
@@ -463,6 +496,10 @@ aw_add_key_paths(PlannerInfo *root, RelOptInfo *baserel, AwRelInfo *info,
 			continue;
 		if (!aw_index_covers(info, ix))
 			continue;
+		/* an UPDATE setting the index's key could meet items again */
+		if (awstore_update_moves_index(root, baserel, info->columns,
+									   ix->partition_key, ix->sort_key))
+			continue;
 		aw_match_keys(&ctx, clauses, ix->partition_key, ix->partition_type,
 					  ix->sort_key, ix->sort_type, outer, &m);
 		if (m.pk_eq)
@@ -607,9 +644,10 @@ aw_projection(AwDeparseContext *ctx, AwRelInfo *info, Bitmapset *attrs,
 {
 	int			attno = -1;
 	AwTableInfo *t = info->tinfo;
+	bool		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
 
 	*retrieved = NIL;
-	*whole_item = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
+	*whole_item = whole_row;
 	while ((attno = bms_next_member(attrs, attno)) >= 0)
 	{
 		int			attnum = attno + FirstLowInvalidHeapAttributeNumber;
@@ -621,10 +659,10 @@ aw_projection(AwDeparseContext *ctx, AwRelInfo *info, Bitmapset *attrs,
 		if (col->dropped)
 			continue;
 		if (col->kind != AW_COL_ATTRIBUTE)
-			*whole_item = true;
+			*whole_item = true; /* a document column needs every attribute */
 		*retrieved = lappend_int(*retrieved, attnum);
 	}
-	if (*whole_item)
+	if (whole_row)
 	{
 		/* a whole-row reference needs every column */
 		*retrieved = NIL;
@@ -633,7 +671,8 @@ aw_projection(AwDeparseContext *ctx, AwRelInfo *info, Bitmapset *attrs,
 				*retrieved = lappend_int(*retrieved, i + 1);
 		return;
 	}
-	if (*retrieved == NIL)
+	/* only the columns asked for are converted, even from the whole item */
+	if (*retrieved == NIL || *whole_item)
 		return;
 	/* the key, to name items in messages, then the columns; each once */
 	{
@@ -737,6 +776,11 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	int			pk_idx = -1;
 	int			sk_idx = -1;
 	int			sk_hi_idx = -1;
+	AwSortKeyCondition sk_cond = AW_SK_NONE;
+	int			pk_keycond_len = 0;
+	List	   *sk_range_exprs = NIL;
+	bool		sk_may_drop = false;
+	List	   *recheck_exprs;
 	bool		key_prefix = false;
 	Bitmapset  *needed = NULL;
 	List	   *retrieved;
@@ -746,6 +790,7 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	int			limit = 0;
 	List	   *value_texts = NIL;
 	List	   *fdw_private;
+	List	   *scan_tlist;
 	ListCell   *lc;
 
 	(void) foreigntableid;
@@ -787,6 +832,7 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 			{
 				key_clauses = lappend(key_clauses, m.sk_eq);
 				sk_idx = awstore_deparse_value(&ctx, m.sk_value, sk_type);
+				sk_cond = AW_SK_EQ;
 			}
 		}
 		else
@@ -794,15 +840,20 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 			List	   *skc = aw_sort_key_clauses(&m);
 
 			appendStringInfo(&keycond, "#n%d = :v%d", awstore_deparse_name(&ctx, pk), pk_idx);
+			pk_keycond_len = keycond.len;
 			if (skc != NIL)
 			{
 				int			n = awstore_deparse_name(&ctx, sk);
 
 				key_clauses = list_concat(key_clauses, skc);
+				foreach(lc, skc)
+					sk_range_exprs = lappend(sk_range_exprs,
+											 lfirst_node(RestrictInfo, lc)->clause);
 				if (m.sk_eq)
 				{
 					sk_idx = awstore_deparse_value(&ctx, m.sk_value, sk_type);
 					appendStringInfo(&keycond, " AND #n%d = :v%d", n, sk_idx);
+					sk_cond = AW_SK_EQ;
 				}
 				else if (list_length(skc) == 2)
 				{
@@ -810,12 +861,14 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 					sk_hi_idx = awstore_deparse_value(&ctx, m.sk_upper_value, sk_type);
 					appendStringInfo(&keycond, " AND #n%d BETWEEN :v%d AND :v%d",
 									 n, sk_idx, sk_hi_idx);
+					sk_cond = AW_SK_RANGE;
 				}
 				else if (linitial(skc) == m.sk_prefix)
 				{
 					sk_idx = awstore_deparse_value(&ctx, (Expr *) m.sk_prefix_value, DYN_T_S);
 					appendStringInfo(&keycond, " AND begins_with(#n%d, :v%d)", n, sk_idx);
 					key_prefix = true;
+					sk_cond = AW_SK_RANGE;
 				}
 				else if (linitial(skc) == m.sk_lower)
 				{
@@ -823,6 +876,7 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 					appendStringInfo(&keycond, " AND #n%d %s :v%d", n,
 									 m.sk_lower_strategy == BTGreaterStrategyNumber ? ">" : ">=",
 									 sk_idx);
+					sk_cond = AW_SK_RANGE;
 				}
 				else
 				{
@@ -830,6 +884,7 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 					appendStringInfo(&keycond, " AND #n%d %s :v%d", n,
 									 m.sk_upper_strategy == BTLessStrategyNumber ? "<" : "<=",
 									 sk_idx);
+					sk_cond = AW_SK_RANGE;
 				}
 			}
 		}
@@ -862,7 +917,7 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 				continue;
 			}
 		}
-		scratch = ctx;
+		awstore_deparse_scratch(&scratch, &ctx);
 		initStringInfo(&one);
 		if (awstore_deparse_filter(&scratch, ri->clause, &one))
 		{
@@ -889,25 +944,52 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 			constant_filter = false;
 	}
 
+	/*
+	 * A sort key range whose bound is known only at execution may turn out
+	 * unsendable there (an empty string, a number DynamoDB cannot hold):
+	 * then the Query asks for the whole partition and the range is checked
+	 * locally, with the shipped filter.  (Constant bounds were checked
+	 * above: an unsendable one is never a key condition.)
+	 */
+	if (sk_cond == AW_SK_RANGE)
+	{
+		if (!IsA(list_nth(ctx.values, sk_idx), Const) ||
+			(sk_hi_idx >= 0 && !IsA(list_nth(ctx.values, sk_hi_idx), Const)))
+			sk_may_drop = true;
+	}
+	else
+		sk_range_exprs = NIL;
+	recheck_exprs = list_concat(list_copy(remote_exprs), sk_range_exprs);
+
 	/* what to fetch */
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &needed);
 	pull_varattnos((Node *) local_exprs, baserel->relid, &needed);
-	if (!constant_filter)
-		pull_varattnos((Node *) remote_exprs, baserel->relid, &needed);
+	if (!constant_filter || sk_may_drop)
+		pull_varattnos((Node *) recheck_exprs, baserel->relid, &needed);
 	aw_projection(&ctx, info, needed, &retrieved, &whole_item, &projection);
-	if (retrieved == NIL && local_exprs == NIL && constant_filter &&
+	/* the target of UPDATE or DELETE returns each item's key (modify.c) */
+	scan_tlist = awstore_row_key_scan_tlist(baserel->relid, info->columns,
+											baserel->reltarget->exprs,
+											list_concat(list_copy(local_exprs), recheck_exprs));
+	if (retrieved == NIL && local_exprs == NIL && constant_filter && !sk_may_drop &&
+		scan_tlist == NIL &&
 		(op == AW_OP_SCAN || op == AW_OP_QUERY || op == AW_OP_MULTI_QUERY))
 		count_only = true;
 	if (retrieved == NIL && !count_only)
+	{
 		appendStringInfo(&projection, "#n%d", awstore_deparse_name(&ctx, t->partition_key));
+		if (scan_tlist != NIL && t->sort_key)
+			appendStringInfo(&projection, ", #n%d", awstore_deparse_name(&ctx, t->sort_key));
+	}
 
-	if (local_exprs == NIL && filter.len == 0 && aw_limit_applies(root, baserel) &&
+	if (local_exprs == NIL && filter.len == 0 && !sk_may_drop &&
+		aw_limit_applies(root, baserel) &&
 		(op == AW_OP_SCAN || op == AW_OP_QUERY))
 		limit = (int) root->limit_tuples;
 
 	foreach(lc, ctx.values)
 		value_texts = lappend(value_texts, makeString(aw_value_text(root, lfirst(lc))));
-	key_values = list_make3_int(pk_idx, sk_idx, sk_hi_idx);
+	key_values = list_make5_int(pk_idx, sk_idx, sk_hi_idx, (int) sk_cond, pk_keycond_len);
 
 	fdw_private = NIL;
 	fdw_private = lappend(fdw_private, makeInteger((int) op));
@@ -926,7 +1008,9 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	fdw_private = lappend(fdw_private, makeInteger(op == AW_OP_SCAN ? info->opts.scan_segments : 1));
 	fdw_private = lappend(fdw_private, makeInteger(limit));
 	fdw_private = lappend(fdw_private,
-						  makeInteger(info->opts.consistent_read && !(index && index->global) ? 1 : 0));
+						  makeInteger((info->opts.consistent_read ||
+									   awstore_update_reads_consistently(root, scan_tlist)) &&
+									  !(index && index->global) ? 1 : 0));
 	fdw_private = lappend(fdw_private, makeString(pstrdup(t->partition_key)));
 	fdw_private = lappend(fdw_private, makeString(t->sort_key ? pstrdup(t->sort_key) : ""));
 	fdw_private = lappend(fdw_private, list_make2_int((int) t->partition_type,
@@ -935,5 +1019,5 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	Assert(list_length(fdw_private) == AwPrivCount);
 
 	return make_foreignscan(tlist, local_exprs, baserel->relid, ctx.values,
-							fdw_private, NIL, remote_exprs, outer_plan);
+							fdw_private, scan_tlist, recheck_exprs, outer_plan);
 }

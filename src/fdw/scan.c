@@ -21,16 +21,20 @@
  * sent and what is in flight is aborted at the end of the scan.
  *
  * Memory: DynamoDB calls and their parsed pages are malloc'd; each is held
- * by an AwCallHolder registered in scan_cxt, whose reset or deletion frees
- * it — at rescan, at the end of the scan, or when an error unwinds the
- * query.  Tuples are built in temp_cxt, reset for every item.
+ * by an AwCallHolder in a context of its own under scan_cxt, deleted when
+ * the page has been read, or with scan_cxt — at rescan, at the end of the
+ * scan, or when an error unwinds the query.  A segment keeps only its
+ * latest LastEvaluatedKey, so memory is flat per page.  Tuples are built in
+ * temp_cxt, reset for every item.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_type.h"
+#include "common/base64.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -76,6 +80,8 @@ struct AwScanState
 	int			pk_idx;
 	int			sk_idx;
 	int			sk_hi_idx;
+	AwSortKeyCondition sk_cond;
+	char	   *keycond_pk;		/* keycond without its sort key part */
 	List	   *retrieved;
 	bool		count_only;
 	int			nsegments;
@@ -83,6 +89,10 @@ struct AwScanState
 	bool		consistent;
 	char	   *pk;
 	char	   *sk;				/* NULL when none */
+	/* scan tuple of UPDATE/DELETE targets (fdw_scan_tlist), or 0 */
+	AttrNumber	key_att;		/* the item's key, AttributeValue JSON */
+	AttrNumber	row_att;		/* the whole row */
+	AttrNumber	tableoid_att;	/* tableoid */
 
 	/* execution */
 	Relation	rel;
@@ -98,6 +108,7 @@ struct AwScanState
 	char	  **value_json;		/* AttributeValue of each fdw_expr */
 	bool		known_empty;	/* a key condition that no item can meet */
 	bool		filter_local;	/* a filter value cannot be sent */
+	bool		sk_local;		/* a sort key bound cannot be sent */
 	char	   *names_json;
 	char	   *values_json;
 	const char **keys;			/* BatchGetItem keys / Query-per-key values */
@@ -126,6 +137,7 @@ struct AwScanState
 };
 
 static void aw_continue(AwScanState *s, AwSegment *seg);
+static void aw_set_start_key(AwSegment *seg, char *key);
 
 /* ---------------------------------------------------------------------
  * Values and request bodies
@@ -224,7 +236,7 @@ aw_build_placeholders(AwScanState *s, const char *key_value, char **names_json,
 	ListCell   *lc;
 	int			i;
 
-	exprs[0] = s->keycond;
+	exprs[0] = s->sk_local ? s->keycond_pk : s->keycond;
 	exprs[1] = s->filter_local ? NULL : s->filter;
 	exprs[2] = s->count_only ? NULL : s->projection;
 
@@ -271,36 +283,78 @@ aw_build_placeholders(AwScanState *s, const char *key_value, char **names_json,
 	*values_json = values.len ? values.data : NULL;
 }
 
-/* Compares two encoded key values of type N or S: <0, 0, >0. */
-static int
-aw_compare_key_values(DynType type, const char *a, const char *b)
+/* An encoded binary's bytes (palloc'd), or NULL when not valid base64. */
+static char *
+aw_decode_binary(const char *b64, size_t len, int *nbytes)
+{
+	char	   *bytes = palloc(pg_b64_dec_len((int) len) + 1);
+
+	*nbytes = pg_b64_decode(b64, (int) len, bytes, pg_b64_dec_len((int) len));
+	return *nbytes < 0 ? NULL : bytes;
+}
+
+/*
+ * Compares two encoded key values of type type as DynamoDB orders them:
+ * N by value, S by UTF-8 bytes, B by bytes (unsigned, not by their base64
+ * text).  Sets *cmp to <0, 0 or >0; false when a value is not of the type.
+ */
+static bool
+aw_compare_key_values(DynType type, const char *a, const char *b, int *cmp)
 {
 	DynValue   *va = dyn_parse(a, strlen(a));
 	DynValue   *vb = dyn_parse(b, strlen(b));
 	DynValue   *ia;
 	DynValue   *ib;
-	int			result = 0;
 	char	   *sa = NULL;
 	char	   *sb = NULL;
+	size_t		la = 0;
+	size_t		lb = 0;
 
 	if (va && vb && dyn_attr(va, &ia) == type && dyn_attr(vb, &ib) == type)
 	{
-		sa = pstrdup(dyn_string(ia, NULL));
-		sb = pstrdup(dyn_string(ib, NULL));
+		const char *ta = dyn_string(ia, &la);
+		const char *tb = dyn_string(ib, &lb);
+
+		if (ta && tb)
+		{
+			sa = pnstrdup(ta, la);
+			sb = pnstrdup(tb, lb);
+		}
 	}
 	dyn_value_free(va);
 	dyn_value_free(vb);
 	if (sa == NULL)
-		return 0;
-	if (type == DYN_T_N)
-		result = DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-												   DirectFunctionCall3(numeric_in, CStringGetDatum(sa),
-																	   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)),
-												   DirectFunctionCall3(numeric_in, CStringGetDatum(sb),
-																	   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))));
-	else
-		result = strcmp(sa, sb);
-	return result;
+		return false;
+	switch (type)
+	{
+		case DYN_T_N:
+			*cmp = DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+													 DirectFunctionCall3(numeric_in, CStringGetDatum(sa),
+																		 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)),
+													 DirectFunctionCall3(numeric_in, CStringGetDatum(sb),
+																		 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))));
+			return true;
+		case DYN_T_B:
+			{
+				int			na;
+				int			nb;
+				char	   *ba = aw_decode_binary(sa, la, &na);
+				char	   *bb = aw_decode_binary(sb, lb, &nb);
+
+				if (ba == NULL || bb == NULL)
+					return false;
+				*cmp = memcmp(ba, bb, Min(na, nb));
+				if (*cmp == 0)
+					*cmp = (na > nb) - (na < nb);
+				return true;
+			}
+		case DYN_T_S:
+			/* strings of valid UTF-8 without NUL: byte order is strcmp's */
+			*cmp = strcmp(sa, sb);
+			return true;
+		default:
+			return false;
+	}
 }
 
 /*
@@ -318,6 +372,7 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 	s->value_json = palloc0(sizeof(char *) * Max(nvalues, 1));
 	s->known_empty = false;
 	s->filter_local = false;
+	s->sk_local = false;
 	s->keys = NULL;
 	s->nkeys = 0;
 	s->next_key = 0;
@@ -327,6 +382,8 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 		ExprState  *state = lfirst(lc);
 		DynType		type = (DynType) list_nth_int(s->value_types, i);
 		bool		is_key = i == s->pk_idx || i == s->sk_idx || i == s->sk_hi_idx;
+		bool		sk_range = (i == s->sk_idx || i == s->sk_hi_idx) &&
+			s->sk_cond == AW_SK_RANGE;
 		bool		isnull;
 		Datum		value;
 		const char *why = NULL;
@@ -335,8 +392,9 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 		value = ExecEvalExpr(state, econtext, &isnull);
 		if (isnull)
 		{
+			/* key comparisons are strict: key = NULL, key > NULL hold for no row */
 			if (is_key)
-				s->known_empty = true;	/* key = NULL: no row */
+				s->known_empty = true;
 			else
 				s->filter_local = true;
 		}
@@ -346,37 +404,51 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 		else
 		{
 			s->value_json[i] = aw_encode(value, typid, type, &why);
-			if (s->value_json[i] == NULL)
+			if (!is_key)
 			{
-				if (!is_key)
+				if (s->value_json[i] == NULL)
 					s->filter_local = true;
-				else if ((i == s->pk_idx || s->op == AW_OP_GET_ITEM || s->op == AW_OP_BATCH_GET_ITEM ||
-						  strstr(s->keycond, " = :v") != NULL) && i != s->sk_hi_idx &&
-						 !(i == s->sk_idx && strstr(s->keycond, "BETWEEN")))
-					s->known_empty = true;	/* no item has that key */
-				else
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-							 errmsg("cannot compare the sort key of DynamoDB table \"%s\" with %s",
-									s->table, (char *) strVal(list_nth(s->value_texts, i))),
-							 errdetail("%s.", why)));
 			}
-			else if (is_key && aw_string_key_empty(s->value_json[i]) &&
-					 !(s->sk_idx == i && s->op != AW_OP_GET_ITEM && s->op != AW_OP_BATCH_GET_ITEM &&
-					   strstr(s->keycond, "begins_with") != NULL))
-				s->known_empty = true;	/* key attributes are never empty */
+			else if (sk_range)
+			{
+				/*
+				 * A bound DynamoDB cannot take (a number it cannot hold, an
+				 * empty string, which it refuses as a key value, though
+				 * every item's key is greater): ask for the whole partition
+				 * and check the range locally.
+				 */
+				if (s->value_json[i] == NULL || aw_string_key_empty(s->value_json[i]))
+					s->sk_local = true;
+			}
+			else if (s->value_json[i] == NULL || aw_string_key_empty(s->value_json[i]))
+			{
+				/*
+				 * Equality with a key value no item can have: DynamoDB holds
+				 * no such number, and key attributes are never empty.
+				 */
+				s->known_empty = true;
+			}
 		}
 		i++;
 	}
-	if (!s->known_empty && s->sk_hi_idx >= 0 && s->value_json[s->sk_idx] &&
-		s->value_json[s->sk_hi_idx])
+	if (!s->known_empty && !s->sk_local && s->sk_hi_idx >= 0)
 	{
 		DynType		type = (DynType) list_nth_int(s->value_types, s->sk_idx);
+		int			cmp;
 
-		/* BETWEEN with bounds the wrong way round matches nothing */
-		if (aw_compare_key_values(type, s->value_json[s->sk_idx], s->value_json[s->sk_hi_idx]) > 0)
+		/*
+		 * BETWEEN with bounds the wrong way round matches nothing (and
+		 * DynamoDB refuses it); bounds it cannot compare are checked
+		 * locally.
+		 */
+		if (!aw_compare_key_values(type, s->value_json[s->sk_idx],
+								   s->value_json[s->sk_hi_idx], &cmp))
+			s->sk_local = true;
+		else if (cmp > 0)
 			s->known_empty = true;
 	}
+	if (s->sk_local && (s->recheck == NULL || s->count_only))
+		elog(ERROR, "awstore: a sort key bound cannot be sent and cannot be checked locally");
 	if (s->filter_local && (s->recheck == NULL || s->count_only))
 		elog(ERROR, "awstore: a filter value cannot be sent and the filter cannot be checked locally");
 	aw_build_placeholders(s, NULL, &s->names_json, &s->values_json);
@@ -428,7 +500,8 @@ aw_send(AwScanState *s, AwSegment *seg)
 				memset(&req, 0, sizeof(req));
 				req.table = s->table;
 				req.index = s->index;
-				req.key_condition = s->op == AW_OP_SCAN ? NULL : s->keycond;
+				req.key_condition = s->op == AW_OP_SCAN ? NULL :
+					s->sk_local ? s->keycond_pk : s->keycond;
 				req.filter = (s->filter_local || s->filter[0] == '\0') ? NULL : s->filter;
 				req.projection = s->projection[0] ? s->projection : NULL;
 				req.names_json = names_json;
@@ -541,7 +614,7 @@ aw_continue(AwScanState *s, AwSegment *seg)
 			else if (s->next_key < s->nkeys)
 			{
 				seg->key_value = s->keys[s->next_key++];
-				seg->start_key = NULL;
+				aw_set_start_key(seg, NULL);
 				seg->exhausted = false;
 				aw_send(s, seg);
 			}
@@ -565,6 +638,18 @@ aw_continue(AwScanState *s, AwSegment *seg)
 				aw_send(s, seg);
 			break;
 	}
+}
+
+/*
+ * Replaces the segment's LastEvaluatedKey.  The old one went into a request
+ * body already: freed, so that a scan's memory stays flat page after page.
+ */
+static void
+aw_set_start_key(AwSegment *seg, char *key)
+{
+	if (seg->start_key)
+		pfree(seg->start_key);
+	seg->start_key = key;
 }
 
 /* Takes a finished request's page as the page being read. */
@@ -600,7 +685,7 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 				{
 					MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
 
-					seg->start_key = pnstrdup(lek, lek_len);
+					aw_set_start_key(seg, pnstrdup(lek, lek_len));
 					MemoryContextSwitchTo(old);
 				}
 				sent_next = true;
@@ -653,7 +738,7 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 				{
 					MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
 
-					seg->start_key = awstore_value_json(v);
+					aw_set_start_key(seg, awstore_value_json(v));
 					MemoryContextSwitchTo(old);
 				}
 				else
@@ -790,6 +875,7 @@ awstoreBeginForeignScan(ForeignScanState *node, int eflags)
 	UserMapping *user;
 	Oid			userid;
 	List	   *key_values;
+	ListCell   *lc;
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -810,6 +896,8 @@ awstoreBeginForeignScan(ForeignScanState *node, int eflags)
 	s->pk_idx = list_nth_int(key_values, 0);
 	s->sk_idx = list_nth_int(key_values, 1);
 	s->sk_hi_idx = list_nth_int(key_values, 2);
+	s->sk_cond = (AwSortKeyCondition) list_nth_int(key_values, 3);
+	s->keycond_pk = pnstrdup(s->keycond, list_nth_int(key_values, 4));
 	s->retrieved = list_nth(priv, AwPrivRetrievedAttrs);
 	s->count_only = intVal(list_nth(priv, AwPrivCountOnly)) != 0;
 	s->nsegments = intVal(list_nth(priv, AwPrivSegments));
@@ -832,6 +920,22 @@ awstoreBeginForeignScan(ForeignScanState *node, int eflags)
 	awstore_table_options(RelationGetRelid(s->rel), &s->opts);
 	s->client = awstore_get_client(server, user, &s->opts);
 
+	/* the target of UPDATE or DELETE: where its scan tuple holds the key */
+	foreach(lc, plan->fdw_scan_tlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		Var		   *var = (Var *) tle->expr;
+
+		if (!IsA(var, Var) || var->varattno > 0)
+			continue;
+		if (awstore_is_row_key_var((Node *) var))
+			s->key_att = tle->resno;
+		else if (var->varattno == InvalidAttrNumber)
+			s->row_att = tle->resno;
+		else if (var->varattno == TableOidAttributeNumber)
+			s->tableoid_att = tle->resno;
+	}
+
 	s->value_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
 	if (plan->fdw_recheck_quals)
 		s->recheck = ExecInitQual(plan->fdw_recheck_quals, (PlanState *) node);
@@ -847,6 +951,49 @@ awstoreBeginForeignScan(ForeignScanState *node, int eflags)
 	aw_reset_execution(s);
 }
 
+/*
+ * The columns of an UPDATE or DELETE target's scan tuple that are not the
+ * relation's: the item's key as DynamoDB returned it, with the whole item
+ * when the whole row is read (the row identity, see modify.c), the whole
+ * row, tableoid.  In the current memory context.
+ */
+static void
+aw_store_row_identity(AwScanState *s, TupleTableSlot *slot, DynValue *item)
+{
+	DynValue   *pkv = dyn_get(item, s->pk);
+	DynValue   *skv = s->sk ? dyn_get(item, s->sk) : NULL;
+	char	   *key;
+
+	if (pkv == NULL || (s->sk && skv == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("DynamoDB returned an item of table \"%s\" without its key", s->table)));
+	key = psprintf("{%s:%s", awstore_json_string(s->pk), awstore_value_json(pkv));
+	if (s->sk)
+		key = psprintf("%s,%s:%s", key, awstore_json_string(s->sk), awstore_value_json(skv));
+	key = psprintf("%s}", key);
+	/* [key] or, when the whole row is read (UPDATE), [key, item as read] */
+	if (s->row_att)
+		key = psprintf("[%s,%s]", key, awstore_value_json(item));
+	else
+		key = psprintf("[%s]", key);
+	slot->tts_values[s->key_att - 1] = CStringGetTextDatum(key);
+	slot->tts_isnull[s->key_att - 1] = false;
+	if (s->row_att)
+	{
+		TupleDesc	desc = RelationGetDescr(s->rel);
+		HeapTuple	tuple = heap_form_tuple(desc, slot->tts_values, slot->tts_isnull);
+
+		slot->tts_values[s->row_att - 1] = heap_copy_tuple_as_datum(tuple, desc);
+		slot->tts_isnull[s->row_att - 1] = false;
+	}
+	if (s->tableoid_att)
+	{
+		slot->tts_values[s->tableoid_att - 1] = ObjectIdGetDatum(RelationGetRelid(s->rel));
+		slot->tts_isnull[s->tableoid_att - 1] = false;
+	}
+}
+
 /* Fills the slot from an item. */
 static void
 aw_store_item(AwScanState *s, TupleTableSlot *slot, DynValue *item)
@@ -854,7 +1001,7 @@ aw_store_item(AwScanState *s, TupleTableSlot *slot, DynValue *item)
 	ErrorContextCallback errcb;
 	MemoryContext old;
 
-	if (s->retrieved == NIL)
+	if (s->retrieved == NIL && s->key_att == 0)
 	{
 		/* no column is needed, only the row */
 		ExecClearTuple(slot);
@@ -867,8 +1014,16 @@ aw_store_item(AwScanState *s, TupleTableSlot *slot, DynValue *item)
 	errcb.arg = s;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
-	awstore_fill_slot(slot, s->columns, s->retrieved, item, &s->conv);
+	if (s->retrieved != NIL)
+		awstore_fill_slot(slot, s->columns, s->retrieved, item, &s->conv);
+	else
+	{
+		ExecClearTuple(slot);
+		ExecStoreAllNullTuple(slot);
+	}
 	error_context_stack = errcb.previous;
+	if (s->key_att)
+		aw_store_row_identity(s, slot, item);
 	MemoryContextSwitchTo(old);
 }
 
@@ -905,9 +1060,9 @@ awstoreIterateForeignScan(ForeignScanState *node)
 
 			s->pos++;
 			aw_store_item(s, slot, item);
-			if (s->filter_local)
+			if (s->filter_local || s->sk_local)
 			{
-				/* the filter DynamoDB could not be given */
+				/* the filter or sort key range DynamoDB could not be given */
 				ResetExprContext(econtext);
 				econtext->ecxt_scantuple = slot;
 				if (!ExecQual(s->recheck, econtext))

@@ -48,6 +48,10 @@ typedef struct AwWriteBatch
 	int			tries;			/* sends of UnprocessedItems */
 	char	   *resend;			/* UnprocessedItems to send at retry_at */
 	int			unprocessed;
+	bool		failed;			/* its error ends the statement */
+	bool		failed_maybe;	/* ... and it may have been applied */
+	bool		abandoned_done; /* answered, but the statement failed first */
+	bool		abandoned_maybe;	/* unanswered when the statement failed */
 	TimestampTz retry_at;
 	struct AwWriteBatch *next;
 } AwWriteBatch;
@@ -70,11 +74,56 @@ struct AwWriter
 	AwWriteBatch *batches;		/* requests in flight or waiting to resend */
 	int			nbatches;
 
+	/* whether this statement may have written (awstore_note_write) */
+	bool		noted;
+	bool		noted_before;
+	bool		finished;		/* everything sent was answered */
+	MemoryContextCallback report_cb;
+
 	/* statistics */
 	long		items_sent;
 	long		items_written;
 	AwWriteStats stats;
 };
+
+/*
+ * When a statement ends by an error (in a request or anywhere else, a bad
+ * line of a COPY say), its writer's memory goes away with the requests
+ * still in flight, which are aborted.  Then a WARNING tells exactly what
+ * became of the items: written (DynamoDB confirmed them), may have been
+ * written (their request was sent and not answered, or failed in a way
+ * that may have applied it), not written (gathered and never sent, left
+ * unprocessed, or refused).
+ */
+static void
+aw_writer_report(void *arg)
+{
+	AwWriter   *w = arg;
+	long		maybe = 0;
+	long		not_written = w->npending;
+
+	if (w->finished || w->items_sent == 0)
+		return;
+	for (AwWriteBatch *b = w->batches; b; b = b->next)
+	{
+		long		n = b->unprocessed ? b->unprocessed : b->nitems;
+
+		if (b->abandoned_done)
+			not_written += b->unprocessed;	/* the rest is counted written */
+		else if (b->holder || b->abandoned_maybe || (b->failed && b->failed_maybe))
+			maybe += n;
+		else
+			not_written += n;	/* refused, or waiting to be resent */
+	}
+	/* nothing reached DynamoDB: the error says enough */
+	if (w->items_written == 0 && maybe == 0)
+		return;
+	ereport(WARNING,
+			(errmsg("the failed statement's items for DynamoDB table \"%s\": %ld written, %ld may have been written, %ld not written",
+					w->table, w->items_written, maybe, not_written),
+			 maybe > 0 ?
+			 errdetail("An item may have been written when its request was sent but no answer came back.") : 0));
+}
 
 AwWriter *
 awstore_writer_create(DynClient *client, const char *table, int batch_size,
@@ -90,6 +139,9 @@ awstore_writer_create(DynClient *client, const char *table, int batch_size,
 	w->cxt = cxt;
 	w->rng = (uint64) GetCurrentTimestamp() ^ (uint64) MyProcPid;
 	initStringInfo(&w->pending);
+	w->report_cb.func = aw_writer_report;
+	w->report_cb.arg = w;
+	MemoryContextRegisterResetCallback(cxt, &w->report_cb);
 	MemoryContextSwitchTo(old);
 	return w;
 }
@@ -124,9 +176,57 @@ aw_batch_keys(AwWriteBatch *b)
 	return s.data;
 }
 
+/* Counts the requests of a RequestItems object for our table. */
+static int
+aw_count_requests(DynValue *request_items, const char *table)
+{
+	return dyn_array_length(dyn_get(request_items, table));
+}
+
+/*
+ * A request still held when its batch's memory goes away (the statement
+ * failed): registered after the call's holder, it runs first, while the
+ * call is still there, and sorts its items into written (it was answered),
+ * not written (left unprocessed) and may have been written.
+ */
+typedef struct AwSendWatch
+{
+	AwWriter   *writer;
+	AwWriteBatch *batch;
+	AwCallHolder *holder;
+	MemoryContextCallback cb;
+} AwSendWatch;
+
+static void
+aw_batch_abandoned(void *arg)
+{
+	AwSendWatch *sw = arg;
+	AwWriteBatch *b = sw->batch;
+	DynCall    *call;
+
+	if (b->holder != sw->holder || sw->holder->call == NULL)
+		return;
+	call = sw->holder->call;
+	if (dyn_call_finished(call) && dyn_call_ok(call))
+	{
+		DynValue   *unprocessed = dyn_get(dyn_call_response(call), "UnprocessedItems");
+		int			left = unprocessed ? aw_count_requests(unprocessed, sw->writer->table) : 0;
+		int			sent = b->unprocessed ? b->unprocessed : b->nitems;
+
+		sw->writer->items_written += sent - left;
+		b->unprocessed = left;
+		b->abandoned_done = true;
+	}
+	else
+		b->abandoned_maybe = true;
+	b->holder = NULL;
+}
+
 static void
 aw_send(AwWriter *w, AwWriteBatch *b, char *body, size_t len)
 {
+	AwSendWatch *sw;
+
 	DynCall    *call;
 
 	if (body == NULL)
@@ -139,14 +239,16 @@ aw_send(AwWriter *w, AwWriteBatch *b, char *body, size_t len)
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory starting a DynamoDB BatchWriteItem request")));
 	b->holder = awstore_hold_call(b->cxt, call);
-	awstore_note_write();
-}
-
-/* Counts the requests of a RequestItems object for our table. */
-static int
-aw_count_requests(DynValue *request_items, const char *table)
-{
-	return dyn_array_length(dyn_get(request_items, table));
+	sw = MemoryContextAllocZero(b->cxt, sizeof(AwSendWatch));
+	sw->writer = w;
+	sw->batch = b;
+	sw->holder = b->holder;
+	sw->cb.func = aw_batch_abandoned;
+	sw->cb.arg = sw;
+	MemoryContextRegisterResetCallback(b->cxt, &sw->cb);
+	if (!w->noted)
+		w->noted_before = awstore_note_write();
+	w->noted = true;
 }
 
 typedef struct AwWriteFailure
@@ -161,13 +263,15 @@ aw_write_failure_context(void *arg)
 	AwWriteFailure *f = arg;
 
 	if (f->batch->unprocessed == 0)
-		errcontext("%ld items of this statement were written to DynamoDB table \"%s\"; the %d of the failed request were not: %s",
+		errcontext("%ld items of this statement were written to DynamoDB table \"%s\" so far; the %d of the failed request %s: %s",
 				   f->writer->items_written, f->writer->table, f->batch->nitems,
+				   f->batch->failed_maybe ? "may have been written" : "were not written",
 				   aw_batch_keys(f->batch));
 	else
-		errcontext("%ld items of this statement were written to DynamoDB table \"%s\"; %d items that a request of %s left unprocessed were not",
+		errcontext("%ld items of this statement were written to DynamoDB table \"%s\" so far; %d items that a request of %s left unprocessed %s",
 				   f->writer->items_written, f->writer->table, f->batch->unprocessed,
-				   aw_batch_keys(f->batch));
+				   aw_batch_keys(f->batch),
+				   f->batch->failed_maybe ? "may have been written" : "were not written");
 }
 
 /*
@@ -180,6 +284,12 @@ aw_batch_failed(AwWriter *w, AwWriteBatch *b, const DynError *err)
 	DynError	copy = *err;
 	AwWriteFailure f = {w, b};
 	ErrorContextCallback errcb;
+
+	b->failed = true;
+	b->failed_maybe = !awstore_error_wrote_nothing(err);
+	/* the only request of the statement, certainly not applied */
+	if (!b->failed_maybe && w->items_written == 0 && w->nbatches == 1 && b->tries == 0)
+		awstore_note_write_undo(w->noted_before);
 
 	errcb.callback = aw_write_failure_context;
 	errcb.arg = &f;
@@ -224,6 +334,10 @@ aw_batch_done(AwWriter *w, AwWriteBatch *b)
 
 			awstore_release_call(b->holder);
 			b->holder = NULL;
+			b->failed = true;
+			b->unprocessed = left;
+			if (written == 0 && w->nbatches == 1)
+				awstore_note_write_undo(w->noted_before);
 			ereport(ERROR,
 					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 					 errmsg("%d items were not written to DynamoDB table \"%s\"", left, w->table),
@@ -409,6 +523,7 @@ awstore_writer_finish(AwWriter *w)
 	aw_send_pending(w);
 	while (w->batches)
 		aw_wait_one(w);
+	w->finished = true;
 }
 
 const AwWriteStats *

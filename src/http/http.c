@@ -17,7 +17,17 @@
  *	- session->running counts transfers started and not yet handed out by
  *	  http_wait(); finished ones wait in a FIFO until handed out;
  *	- no function here calls back into the caller except the wait function
- *	  and the body sink, and neither may longjmp.
+ *	  and the body sink; the sink may not longjmp, the wait function may
+ *	  (it is never called from inside libcurl, and http_wait keeps its
+ *	  state in the session, not in locals);
+ *	- every socket libcurl opens goes through http_open_socket and is
+ *	  recorded in owned[] with its inode, so that the caller's accounting
+ *	  (acquire_fd / release_fd) balances: libcurl 7.88 does not call the
+ *	  close-socket callback for every socket it closes (connections of
+ *	  transfers aborted on their way), so the record is checked against
+ *	  the descriptors themselves (http_reconcile_sockets), and after the
+ *	  multi handle is cleaned up nothing of it can be open any more;
+ *	- a response body longer than max_body_bytes aborts its transfer.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,12 +40,16 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 
 #include "crc32.h"
 
 #define HTTP_EASY_POOL_SIZE 16
+#define HTTP_MAX_CONNECTS 16	/* idle connections libcurl keeps by default */
 #define HTTP_USER_AGENT "awstore/1.0"
 
 struct HttpTransfer
@@ -49,6 +63,7 @@ struct HttpTransfer
 	size_t		body_cap;
 	HttpResult	result;
 	const char *refused;		/* why the address guard refused a connection */
+	int			sends;			/* times libcurl was about to send it */
 	bool		in_multi;		/* added to the multi and not finished */
 	bool		queued;			/* finished, waiting to be handed out */
 	HttpTransfer *prev;			/* session's list of live transfers */
@@ -70,11 +85,20 @@ struct HttpSession
 	long		request_timeout_ms;
 	bool		restrict_addresses;
 	bool		plain_http;		/* the endpoint is http:// */
+	size_t		max_body;
+	bool		(*acquire_fd) (void);
+	void		(*release_fd) (void);
+	int			open_sockets;	/* sockets opened and not known closed */
+	struct HttpOwnedSocket *owned;	/* those sockets */
+	int			owned_cap;
+	int			peak_running;	/* connections libcurl may keep idle */
 
 	HttpWaitSocket *socks;		/* sockets libcurl wants watched */
 	int			nsocks;
 	int			socks_cap;
 	long long	timer_deadline; /* monotonic ms, or -1 */
+	HttpWaitSocket *ready;		/* http_wait's copy of socks */
+	int			ready_cap;
 
 	int			running;
 	HttpTransfer *live;			/* all transfers not yet freed */
@@ -85,6 +109,33 @@ struct HttpSession
 	int			npool;
 	char		error[256];
 };
+
+/*
+ * Called by libcurl right before it sends the request.  libcurl 7.88 sends
+ * a POST again by itself, on a fresh connection, when a reused connection
+ * closes without an answer ("Connection died, retrying a fresh connect"),
+ * although the request may have reached DynamoDB and been applied.  Such a
+ * resend is refused here: the transfer fails as if nothing was answered,
+ * and the caller's retry logic, which counts its attempts and knows that
+ * the first one may have been applied, decides whether to send it again.
+ */
+static int
+http_prereq_cb(void *clientp, char *conn_primary_ip, char *conn_local_ip,
+			   int conn_primary_port, int conn_local_port)
+{
+	HttpTransfer *xfer = clientp;
+
+	(void) conn_primary_ip;
+	(void) conn_local_ip;
+	(void) conn_primary_port;
+	(void) conn_local_port;
+	if (xfer->sends++ > 0)
+	{
+		xfer->result.resend_refused = true;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
+}
 
 static long long
 http_now_ms(void)
@@ -153,6 +204,126 @@ http_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
+/* A socket the session opened, and which socket it is. */
+typedef struct HttpOwnedSocket
+{
+	int			fd;
+	dev_t		dev;
+	ino_t		ino;
+} HttpOwnedSocket;
+
+/* Forgets owned socket i (closed already) and gives its count back. */
+static void
+http_forget_socket(HttpSession *session, int i)
+{
+	session->owned[i] = session->owned[--session->open_sockets];
+	if (session->release_fd)
+		session->release_fd();
+}
+
+/*
+ * Forgets the recorded sockets that are closed, or whose descriptor now
+ * names another file: libcurl closed them without telling.  With all,
+ * forgets every one (after curl_multi_cleanup: none can be open).
+ */
+static void
+http_reconcile_sockets(HttpSession *session, bool all)
+{
+	for (int i = session->open_sockets - 1; i >= 0; i--)
+	{
+		struct stat st;
+
+		if (all || fstat(session->owned[i].fd, &st) != 0 ||
+			st.st_dev != session->owned[i].dev || st.st_ino != session->owned[i].ino)
+			http_forget_socket(session, i);
+	}
+}
+
+/* libcurl open-socket callback: a socket, if the caller's accounting allows. */
+static const char *http_guard_address(HttpSession *session,
+									  const struct curl_sockaddr *address);
+
+static curl_socket_t
+http_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	HttpTransfer *xfer = clientp;
+	HttpSession *session = xfer->session;
+	curl_socket_t fd;
+	struct stat st;
+
+	(void) purpose;
+	xfer->refused = http_guard_address(session, address);
+	if (xfer->refused)
+		return CURL_SOCKET_BAD;
+	if (session->open_sockets == session->owned_cap)
+	{
+		int			cap = session->owned_cap ? session->owned_cap * 2 : 16;
+		HttpOwnedSocket *owned = realloc(session->owned, cap * sizeof(HttpOwnedSocket));
+
+		if (owned == NULL)
+			return CURL_SOCKET_BAD;
+		session->owned = owned;
+		session->owned_cap = cap;
+	}
+	if (session->acquire_fd && !session->acquire_fd())
+	{
+		/* some counted sockets may be gone: count again, then try again */
+		http_reconcile_sockets(session, false);
+		if (!session->acquire_fd())
+		{
+			xfer->result.no_socket = true;
+			return CURL_SOCKET_BAD;
+		}
+	}
+	fd = socket(address->family, address->socktype, address->protocol);
+	if (fd == CURL_SOCKET_BAD || fstat(fd, &st) != 0)
+	{
+		if (fd != CURL_SOCKET_BAD)
+			close(fd);
+		if (session->release_fd)
+			session->release_fd();
+		return CURL_SOCKET_BAD;
+	}
+	session->owned[session->open_sockets].fd = fd;
+	session->owned[session->open_sockets].dev = st.st_dev;
+	session->owned[session->open_sockets].ino = st.st_ino;
+	session->open_sockets++;
+	return fd;
+}
+
+/* libcurl close-socket callback (its data is the session: see above). */
+static int
+http_close_socket(void *clientp, curl_socket_t fd)
+{
+	HttpSession *session = clientp;
+
+	for (int i = 0; i < session->open_sockets; i++)
+		if (session->owned[i].fd == (int) fd)
+		{
+			http_forget_socket(session, i);
+			break;
+		}
+	return close(fd);
+}
+
+/* A new multi handle for the session: no connection, no socket to watch. */
+static bool
+http_multi_init(HttpSession *session)
+{
+	session->multi = curl_multi_init();
+	if (session->multi == NULL)
+		return false;
+	session->nsocks = 0;
+	session->timer_deadline = -1;
+	session->peak_running = HTTP_MAX_CONNECTS;
+	curl_multi_setopt(session->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
+	curl_multi_setopt(session->multi, CURLMOPT_SOCKETDATA, session);
+	curl_multi_setopt(session->multi, CURLMOPT_TIMERFUNCTION, http_timer_cb);
+	curl_multi_setopt(session->multi, CURLMOPT_TIMERDATA, session);
+	curl_multi_setopt(session->multi, CURLMOPT_MAXCONNECTS, (long) HTTP_MAX_CONNECTS);
+	return true;
+}
+
 HttpSession *
 http_session_create(const HttpConfig *cfg, char *errbuf, size_t errlen)
 {
@@ -170,7 +341,7 @@ http_session_create(const HttpConfig *cfg, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "out of memory");
 		return NULL;
 	}
-	session->multi = curl_multi_init();
+	(void) http_multi_init(session);
 	session->url = http_strdup(cfg->endpoint);
 	len = strlen(cfg->region) + strlen(cfg->service) + 16;
 	session->sigv4 = malloc(len);
@@ -204,6 +375,9 @@ http_session_create(const HttpConfig *cfg, char *errbuf, size_t errlen)
 	session->request_timeout_ms = cfg->request_timeout_ms;
 	session->restrict_addresses = cfg->restrict_addresses;
 	session->plain_http = strncasecmp(cfg->endpoint, "http://", 7) == 0;
+	session->max_body = cfg->max_body_bytes ? cfg->max_body_bytes : HTTP_MAX_BODY;
+	session->acquire_fd = cfg->acquire_fd;
+	session->release_fd = cfg->release_fd;
 	session->timer_deadline = -1;
 
 	curl_multi_setopt(session->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
@@ -238,6 +412,8 @@ http_session_destroy(HttpSession *session)
 		curl_easy_cleanup(session->pool[i]);
 	if (session->multi)
 		curl_multi_cleanup(session->multi);
+	http_reconcile_sockets(session, true);
+	free(session->owned);
 	free(session->url);
 	free(session->sigv4);
 	free(session->access_key_id);
@@ -246,7 +422,38 @@ http_session_destroy(HttpSession *session)
 	free(session->ca_bundle);
 	free(session->proxy);
 	free(session->socks);
+	free(session->ready);
 	free(session);
+}
+
+int
+http_session_close_idle(HttpSession *session, int keep)
+{
+	if (session->live != NULL)
+		return session->open_sockets;
+	http_reconcile_sockets(session, false);
+	if (session->open_sockets <= keep)
+		return session->open_sockets;
+
+	/*
+	 * libcurl closes idle connections only beyond CURLMOPT_MAXCONNECTS, and
+	 * only one as each transfer ends; a new multi handle closes them all at
+	 * once.  Pooled easy handles go too, to hold nothing of the old one.
+	 */
+	for (int i = 0; i < session->npool; i++)
+		curl_easy_cleanup(session->pool[i]);
+	session->npool = 0;
+	curl_multi_cleanup(session->multi);
+	http_reconcile_sockets(session, true);
+	if (!http_multi_init(session))
+		session->multi = NULL;	/* http_start fails until it is recreated */
+	return session->open_sockets;
+}
+
+int
+http_session_sockets(HttpSession *session)
+{
+	return session->open_sockets;
 }
 
 static size_t
@@ -255,6 +462,11 @@ http_write_cb(char *data, size_t size, size_t nmemb, void *userp)
 	HttpTransfer *xfer = userp;
 	size_t		len = size * nmemb;
 
+	if (len > xfer->session->max_body - xfer->result.body_len)
+	{
+		xfer->result.too_large = true;
+		return 0;				/* libcurl reports CURLE_WRITE_ERROR */
+	}
 	xfer->result.crc_body = aw_crc32_update(xfer->result.crc_body, data, len);
 	xfer->result.body_len += len;
 	if (xfer->sink)
@@ -387,26 +599,19 @@ http_address_refusal(int family, const void *addr, bool plain_http)
 	return "an address of an unknown family";
 }
 
-/* libcurl's socket opener under restrict_addresses: the address guard. */
-static curl_socket_t
-http_open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
+/* The address guard of restrict_addresses: why libcurl may not connect there. */
+static const char *
+http_guard_address(HttpSession *session, const struct curl_sockaddr *address)
 {
-	HttpTransfer *xfer = clientp;
 	const void *addr = NULL;
-	const char *why;
 
-	(void) purpose;
+	if (!session->restrict_addresses)
+		return NULL;
 	if (address->family == AF_INET)
 		addr = &((const struct sockaddr_in *) &address->addr)->sin_addr;
 	else if (address->family == AF_INET6)
 		addr = &((const struct sockaddr_in6 *) &address->addr)->sin6_addr;
-	why = http_address_refusal(address->family, addr, xfer->session->plain_http);
-	if (why)
-	{
-		xfer->refused = why;
-		return CURL_SOCKET_BAD;
-	}
-	return socket(address->family, address->socktype, address->protocol);
+	return http_address_refusal(address->family, addr, session->plain_http);
 }
 
 static CURL *
@@ -458,6 +663,8 @@ http_start(HttpSession *session, const char *target, const char *body,
 	bool		failed = false;
 	CURL	   *easy;
 
+	if (session->multi == NULL && !http_multi_init(session))
+		return NULL;
 	xfer = calloc(1, sizeof(HttpTransfer));
 	if (xfer == NULL)
 		return NULL;
@@ -526,11 +733,13 @@ http_start(HttpSession *session, const char *target, const char *body,
 		 */
 		curl_easy_setopt(easy, CURLOPT_PROXY, "");
 	}
-	if (session->restrict_addresses)
-	{
-		curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, http_open_socket_cb);
-		curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, xfer);
-	}
+	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) session->max_body);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, xfer);
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, http_close_socket);
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, session);
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, http_prereq_cb);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, xfer);
 
 	if (curl_multi_add_handle(session->multi, easy) != CURLM_OK)
 	{
@@ -541,6 +750,12 @@ http_start(HttpSession *session, const char *target, const char *body,
 	}
 	xfer->in_multi = true;
 	session->running++;
+	if (session->running > session->peak_running)
+	{
+		/* keep a connection per concurrent transfer while they run */
+		session->peak_running = session->running;
+		curl_multi_setopt(session->multi, CURLMOPT_MAXCONNECTS, (long) session->running);
+	}
 	xfer->next = session->live;
 	if (session->live)
 		session->live->prev = xfer;
@@ -573,6 +788,15 @@ http_collect_finished(HttpSession *session)
 		if (xfer == NULL || !xfer->in_multi)
 			continue;
 		xfer->result.curl_code = (int) msg->data.result;
+		if (msg->data.result == CURLE_FILESIZE_EXCEEDED)
+			xfer->result.too_large = true;
+		if (xfer->result.resend_refused && msg->data.result == CURLE_ABORTED_BY_CALLBACK)
+		{
+			/* the connection closed after the request went out, unanswered */
+			xfer->result.curl_code = (int) CURLE_GOT_NOTHING;
+			snprintf(xfer->result.curl_error, sizeof(xfer->result.curl_error), "%s",
+					 "the connection closed without an answer after the request was sent");
+		}
 		if (xfer->result.curl_code != CURLE_OK && http_curl_code_tls(xfer->result.curl_code))
 		{
 			char		why[sizeof(xfer->result.curl_error)];
@@ -622,8 +846,6 @@ http_wait(HttpSession *session, HttpWaitFn wait, void *wait_arg,
 		  long timeout_ms, HttpTransfer **done)
 {
 	long long	give_up = http_now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
-	HttpWaitSocket *ready = NULL;
-	int			ready_cap = 0;
 	HttpWaitResult result;
 
 	*done = NULL;
@@ -673,11 +895,15 @@ http_wait(HttpSession *session, HttpWaitFn wait, void *wait_arg,
 		if (!timer_due)
 		{
 			int			n = session->nsocks;
+			HttpWaitSocket *ready;
 
-			/* libcurl may change the socket list while we act on it */
-			if (n > ready_cap)
+			/*
+			 * libcurl may change the socket list while we act on it.  The
+			 * copy is the session's, not a local: the wait may longjmp.
+			 */
+			if (n > session->ready_cap)
 			{
-				HttpWaitSocket *grown = realloc(ready, n * sizeof(HttpWaitSocket));
+				HttpWaitSocket *grown = realloc(session->ready, n * sizeof(HttpWaitSocket));
 
 				if (grown == NULL)
 				{
@@ -685,9 +911,10 @@ http_wait(HttpSession *session, HttpWaitFn wait, void *wait_arg,
 					result = HTTP_WAIT_FAILED;
 					break;
 				}
-				ready = grown;
-				ready_cap = n;
+				session->ready = grown;
+				session->ready_cap = n;
 			}
+			ready = session->ready;
 			if (n > 0)
 				memcpy(ready, session->socks, n * sizeof(HttpWaitSocket));
 			for (int i = 0; i < n; i++)
@@ -705,10 +932,7 @@ http_wait(HttpSession *session, HttpWaitFn wait, void *wait_arg,
 				if (mask == 0)
 					continue;
 				if (!http_socket_action(session, ready[i].fd, mask))
-				{
-					free(ready);
 					return HTTP_WAIT_FAILED;
-				}
 			}
 			if (session->timer_deadline >= 0 && http_now_ms() >= session->timer_deadline)
 				timer_due = true;
@@ -730,7 +954,6 @@ http_wait(HttpSession *session, HttpWaitFn wait, void *wait_arg,
 			}
 		}
 	}
-	free(ready);
 	return result;
 }
 

@@ -53,7 +53,20 @@ typedef struct HttpConfig
 	 * address libcurl is about to connect to, whatever the URL spelled.
 	 */
 	bool		restrict_addresses;
+
+	size_t		max_body_bytes; /* a longer response fails; 0: HTTP_MAX_BODY */
+
+	/*
+	 * Accounting of the sockets the session opens, when not NULL: a socket
+	 * is opened only if acquire_fd() says yes, and release_fd() is called
+	 * once it is closed.
+	 */
+	bool		(*acquire_fd) (void);
+	void		(*release_fd) (void);
 } HttpConfig;
+
+/* Default cap of a response body: DynamoDB's pages are at most 1 MB. */
+#define HTTP_MAX_BODY (16 * 1024 * 1024)
 
 /* A socket that http_wait() needs watched, and what happened to it. */
 typedef struct HttpWaitSocket
@@ -69,7 +82,10 @@ typedef struct HttpWaitSocket
  * Wait until one of the sockets is ready or timeout_ms (>= 0) has passed,
  * and mark the ready ones.  Returns false when the wait must be abandoned
  * (the query was canceled or the backend is exiting): every transfer of the
- * session is then left as it is for the caller to free.
+ * session is then left as it is for the caller to free.  It may also
+ * longjmp (raise an error): it is never called from inside libcurl, and
+ * http_wait() and dyn_wait() hold nothing of their own across it, so the
+ * session stays consistent, its transfers left for their owners to free.
  */
 typedef bool (*HttpWaitFn) (void *arg, HttpWaitSocket *socks, int nsocks,
 							long timeout_ms);
@@ -99,7 +115,10 @@ typedef struct HttpResult
 	uint32_t	crc_header;		/* its value */
 	uint32_t	crc_body;		/* CRC32 of the body received */
 	size_t		body_len;		/* bytes of body received */
+	bool		too_large;		/* the body passed max_body_bytes: aborted */
+	bool		no_socket;		/* acquire_fd() refused a socket */
 	char		request_id[80]; /* x-amzn-RequestId, "" if none */
+	bool		resend_refused; /* libcurl wanted to send it again (see http.c) */
 } HttpResult;
 
 /*
@@ -140,6 +159,16 @@ extern const char *http_body(HttpTransfer *xfer, size_t *len);
 
 /* Frees a transfer; one still running is aborted first. */
 extern void http_transfer_free(HttpTransfer *xfer);
+
+/*
+ * Closes the session's idle connections when more than keep are open and
+ * no transfer is running (after a wide parallel scan).  Returns the number
+ * of sockets still open.
+ */
+extern int	http_session_close_idle(HttpSession *session, int keep);
+
+/* Number of sockets the session has open. */
+extern int	http_session_sockets(HttpSession *session);
 
 /* libcurl's message for the last HTTP_WAIT_FAILED. */
 extern const char *http_session_error(HttpSession *session);
