@@ -443,6 +443,24 @@ dyn_parse_kept(DynCall *call)
 }
 
 /*
+ * Is the body a JSON object, as every answer of DynamoDB is?  "null" would
+ * parse to nothing (and a kept page to a parse failure taken for want of
+ * memory), and "[]" or "1" to an answer without any member: an item not
+ * found, an empty page.  Call only for a body the JSON check accepted.
+ */
+static bool
+dyn_body_is_object(const DynCall *call)
+{
+	if (!call->deferred)
+		return call->root != NULL && json_object_is_type(call->root, json_type_object);
+	for (size_t i = 0; i < call->raw_len; i++)
+		if (call->raw[i] != ' ' && call->raw[i] != '\n' && call->raw[i] != '\r' &&
+			call->raw[i] != '\t')
+			return call->raw[i] == '{';
+	return false;
+}
+
+/*
  * Judges a finished HTTP request: success, a failure to retry, or a final
  * failure.  Returns true when the call should be retried.
  */
@@ -497,6 +515,8 @@ dyn_judge(DynCall *call, const HttpResult *res)
 		err->retryable = true;
 		return true;
 	}
+	if (dyn_json_check_done(&call->check) && !dyn_body_is_object(call))
+		call->parse_error = true;	/* JSON, but no DynamoDB answer */
 	if (call->deferred && res->status == 200 && !call->parse_error &&
 		dyn_json_check_done(&call->check))
 	{

@@ -7,7 +7,9 @@
  * libcurl would, and judged with an HTTP status.  Every body, not only a
  * Scan or Query page, must be exactly RFC 8259 JSON to be taken: json-c
  * alone accepts NaN, comments, single quotes and trailing commas, which
- * turned a corrupt GetItem answer into an item (found by fuzz_page).
+ * turned a corrupt GetItem answer into an item (found by fuzz_page).  And
+ * every answer of DynamoDB is an object: a page "null" was taken, then
+ * failed to parse "for want of memory" (found by fuzz_page too).
  *
  *-------------------------------------------------------------------------
  */
@@ -95,6 +97,10 @@ main(void)
 		expect("\"1.\" is not JSON", act, 200, "{\"Count\":1.}", false);
 		expect("text after the value", act, 200, "{\"Count\":0} x", false);
 		expect("a truncated body", act, 200, "{\"Count\":0", false);
+		expect("null is no answer", act, 200, "null", false);
+		expect("an array is no answer", act, 200, " [] ", false);
+		expect("a number is no answer", act, 200, "1", false);
+		expect("a string is no answer", act, 200, "\"Items\"", false);
 	}
 	return unit_done();
 }
