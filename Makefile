@@ -49,7 +49,7 @@ REGRESS_LOCAL_ONLY = fdw_enable_ttl
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
 	--temp-instance=tmp_check --inputdir=$(srcdir)
 
-EXTRA_CLEAN = test/unit/bin
+EXTRA_CLEAN = test/unit/bin test/fuzz/bin
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -60,14 +60,48 @@ UNIT_SRCS = $(wildcard test/unit/test_*.c)
 UNIT_BINS = $(patsubst test/unit/%.c,test/unit/bin/%,$(UNIT_SRCS))
 UNIT_CFLAGS = -O1 -g -Wall -Wextra $(PG_CFLAGS) -Isrc -Itest/unit $(DEPS_CFLAGS)
 
+# A test that includes one of our .c files (to reach its static functions)
+# is linked with the other ones.
 test/unit/bin/%: test/unit/%.c test/unit/unit.h $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $< $(NOPG_SRCS) $(DEPS_LIBS) -lm
+	$(CC) $(UNIT_CFLAGS) -o $@ $< \
+		$(filter-out $(call fuzz_included,$<),$(NOPG_SRCS)) $(DEPS_LIBS) -lm
 
-unit: $(UNIT_BINS)
-	@for t in $(UNIT_BINS); do ./$$t || exit 1; done
+# Each fuzz target also runs over its seed corpus with any compiler.
+REPLAY_BINS = $(patsubst test/fuzz/fuzz_%.c,test/unit/bin/replay_%,$(wildcard test/fuzz/fuzz_*.c))
+
+test/unit/bin/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -Itest/fuzz -DFUZZ_TARGET='"fuzz_$*"' \
+		-DFUZZ_CORPUS='"test/fuzz/corpus/$*"' -o $@ $< test/fuzz/replay.c \
+		$(filter-out $(call fuzz_included,$< $(wildcard test/fuzz/*.h)),$(NOPG_SRCS)) \
+		$(DEPS_LIBS) -lm
+
+unit: $(UNIT_BINS) $(REPLAY_BINS)
+	@for t in $(UNIT_BINS) $(REPLAY_BINS); do ./$$t || exit 1; done
 
 .PHONY: unit
+
+# --- libFuzzer targets (clang) -------------------------------------------
+# A target that includes one of our .c files (to reach its static
+# functions) is linked with the other ones.  test/fuzz/run.sh runs them.
+FUZZ_CC ?= clang
+FUZZ_SRCS = $(wildcard test/fuzz/fuzz_*.c)
+FUZZ_BINS = $(patsubst test/fuzz/%.c,test/fuzz/bin/%,$(FUZZ_SRCS))
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-Wall -Wextra $(PG_CFLAGS) -Isrc -Itest/fuzz $(DEPS_CFLAGS)
+fuzz_included = $(patsubst %,src/%,$(shell sed -n 's/^\#include "\(.*\.c\)"/\1/p' $(1)))
+
+test/fuzz/bin/%: test/fuzz/%.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< \
+		$(filter-out $(call fuzz_included,$< $(wildcard test/fuzz/*.h)),$(NOPG_SRCS)) \
+		$(DEPS_LIBS) -lm
+
+fuzz: $(FUZZ_BINS)
+
+.PHONY: fuzz
 
 # The pg_regress tests, for test/run.
 print-regress:

@@ -22,6 +22,7 @@ AWSTORE_DDBLOCAL_INTEGRITY=sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl
 
 _awstore_pids=()
 _awstore_cleanups=()
+AWSTORE_TEST_USER_ENV=()
 
 awstore_log() { printf '== %s\n' "$*" >&2; }
 
@@ -77,7 +78,9 @@ awstore_ensure_node_modules() {
 # side by side without replacing each other's awstore.so.
 awstore_build_install() {
 	awstore_log "building awstore"
-	make -C "$AWSTORE_ROOT" -s PG_CONFIG="$PG_CONFIG" \
+	# autodepend: an object is rebuilt when a header it includes changed
+	# (PGXS tracks nothing by default: stale objects after a merge crash).
+	make -C "$AWSTORE_ROOT" -s PG_CONFIG="$PG_CONFIG" autodepend=yes \
 		PG_CFLAGS="-Wall -Wextra ${PG_CFLAGS:-}" >&2 || return 1
 	if [ -n "${AWSTORE_PG_PREFIX:-}" ]; then
 		awstore_private_server "$AWSTORE_PG_PREFIX" || return 1
@@ -116,11 +119,14 @@ awstore_ensure_test_user() {
 }
 
 # Run a command as the test user, with the PostgreSQL binaries on PATH.
+# AWSTORE_TEST_USER_ENV (an array of NAME=value) is added to its
+# environment: test/run --sanitize sets it to preload the ASan runtime.
 awstore_as_test_user() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$AWSTORE_TEST_USER" -- env PATH="$PG_BINDIR:$PATH" HOME=/tmp "$@"
+		runuser -u "$AWSTORE_TEST_USER" -- env PATH="$PG_BINDIR:$PATH" HOME=/tmp \
+			"${AWSTORE_TEST_USER_ENV[@]}" "$@"
 	else
-		env PATH="$PG_BINDIR:$PATH" "$@"
+		env PATH="$PG_BINDIR:$PATH" "${AWSTORE_TEST_USER_ENV[@]}" "$@"
 	fi
 }
 

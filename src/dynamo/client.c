@@ -11,8 +11,10 @@
  * done call is handed out once by dyn_wait().
  *
  * A response is never used unchecked: libcurl's outcome, the HTTP status,
- * the x-amz-crc32 header against the body, and the JSON itself (complete,
- * nothing after it) must all be right.  A body that fails those checks is
+ * the x-amz-crc32 header against the body, and the JSON itself (exactly
+ * RFC 8259 JSON by the streaming check of jsoncheck.c, complete, nothing
+ * after it: json-c alone also takes NaN, comments, single quotes and
+ * trailing commas) must all be right.  A body that fails those checks is
  * retried like a dropped connection, and reported as DYN_ERR_RESPONSE if
  * it keeps failing — never taken as an empty result.
  *
@@ -65,7 +67,7 @@ struct DynCall
 	char	   *raw;			/* the kept body (deferred) */
 	size_t		raw_len;
 	size_t		raw_cap;
-	DynJsonCheck check;			/* of the kept body, as it arrives */
+	DynJsonCheck check;			/* of the body, as it arrives */
 	DynError	error;
 	DynStats	stats;
 	void	   *user;
@@ -206,6 +208,7 @@ dyn_body_sink(void *arg, const char *data, size_t len)
 		dyn_json_check_feed(&call->check, data, len);
 		return;
 	}
+	dyn_json_check_feed(&call->check, data, len);
 	while (len > 0 && !call->parse_error)
 	{
 		json_object *obj;
@@ -274,8 +277,7 @@ static void
 dyn_send(DynCall *call)
 {
 	dyn_reset_attempt(call);
-	if (call->deferred)
-		dyn_json_check_init(&call->check);
+	dyn_json_check_init(&call->check);
 	call->tok = call->deferred ? NULL : json_tokener_new_ex(DYN_JSON_TOKENER_DEPTH);
 	if (call->tok || call->deferred)
 		call->xfer = http_start(call->client->http, call->target,
@@ -441,6 +443,24 @@ dyn_parse_kept(DynCall *call)
 }
 
 /*
+ * Is the body a JSON object, as every answer of DynamoDB is?  "null" would
+ * parse to nothing (and a kept page to a parse failure taken for want of
+ * memory), and "[]" or "1" to an answer without any member: an item not
+ * found, an empty page.  Call only for a body the JSON check accepted.
+ */
+static bool
+dyn_body_is_object(const DynCall *call)
+{
+	if (!call->deferred)
+		return call->root != NULL && json_object_is_type(call->root, json_type_object);
+	for (size_t i = 0; i < call->raw_len; i++)
+		if (call->raw[i] != ' ' && call->raw[i] != '\n' && call->raw[i] != '\r' &&
+			call->raw[i] != '\t')
+			return call->raw[i] == '{';
+	return false;
+}
+
+/*
  * Judges a finished HTTP request: success, a failure to retry, or a final
  * failure.  Returns true when the call should be retried.
  */
@@ -495,23 +515,24 @@ dyn_judge(DynCall *call, const HttpResult *res)
 		err->retryable = true;
 		return true;
 	}
-	if (call->deferred)
+	if (dyn_json_check_done(&call->check) && !dyn_body_is_object(call))
+		call->parse_error = true;	/* JSON, but no DynamoDB answer */
+	if (call->deferred && res->status == 200 && !call->parse_error &&
+		dyn_json_check_done(&call->check))
 	{
-		if (res->status != 200)
-			dyn_parse_kept(call);	/* an error body: needed now */
-		else if (!call->parse_error && dyn_json_check_done(&call->check))
-		{
-			/* good: parsed when used (dyn_call_ok, dyn_call_response) */
-			err->kind = DYN_ERR_NONE;
-			err->message[0] = '\0';
-			err->retryable = false;
-			return false;
-		}
-		else
-		{
-			call->parse_error = call->parse_error || call->check.failed;
-			call->too_deep = call->check.too_deep;
-		}
+		/* good: parsed when used (dyn_call_ok, dyn_call_response) */
+		err->kind = DYN_ERR_NONE;
+		err->message[0] = '\0';
+		err->retryable = false;
+		return false;
+	}
+	if (call->deferred && res->status != 200)
+		dyn_parse_kept(call);	/* an error body: needed now */
+	if (!dyn_json_check_done(&call->check))
+	{
+		/* what json-c parsed is not JSON if the check refused it */
+		call->parse_error = call->parse_error || call->check.failed || call->root != NULL;
+		call->too_deep = call->too_deep || call->check.too_deep;
 	}
 	if (call->too_deep)
 	{
