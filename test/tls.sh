@@ -43,7 +43,8 @@ _awstore_tls_certs() {
 }
 
 # Start one front: _awstore_tls_front <dir> <name> <mode> [tlsfront args…];
-# prints its port.
+# sets _awstore_tls_port.  (Not run in $(…): the pid must reach
+# _awstore_pids of this shell, for awstore_cleanup to stop the front.)
 _awstore_tls_front() {
 	local d=$1 name=$2 mode=$3 pid i port
 	shift 3
@@ -55,7 +56,7 @@ _awstore_tls_front() {
 	for ((i = 0; i < 100; i++)); do
 		port=$(cat "$d/$name.port" 2>/dev/null)
 		if [ -n "$port" ]; then
-			echo "$port"
+			_awstore_tls_port=$port
 			return 0
 		fi
 		kill -0 "$pid" 2>/dev/null || break
@@ -66,24 +67,24 @@ _awstore_tls_front() {
 }
 
 awstore_start_tls() {
-	local d=$1/tls fault=$2 dynalite=$3 port
+	local d=$1/tls fault=$2 dynalite=$3
 	_awstore_tls_certs "$d" || { cat "$d/openssl.log" >&2; return 1; }
 	cp "$AWSTORE_ROOT/test/tlsfront.py" "$d/" && chmod 644 "$d/tlsfront.py" || return 1
 	[ "$(id -u)" -eq 0 ] && chown -R "$AWSTORE_TEST_USER" "$d"
 
-	port=$(_awstore_tls_front "$d" good tls --cert "$d/server.pem" --key "$d/server.key" \
-		--upstream "$fault") || return 1
-	AWSTORE_TLS_ENDPOINT="https://127.0.0.1:$port"
-	port=$(_awstore_tls_front "$d" expired tls --cert "$d/expired.pem" --key "$d/server.key" \
-		--upstream "$dynalite") || return 1
-	AWSTORE_TLS_EXPIRED_ENDPOINT="https://127.0.0.1:$port"
-	port=$(_awstore_tls_front "$d" wronghost tls --cert "$d/wronghost.pem" --key "$d/server.key" \
-		--upstream "$dynalite") || return 1
-	AWSTORE_TLS_WRONGHOST_ENDPOINT="https://127.0.0.1:$port"
-	port=$(_awstore_tls_front "$d" stall stall) || return 1
-	AWSTORE_TLS_STALL_ENDPOINT="https://127.0.0.1:$port"
-	port=$(_awstore_tls_front "$d" proxy connect) || return 1
-	AWSTORE_TLS_PROXY="http://127.0.0.1:$port"
+	_awstore_tls_front "$d" good tls --cert "$d/server.pem" --key "$d/server.key" \
+		--upstream "$fault" || return 1
+	AWSTORE_TLS_ENDPOINT="https://127.0.0.1:$_awstore_tls_port"
+	_awstore_tls_front "$d" expired tls --cert "$d/expired.pem" --key "$d/server.key" \
+		--upstream "$dynalite" || return 1
+	AWSTORE_TLS_EXPIRED_ENDPOINT="https://127.0.0.1:$_awstore_tls_port"
+	_awstore_tls_front "$d" wronghost tls --cert "$d/wronghost.pem" --key "$d/server.key" \
+		--upstream "$dynalite" || return 1
+	AWSTORE_TLS_WRONGHOST_ENDPOINT="https://127.0.0.1:$_awstore_tls_port"
+	_awstore_tls_front "$d" stall stall || return 1
+	AWSTORE_TLS_STALL_ENDPOINT="https://127.0.0.1:$_awstore_tls_port"
+	_awstore_tls_front "$d" proxy connect || return 1
+	AWSTORE_TLS_PROXY="http://127.0.0.1:$_awstore_tls_port"
 
 	AWSTORE_TLS_CA=$d/ca.pem
 	AWSTORE_TLS_OTHER_CA=$d/other-ca.pem
