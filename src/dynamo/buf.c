@@ -110,56 +110,52 @@ dynbuf_printf(DynBuf *buf, const char *fmt,...)
 	buf->len += (size_t) n;
 }
 
+const char *
+dyn_json_escape(unsigned char c, char u[7])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	switch (c)
+	{
+		case '"':
+			return "\\\"";
+		case '\\':
+			return "\\\\";
+		case '\n':
+			return "\\n";
+		case '\r':
+			return "\\r";
+		case '\t':
+			return "\\t";
+		case '\b':
+			return "\\b";
+		case '\f':
+			return "\\f";
+		default:
+			if (c >= 0x20)
+				return NULL;
+			u[0] = '\\';
+			u[1] = 'u';
+			u[2] = '0';
+			u[3] = '0';
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 15];
+			u[6] = '\0';
+			return u;
+	}
+}
+
 void
 dynbuf_append_json_string(DynBuf *buf, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t		start = 0;
 
 	dynbuf_append_char(buf, '"');
 	for (size_t i = 0; i < len; i++)
 	{
-		unsigned char c = (unsigned char) s[i];
-		const char *esc = NULL;
 		char		u[7];
+		const char *esc = dyn_json_escape((unsigned char) s[i], u);
 
-		switch (c)
-		{
-			case '"':
-				esc = "\\\"";
-				break;
-			case '\\':
-				esc = "\\\\";
-				break;
-			case '\n':
-				esc = "\\n";
-				break;
-			case '\r':
-				esc = "\\r";
-				break;
-			case '\t':
-				esc = "\\t";
-				break;
-			case '\b':
-				esc = "\\b";
-				break;
-			case '\f':
-				esc = "\\f";
-				break;
-			default:
-				if (c < 0x20)
-				{
-					u[0] = '\\';
-					u[1] = 'u';
-					u[2] = '0';
-					u[3] = '0';
-					u[4] = hex[c >> 4];
-					u[5] = hex[c & 15];
-					u[6] = '\0';
-					esc = u;
-				}
-				break;
-		}
 		if (esc)
 		{
 			dynbuf_append(buf, s + start, i - start);

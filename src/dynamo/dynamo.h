@@ -61,6 +61,11 @@ extern void dynbuf_printf(DynBuf *buf, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));
 
 /* Appends s (len bytes, UTF-8) as a JSON string literal, quotes included. */
+/*
+ * The JSON escape of byte c inside a string literal, or NULL when c stands
+ * for itself; u is room for a \\u00XX escape.
+ */
+extern const char *dyn_json_escape(unsigned char c, char u[7]);
 extern void dynbuf_append_json_string(DynBuf *buf, const char *s, size_t len);
 
 /* Hands the text over to the caller (malloc'd, NUL-terminated). */

@@ -81,52 +81,19 @@ awstore_dynbuf_pstrdup(DynBuf *buf)
 
 /*
  * Appends s (len bytes, UTF-8) to out as a JSON string literal, quotes
- * included; escapes as dynbuf_append_json_string does.
+ * included; escapes as dynbuf_append_json_string does (dyn_json_escape).
  */
 void
 awstore_append_json_string(StringInfo out, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t		start = 0;
 
 	appendStringInfoCharMacro(out, '"');
 	for (size_t i = 0; i < len; i++)
 	{
-		unsigned char c = (unsigned char) s[i];
-		const char *esc = NULL;
 		char		u[7];
+		const char *esc = dyn_json_escape((unsigned char) s[i], u);
 
-		switch (c)
-		{
-			case '"':
-				esc = "\\\"";
-				break;
-			case '\\':
-				esc = "\\\\";
-				break;
-			case '\n':
-				esc = "\\n";
-				break;
-			case '\r':
-				esc = "\\r";
-				break;
-			case '\t':
-				esc = "\\t";
-				break;
-			case '\b':
-				esc = "\\b";
-				break;
-			case '\f':
-				esc = "\\f";
-				break;
-			default:
-				if (c < 0x20)
-				{
-					snprintf(u, sizeof(u), "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-					esc = u;
-				}
-				break;
-		}
 		if (esc)
 		{
 			appendBinaryStringInfo(out, s + start, (int) (i - start));
