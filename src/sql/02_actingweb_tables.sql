@@ -4,7 +4,7 @@
 /*
  * ---------------------------------------------------------------------------
  * The ActingWeb schema, as ActingWeb's Alembic migrations leave it at their
- * head revision e5f6a7b8c9d0.
+ * head revision, which awstore.actingweb_schema_revision() gives.
  *
  * The canonical tables are first created in schema "awstore".  When the
  * application schema has none of them, they are moved there.  When it has
@@ -14,6 +14,16 @@
  * definition is the single source of truth for both paths.
  * ---------------------------------------------------------------------------
  */
+
+-- The one place the revision is written: adoption checks existing tables
+-- and alembic_version against it, and a new alembic_version records it.
+CREATE FUNCTION awstore.actingweb_schema_revision()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT 'e5f6a7b8c9d0'::pg_catalog.text $$;
+COMMENT ON FUNCTION awstore.actingweb_schema_revision() IS
+    'the ActingWeb Alembic revision the extension''s tables are at (its head revision)';
+
 CREATE TABLE awstore.actors (
     id varchar(255) NOT NULL,
     creator varchar(255) NOT NULL,
@@ -131,4 +141,6 @@ CREATE TABLE awstore.alembic_version (
 );
 
 -- Privileges: the tables keep their defaults (the owner only); the DBA
--- grants the application's roles what ActingWeb needs.
+-- grants the application's roles what ActingWeb needs.  The revision is
+-- no secret: EXECUTE on awstore.actingweb_schema_revision() stays with
+-- PUBLIC.

@@ -88,7 +88,7 @@ BEGIN
                   DETAIL = pg_catalog.format('Present: %s. Missing: %s.',
                                              pg_catalog.array_to_string(present, ', '),
                                              pg_catalog.array_to_string(absent, ', ')),
-                  HINT = 'Bring the schema to ActingWeb''s head revision e5f6a7b8c9d0 with "alembic upgrade head", or install awstore into an empty schema.';
+                  HINT = pg_catalog.format('Bring the schema to ActingWeb''s head revision %s with "alembic upgrade head", or install awstore into an empty schema.', awstore.actingweb_schema_revision());
     ELSE
         FOREACH t IN ARRAY tables LOOP
             IF (SELECT c.relkind FROM pg_catalog.pg_class c
@@ -107,7 +107,7 @@ BEGIN
                     SELECT awstore.table_shape(pg_catalog.format('awstore.%I', t)::regclass)) m(s);
             IF missing IS NOT NULL
                OR EXISTS (SELECT FROM pg_catalog.unnest(extra) e WHERE e OPERATOR(pg_catalog.!~~) 'index %') THEN
-                RAISE EXCEPTION 'existing table "%.%" differs from the ActingWeb schema at revision e5f6a7b8c9d0', app, t
+                RAISE EXCEPTION 'existing table "%.%" differs from the ActingWeb schema at revision %', app, t, awstore.actingweb_schema_revision()
                     USING ERRCODE = 'object_not_in_prerequisite_state',
                           DETAIL = pg_catalog.format('Expected but not found: %s. Found but not expected: %s.',
                                                      coalesce(pg_catalog.array_to_string(missing, '; '), 'nothing'),
@@ -158,8 +158,8 @@ BEGIN
         END IF;
         EXECUTE pg_catalog.format('SELECT pg_catalog.array_agg(version_num::pg_catalog.text ORDER BY version_num) FROM %I.alembic_version', app)
             INTO version_rows;
-        IF version_rows IS DISTINCT FROM ARRAY['e5f6a7b8c9d0']::pg_catalog.text[] THEN
-            RAISE EXCEPTION 'table "%.alembic_version" does not record ActingWeb''s head revision e5f6a7b8c9d0', app
+        IF version_rows IS DISTINCT FROM ARRAY[awstore.actingweb_schema_revision()] THEN
+            RAISE EXCEPTION 'table "%.alembic_version" does not record ActingWeb''s head revision %', app, awstore.actingweb_schema_revision()
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       DETAIL = pg_catalog.format('It holds: %s.', coalesce(pg_catalog.array_to_string(version_rows, ', '), 'no rows')),
                       HINT = 'Run "alembic upgrade head" with ActingWeb first.';
@@ -168,7 +168,7 @@ BEGIN
         DROP TABLE awstore.alembic_version;
     ELSE
         EXECUTE pg_catalog.format('ALTER TABLE awstore.alembic_version SET SCHEMA %I', app);
-        EXECUTE pg_catalog.format('INSERT INTO %I.alembic_version (version_num) VALUES (%L)', app, 'e5f6a7b8c9d0');
+        EXECUTE pg_catalog.format('INSERT INTO %I.alembic_version (version_num) VALUES (%L)', app, awstore.actingweb_schema_revision());
     END IF;
 
     -- alembic_version is not dumped: CREATE EXTENSION writes its one row,
