@@ -1,6 +1,6 @@
 -- src/sql/04_keep_data.sql
 --	DROP EXTENSION and DROP OWNED keep the ActingWeb tables and their
---	rows.
+--	rows.  C: src/keep_data.c.
 
 /*
  * ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 -- src/sql/05_run_as_owner.sql
---	Maintenance statements run as the table's owner.
+--	Maintenance statements run as the table's owner.  C: src/as_owner.c.
 
 /*
  * ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 -- src/sql/06_ttl.sql
 --	TTL cleanup: registrations, the batched purge, the status view.
+--	C: src/transaction_block.c (prevent_in_transaction_block).
 
 /*
  * ---------------------------------------------------------------------------

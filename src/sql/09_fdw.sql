@@ -1,5 +1,5 @@
 -- src/sql/09_fdw.sql
---	The DynamoDB foreign data wrapper.
+--	The DynamoDB foreign data wrapper.  C: src/fdw/.
 
 /*
  * ---------------------------------------------------------------------------

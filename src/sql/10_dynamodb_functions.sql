@@ -1,5 +1,5 @@
 -- src/sql/10_dynamodb_functions.sql
---	DynamoDB table management, one function per action.
+--	DynamoDB table management, one function per action.  C: src/fdw/.
 
 /*
  * DynamoDB table management: one function per action, with the calling

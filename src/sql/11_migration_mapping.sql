@@ -1,6 +1,6 @@
 -- src/sql/11_migration_mapping.sql
 --	How ActingWeb stores its tables in DynamoDB, and the value checks
---	and formats of that map.
+--	and formats of that map.  C: src/pynamodb_values.c.
 
 /*
  * ---------------------------------------------------------------------------

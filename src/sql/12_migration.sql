@@ -1,6 +1,7 @@
 -- src/sql/12_migration.sql
 --	The ActingWeb migration between DynamoDB and PostgreSQL, both
---	directions, and its verification.
+--	directions, and its verification.  C: src/migration_counter.c
+--	(migration_pass, migration_passed).
 
 /*
  * Items a migration could not take (on_error => 'skip'), one row per item.
