@@ -9,7 +9,13 @@
 
 EXTENSION = awstore
 MODULE_big = awstore
-DATA = awstore--1.0.sql awstore--1.1.sql awstore--1.0--1.1.sql
+# The install script of the current version is built from the sections under
+# src/sql, in the order of their numbers.  Released scripts and update
+# scripts are frozen files: they stay in the tree as they are.
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(srcdir)/awstore.control)
+SQL_SECTIONS = $(sort $(wildcard $(srcdir)/src/sql/*.sql))
+DATA = awstore--1.0.sql awstore--1.0--1.1.sql
+DATA_built = awstore--$(EXTVERSION).sql
 PGFILEDESC = "awstore - ActingWeb schema, TTL cleanup and a DynamoDB FDW"
 
 # Files that include postgres.h, and files that must not (the outside world:
@@ -54,6 +60,11 @@ EXTRA_CLEAN = test/unit/bin test/fuzz/bin
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+$(DATA_built): $(SQL_SECTIONS) $(srcdir)/awstore.control
+	{ echo '/* $@ */'; \
+	  echo '-- Built by make from src/sql/*.sql: edit those, not this file.'; \
+	  for f in $(SQL_SECTIONS); do echo; cat $$f; done; } >$@
 
 # --- C unit tests (no server) -------------------------------------------
 UNIT_SRCS = $(wildcard test/unit/test_*.c)

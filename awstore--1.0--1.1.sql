@@ -6,11 +6,19 @@
 /*
  * 1.1: maintenance runs as the table's owner, the TTL column is tracked by
  * number and type, every name resolves in pg_catalog, DROP
- * OWNED keeps the application tables, and delete_missing deletes only rows
- * whose item is gone.  Functions are replaced with their 1.1 text, which
- * awstore--1.1.sql holds as well (the upgrade test compares the two).
+ * OWNED keeps the application tables, delete_missing deletes only rows
+ * whose item is gone, and the ActingWeb revision is written in one function.
+ * Functions are replaced with their 1.1 text, which the sections under
+ * src/sql hold as well (the upgrade test compares the two).
  */
 SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+
+CREATE FUNCTION awstore.actingweb_schema_revision()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT 'e5f6a7b8c9d0'::pg_catalog.text $$;
+COMMENT ON FUNCTION awstore.actingweb_schema_revision() IS
+    'the ActingWeb Alembic revision the extension''s tables are at (its head revision)';
 
 CREATE FUNCTION awstore.run_as_owner(tbl regclass, statement text, args text[] DEFAULT NULL)
 RETURNS SETOF text[]

@@ -1,11 +1,12 @@
 /*-------------------------------------------------------------------------
  *
- * ttl.c
- *		C helpers of the TTL cleanup.
+ * transaction_block.c
+ *		Refuses a procedure that commits when it is called inside a
+ *		transaction block.
  *
- * The cleanup itself is PL/pgSQL (awstore--1.0.sql): it is plain SQL that a
- * DBA can read.  What PL/pgSQL cannot see is whether the procedure may
- * commit; awstore.purge_expired() asks here first, so that a CALL inside a
+ * The TTL cleanup is PL/pgSQL (src/sql/06_ttl.sql): plain SQL that a DBA
+ * can read.  What PL/pgSQL cannot see is whether the procedure may commit;
+ * awstore.purge_expired() asks here first, so that a CALL inside a
  * transaction block fails up front with a clear message instead of
  * deleting a batch and then failing at its first COMMIT.
  *

@@ -1,27 +1,26 @@
 /*-------------------------------------------------------------------------
  *
- * migrate.c
- *		Value checks and formats for moving ActingWeb data between DynamoDB
- *		and PostgreSQL.
+ * pynamodb_values.c
+ *		Checks and formats of values as ActingWeb stores them in DynamoDB
+ *		through PynamoDB.
  *
- * The migration itself is SQL (awstore--*.sql): INSERT … SELECT through
- * foreign tables.  What SQL cannot do cheaply, or without raising an error
- * that would stop the whole statement, lives here:
+ * The migration (src/sql/11_migration_mapping.sql, 12_migration.sql) is
+ * plain SQL: INSERT … SELECT through foreign tables.  What SQL cannot do
+ * cheaply, or without raising an error that would stop the whole
+ * statement, lives here:
  *
  *	awstore.is_json(text)				would jsonb take this text?
  *	awstore.is_pynamodb_datetime(text)	is it PynamoDB's UTC date-time format?
  *	awstore.pynamodb_json(jsonb)		JSON text as Python's json.dumps writes it
- *	awstore.migration_pass(boolean)		passes a row of a migration, counted
- *	awstore.migration_passed()			how many passed, and start again
  *
  * The checks never raise for bad input: the migration uses them to route a
  * bad item to an error naming it, or to awstore.migration_rejects.
+ * pynamodb_json raises only when the database is not UTF8.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "common/jsonapi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -32,12 +31,6 @@
 PG_FUNCTION_INFO_V1(awstore_is_json);
 PG_FUNCTION_INFO_V1(awstore_is_pynamodb_datetime);
 PG_FUNCTION_INFO_V1(awstore_pynamodb_json);
-PG_FUNCTION_INFO_V1(awstore_migration_pass);
-PG_FUNCTION_INFO_V1(awstore_migration_passed);
-
-/* Rows passed by migration_pass() since migration_passed() last took them. */
-static int64 rows_passed = 0;
-static bool rows_passed_callbacks = false;
 
 /* Does the text hold a backslash followed by 'u' (maybe a \uXXXX escape)? */
 static bool
@@ -197,59 +190,4 @@ awstore_pynamodb_json(PG_FUNCTION_ARGS)
 	}
 	pfree(s);
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
-}
-
-/*
- * The count of rows read belongs to the statement that counts them: a
- * statement that fails leaves nothing behind for the next one.
- */
-static void
-rows_passed_xact_callback(XactEvent event, void *arg)
-{
-	(void) arg;
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-		rows_passed = 0;
-}
-
-static void
-rows_passed_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-							 SubTransactionId parentSubid, void *arg)
-{
-	(void) mySubid;
-	(void) parentSubid;
-	(void) arg;
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		rows_passed = 0;
-}
-
-/*
- * awstore.migration_pass(ok boolean) RETURNS boolean: ok, counting it when
- * true.  A from_dynamodb statement filters its source rows through it, so
- * that it knows how many rows it read without keeping them (a second scan
- * of a MATERIALIZED CTE costs a copy of every row).
- */
-Datum
-awstore_migration_pass(PG_FUNCTION_ARGS)
-{
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	if (!rows_passed_callbacks)
-	{
-		RegisterXactCallback(rows_passed_xact_callback, NULL);
-		RegisterSubXactCallback(rows_passed_subxact_callback, NULL);
-		rows_passed_callbacks = true;
-	}
-	if (PG_GETARG_BOOL(0))
-		rows_passed++;
-	PG_RETURN_BOOL(PG_GETARG_BOOL(0));
-}
-
-/* awstore.migration_passed() RETURNS bigint: the count so far, then 0. */
-Datum
-awstore_migration_passed(PG_FUNCTION_ARGS)
-{
-	int64		n = rows_passed;
-
-	rows_passed = 0;
-	PG_RETURN_INT64(n);
 }
