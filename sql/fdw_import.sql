@@ -35,7 +35,8 @@ SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attfdwoptio
   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
  WHERE c.relnamespace = 'imp2'::regnamespace AND a.attnum > 0
  ORDER BY 1, a.attnum;
-SELECT id, n_big, ss, m -> 'nested' AS nested FROM imp2.dyn_types WHERE id = 'all';
+SELECT id, n_big, (SELECT array_agg(x ORDER BY x) FROM unnest(ss) x) AS ss, m -> 'nested' AS nested
+  FROM imp2.dyn_types WHERE id = 'all';
 SELECT owner, count(*) FROM imp2.dyn_things WHERE owner = 'o3' GROUP BY owner;
 
 CREATE SCHEMA imp3;

@@ -24,7 +24,10 @@ SELECT id, sk, owner, name, n, flag, tags, note FROM things WHERE id = 'a1' ORDE
 -- Many pages: 4000 items of about 1 kB.
 CREATE FOREIGN TABLE big (id text, n integer, pad text) SERVER dynamo;
 SELECT count(*), count(DISTINCT id), sum(n), min(length(pad)), max(length(pad)) FROM big;
+-- (Consumed capacity is each engine's own figure: fdw_engines shows them.)
+\o | sed -E 's/(Capacity: ).*/\1(as the engine reports)/'
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT n FROM big;
+\o
 
 -- The same in parallel segments: every item exactly once.
 ALTER FOREIGN TABLE big OPTIONS (ADD scan_segments '4');
@@ -38,8 +41,10 @@ ALTER FOREIGN TABLE big OPTIONS (DROP scan_segments);
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM big LIMIT 5;
 SELECT count(*) FROM (SELECT id FROM big LIMIT 5) s;
 -- ... also without a Limit for DynamoDB, when the executor stops pulling.
+\o | sed -E 's/(Capacity: ).*/\1(as the engine reports)/'
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT id FROM big WHERE pad LIKE '%x' LIMIT 3;
+\o
 
 -- count(*) needs no attribute: Select=COUNT.
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM big;
@@ -84,10 +89,7 @@ PREPARE per_id(text) AS SELECT count(*) FROM things WHERE id = $1;
 EXECUTE per_id('a9');
 EXECUTE per_id('nope');
 
--- A table that does not exist.
-CREATE FOREIGN TABLE missing (id text) SERVER dynamo OPTIONS (table_name 'no_such_table');
--- should fail
-SELECT * FROM missing;
+-- A table that does not exist: fdw_engines (each engine words it its own way).
 
 DROP TABLE wanted;
 DROP USER MAPPING FOR CURRENT_USER SERVER dynamo;

@@ -69,9 +69,12 @@ SELECT s, n_big, b, bool_t, nul, ns, empty FROM t_any WHERE id = 'all';
 CREATE FOREIGN TABLE t_doc (
     id text, plain jsonb OPTIONS (document 'plain'), typed jsonb OPTIONS (document 'dynamodb')
 ) SERVER dynamo OPTIONS (table_name 'types');
-SELECT plain -> 'm' AS m, plain -> 'ss' AS ss_as_array, plain -> 'b' AS b_as_base64
+SELECT plain -> 'm' AS m,
+       (SELECT jsonb_agg(x ORDER BY x) FROM jsonb_array_elements(plain -> 'ss') x) AS ss_as_array,
+       plain -> 'b' AS b_as_base64
   FROM t_doc WHERE id = 'all';
-SELECT typed -> 'ss' AS ss, typed -> 'b' AS b, typed -> 'n_big' AS n_big, typed -> 'nul' AS nul
+SELECT jsonb_build_object('SS', (SELECT jsonb_agg(x ORDER BY x) FROM jsonb_array_elements(typed -> 'ss' -> 'SS') x)) AS ss,
+       typed -> 'b' AS b, typed -> 'n_big' AS n_big, typed -> 'nul' AS nul
   FROM t_doc WHERE id = 'all';
 SELECT typed = (SELECT typed FROM t_doc WHERE id = 'all') AS same, plain FROM t_doc WHERE id = 'sparse';
 

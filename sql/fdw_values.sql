@@ -40,11 +40,10 @@ INSERT INTO floats VALUES ('small', 1e-300, 0);
 
 -- Nesting: DynamoDB items nest at most 32 levels, the item itself the
 -- first (an attribute holds 31 M or L inside each other).  Such items read back
--- whole; an item nested far deeper (dynalite stores one, DynamoDB would
--- not) fails the read at once, as too deep, without retries.
+-- whole.  An item nested far deeper is in fdw_engines (only dynalite stores
+-- one).
 SELECT awstore.dynamodb_create_table('dynamo', 'nested', 'id') IS NOT NULL AS created;
-SELECT awstore.dynamodb_create_table('dynamo', 'too_nested', 'id') IS NOT NULL AS created;
-\! /usr/bin/python3 -c 'import boto3, os; c = boto3.client("dynamodb", endpoint_url=os.environ["AWSTORE_DYNAMODB_ENDPOINT"], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"); deep = lambda n, w: {"S": "bottom"} if n == 0 else w(deep(n - 1, w)); m = lambda v: {"M": {"a": v}}; l = lambda v: {"L": [v]}; c.put_item(TableName="nested", Item={"id": {"S": "m31"}, "v": deep(31, m)}); c.put_item(TableName="nested", Item={"id": {"S": "l31"}, "v": deep(31, l)}); c.put_item(TableName="too_nested", Item={"id": {"S": "m126"}, "v": deep(126, m)})'
+\! /usr/bin/python3 -c 'import boto3, os; c = boto3.client("dynamodb", endpoint_url=os.environ["AWSTORE_DYNAMODB_ENDPOINT"], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"); deep = lambda n, w: {"S": "bottom"} if n == 0 else w(deep(n - 1, w)); m = lambda v: {"M": {"a": v}}; l = lambda v: {"L": [v]}; c.put_item(TableName="nested", Item={"id": {"S": "m31"}, "v": deep(31, m)}); c.put_item(TableName="nested", Item={"id": {"S": "l31"}, "v": deep(31, l)})'
 CREATE FOREIGN TABLE nested (id text, v jsonb, doc jsonb OPTIONS (document 'dynamodb'))
     SERVER dynamo OPTIONS (table_name 'nested');
 SELECT id, length(v::text) AS plain_length, length(doc::text) AS typed_length,
@@ -57,13 +56,6 @@ CREATE FOREIGN TABLE nested_copy (doc jsonb OPTIONS (document 'dynamodb'))
     SERVER dynamo OPTIONS (table_name 'nested_copy');
 INSERT INTO nested_copy SELECT doc FROM nested;
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" compare nested nested_copy
-CREATE FOREIGN TABLE too_nested (id text, v jsonb)
-    SERVER dynamo OPTIONS (table_name 'too_nested');
-SELECT id, v IS NOT NULL AS has_v FROM too_nested;
-SELECT id, v IS NOT NULL AS has_v FROM too_nested WHERE id = 'm126';
--- what is not asked for is not read
-SELECT id FROM too_nested;
-
 -- document 'dynamodb' values are checked as DynamoDB checks them before
 -- anything is sent; the error names the attribute's path.
 SELECT awstore.dynamodb_create_table('dynamo', 'docs', 'id') IS NOT NULL AS created;
@@ -125,7 +117,7 @@ INSERT INTO dates_text VALUES ('fixed', 'epoch', 'epoch', 'infinity', 'allballs'
     ('tz', NULL, NULL, 'tomorrow', NULL, NULL), ('t', NULL, NULL, NULL, 'now', NULL),
     ('ds', NULL, NULL, NULL, NULL, '{2025-01-01, now}'),
     ('dmix', NULL, '2025-01-01 today', NULL, NULL, NULL);
-SELECT * FROM dates WHERE id = 'fixed';
+SELECT id, d, ts, tz, t, (SELECT array_agg(x ORDER BY x) FROM unnest(ds) x) AS ds FROM dates WHERE id = 'fixed';
 SELECT d FROM dates WHERE id = 'd';
 SELECT ts FROM dates WHERE id = 'ts';
 SELECT tz FROM dates WHERE id = 'tz';

@@ -467,7 +467,7 @@ aw_add_key_paths(PlannerInfo *root, RelOptInfo *baserel, AwRelInfo *info,
 	{
 		sel = clauselist_selectivity(root, list_concat(list_make1(m.pk_eq), aw_sort_key_clauses(&m)),
 									 baserel->relid, JOIN_INNER, NULL);
-		aw_read_cost(t, Max(aw_items(t) * sel, 1), 1, 1, &startup, &total);
+		aw_read_cost(t, Max(baserel->tuples * sel, 1), 1, 1, &startup, &total);
 		aw_add_path(root, baserel, AW_OP_QUERY, NULL, rows, startup, total, outer);
 	}
 	if (m.pk_in)
@@ -482,7 +482,7 @@ aw_add_key_paths(PlannerInfo *root, RelOptInfo *baserel, AwRelInfo *info,
 		{
 			sel = clauselist_selectivity(root, list_concat(list_make1(m.pk_in), aw_sort_key_clauses(&m)),
 										 baserel->relid, JOIN_INNER, NULL);
-			aw_read_cost(t, Max(aw_items(t) * sel, n), n, 1, &startup, &total);
+			aw_read_cost(t, Max(baserel->tuples * sel, n), n, 1, &startup, &total);
 			aw_add_path(root, baserel, AW_OP_MULTI_QUERY, NULL, rows, startup, total, outer);
 		}
 	}
@@ -506,14 +506,14 @@ aw_add_key_paths(PlannerInfo *root, RelOptInfo *baserel, AwRelInfo *info,
 		{
 			sel = clauselist_selectivity(root, list_concat(list_make1(m.pk_eq), aw_sort_key_clauses(&m)),
 										 baserel->relid, JOIN_INNER, NULL);
-			aw_read_cost(t, Max(aw_items(t) * sel, 1), 1, 1, &startup, &total);
+			aw_read_cost(t, Max(baserel->tuples * sel, 1), 1, 1, &startup, &total);
 			aw_add_path(root, baserel, AW_OP_QUERY, ix->name, rows, startup, total, outer);
 		}
 		else if (m.pk_in)
 		{
 			n = aw_array_length_guess(m.pk_array);
 			sel = clauselist_selectivity(root, list_make1(m.pk_in), baserel->relid, JOIN_INNER, NULL);
-			aw_read_cost(t, Max(aw_items(t) * sel, n), n, 1, &startup, &total);
+			aw_read_cost(t, Max(baserel->tuples * sel, n), n, 1, &startup, &total);
 			aw_add_path(root, baserel, AW_OP_MULTI_QUERY, ix->name, rows, startup, total, outer);
 		}
 	}
