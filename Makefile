@@ -74,7 +74,7 @@ test/unit/bin/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(wildcard test/fu
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -Itest/fuzz -DFUZZ_TARGET='"fuzz_$*"' \
 		-DFUZZ_CORPUS='"test/fuzz/corpus/$*"' -o $@ $< test/fuzz/replay.c \
-		$(filter-out $(call fuzz_included,$< $(wildcard test/fuzz/*.h)),$(NOPG_SRCS)) \
+		$(filter-out $(call fuzz_included,$< $(call fuzz_headers_of,$<)),$(NOPG_SRCS)) \
 		$(DEPS_LIBS) -lm
 
 unit: $(UNIT_BINS) $(REPLAY_BINS)
@@ -92,11 +92,13 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-Wall -Wextra $(PG_CFLAGS) -Isrc -Itest/fuzz $(DEPS_CFLAGS)
 fuzz_included = $(patsubst %,src/%,$(shell sed -n 's/^\#include "\(.*\.c\)"/\1/p' $(1)))
+# ... and the headers of test/fuzz/ that a target includes (response.h)
+fuzz_headers_of = $(wildcard $(addprefix test/fuzz/,$(shell sed -n 's/^\#include "\([^/]*\.h\)"/\1/p' $(1))))
 
 test/fuzz/bin/%: test/fuzz/%.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< \
-		$(filter-out $(call fuzz_included,$< $(wildcard test/fuzz/*.h)),$(NOPG_SRCS)) \
+		$(filter-out $(call fuzz_included,$< $(call fuzz_headers_of,$<)),$(NOPG_SRCS)) \
 		$(DEPS_LIBS) -lm
 
 fuzz: $(FUZZ_BINS)
