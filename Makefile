@@ -13,13 +13,14 @@ DATA = awstore--1.0.sql awstore--1.1.sql awstore--1.0--1.1.sql
 PGFILEDESC = "awstore - ActingWeb schema, TTL cleanup and a DynamoDB FDW"
 
 # Files that include postgres.h, and files that must not (the outside world:
-# libcurl, json-c, OpenSSL), kept apart as the design requires.
+# libcurl, json-c), kept apart as the design requires.
 PG_SRCS = $(wildcard src/*.c src/fdw/*.c)
 NOPG_SRCS = $(wildcard src/http/*.c src/dynamo/*.c) src/deps.c
 OBJS = $(sort $(patsubst %.c,%.o,$(PG_SRCS) $(NOPG_SRCS)))
 
 PKG_CONFIG ?= pkg-config
-AWSTORE_DEPS = libcurl json-c openssl zlib
+# No OpenSSL: awstore calls none of it; libcurl brings its own for TLS.
+AWSTORE_DEPS = libcurl json-c zlib
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(AWSTORE_DEPS))
 DEPS_LIBS := $(shell $(PKG_CONFIG) --libs $(AWSTORE_DEPS))
 
