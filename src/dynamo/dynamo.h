@@ -25,7 +25,7 @@
  * The files of src/dynamo, one job each:
  *	client.c		the client and its calls: start, wait, retry, free
  *	response.c		one attempt's response: received, checked, judged, parsed
- *	errors.c		DynError, secrets scrubbed from messages, throttling types
+ *	dynerror.c		DynError, secrets scrubbed from messages, throttling types
  *	backoff.c		the delay before a retry (exponential, full jitter)
  *	jsoncheck.c		the streaming check that a body is exactly JSON
  *	actions.c		request bodies, one function per DynamoDB action

@@ -5,7 +5,7 @@
  *
  * DynCall and DynClient are opaque outside this folder (dynamo.h only
  * names them).  client.c runs a call through its states; response.c
- * receives and judges each attempt's response; errors.c fills in a
+ * receives and judges each attempt's response; dynerror.c fills in a
  * DynError.  Like the rest of src/dynamo this never includes postgres.h;
  * json-c's headers stay here too.
  *
@@ -70,7 +70,7 @@ struct DynClient
 	int			in_flight;		/* calls not yet handed out */
 };
 
-/* errors.c */
+/* dynerror.c */
 extern void dyn_set_error(DynError *err, DynErrorKind kind, const char *fmt,
 						  const char *arg);
 

@@ -6,7 +6,7 @@
  * The code a transfer ended with is recorded in its result with a message
  * fit for the caller's error report: a TLS failure names the endpoint
  * (unless its URL holds credentials), a connection the address guard
- * refused says why, and libcurl's own resend that options.c refused reads
+ * refused says why, and libcurl's own resend that curlopts.c refused reads
  * as a connection closed without an answer.  The http_curl_code_*()
  * functions sort codes for the caller: worth a retry, endpoint not
  * reached, TLS.

@@ -26,7 +26,7 @@
  * The files of src/http, one job each:
  *	session.c	a session: create, destroy, close idle connections
  *	transfer.c	one request: start, result, free; the pool of easy handles
- *	options.c	every libcurl option of a transfer (signing, TLS, proxy)
+ *	curlopts.c	every libcurl option of a transfer (signing, TLS, proxy)
  *	multi.c		the multi handle and http_wait() driving it
  *	receive.c	a response as libcurl hands it over: headers and body
  *	sockets.c	the sockets a session opens, counted for the caller
@@ -130,7 +130,7 @@ typedef struct HttpResult
 	bool		too_large;		/* the body passed max_body_bytes: aborted */
 	bool		no_socket;		/* acquire_fd() refused a socket */
 	char		request_id[80]; /* x-amzn-RequestId, "" if none */
-	bool		resend_refused; /* libcurl wanted to send it again (options.c) */
+	bool		resend_refused; /* libcurl wanted to send it again (curlopts.c) */
 } HttpResult;
 
 /*

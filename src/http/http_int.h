@@ -111,7 +111,7 @@ struct HttpSession
 extern bool http_multi_init(HttpSession *session);
 extern bool http_socket_action(HttpSession *session, curl_socket_t fd, int mask);
 
-/* options.c */
+/* curlopts.c */
 extern void http_set_options(HttpTransfer *xfer, const char *body, size_t bodylen);
 
 /* receive.c */

@@ -5,7 +5,7 @@
  *
  * http_start() builds the request's header list (content type, target, a
  * session token), takes an easy handle from the session's pool, sets its
- * options (options.c) and adds it to the multi handle, where libcurl starts
+ * options (curlopts.c) and adds it to the multi handle, where libcurl starts
  * sending it at once.  A transfer stays on the session's list of live
  * transfers until http_transfer_free(), which aborts it if it still runs,
  * takes it off the FIFO of finished ones if it waits there, and gives its

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * options.c
+ * curlopts.c
  *		Every libcurl option of a transfer: signing, TLS, proxy, callbacks.
  *
  * http_set_options() is the one place a transfer's easy handle is

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * errors.c
+ * dynerror.c
  *		DynError: filling one in, and what DynamoDB's errors say.
  *
  * A failed call carries a DynError that the caller reports; nothing in
