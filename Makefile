@@ -19,13 +19,14 @@ DATA_built = awstore--$(EXTVERSION).sql
 PGFILEDESC = "awstore - ActingWeb schema, TTL cleanup and a DynamoDB FDW"
 
 # Files that include postgres.h, and files that must not (the outside world:
-# libcurl, json-c, OpenSSL), kept apart as the design requires.
+# libcurl, json-c), kept apart as the design requires.
 PG_SRCS = $(wildcard src/*.c src/fdw/*.c)
 NOPG_SRCS = $(wildcard src/http/*.c src/dynamo/*.c) src/deps.c
 OBJS = $(sort $(patsubst %.c,%.o,$(PG_SRCS) $(NOPG_SRCS)))
 
 PKG_CONFIG ?= pkg-config
-AWSTORE_DEPS = libcurl json-c openssl zlib
+# No OpenSSL: awstore calls none of it; libcurl brings its own for TLS.
+AWSTORE_DEPS = libcurl json-c zlib
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(AWSTORE_DEPS))
 DEPS_LIBS := $(shell $(PKG_CONFIG) --libs $(AWSTORE_DEPS))
 
@@ -83,7 +84,7 @@ test/unit/bin/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(wildcard test/fu
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -Itest/fuzz -DFUZZ_TARGET='"fuzz_$*"' \
 		-DFUZZ_CORPUS='"test/fuzz/corpus/$*"' -o $@ $< test/fuzz/replay.c \
-		$(filter-out $(call fuzz_included,$< $(wildcard test/fuzz/*.h)),$(NOPG_SRCS)) \
+		$(filter-out $(call fuzz_included,$< $(call fuzz_headers_of,$<)),$(NOPG_SRCS)) \
 		$(DEPS_LIBS) -lm
 
 unit: $(UNIT_BINS) $(REPLAY_BINS)
@@ -101,11 +102,13 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-Wall -Wextra $(PG_CFLAGS) -Isrc -Itest/fuzz $(DEPS_CFLAGS)
 fuzz_included = $(patsubst %,src/%,$(shell sed -n 's/^\#include "\(.*\.c\)"/\1/p' $(1)))
+# ... and the headers of test/fuzz/ that a target includes (response.h)
+fuzz_headers_of = $(wildcard $(addprefix test/fuzz/,$(shell sed -n 's/^\#include "\([^/]*\.h\)"/\1/p' $(1))))
 
 test/fuzz/bin/%: test/fuzz/%.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< \
-		$(filter-out $(call fuzz_included,$< $(wildcard test/fuzz/*.h)),$(NOPG_SRCS)) \
+		$(filter-out $(call fuzz_included,$< $(call fuzz_headers_of,$<)),$(NOPG_SRCS)) \
 		$(DEPS_LIBS) -lm
 
 fuzz: $(FUZZ_BINS)

@@ -3,7 +3,7 @@
  * deps.h
  *		Versions of the libraries awstore is linked with.
  *
- * Kept apart from postgres.h so that libcurl, json-c and OpenSSL headers
+ * Kept apart from postgres.h so that libcurl and json-c headers
  * never meet PostgreSQL's.
  *
  *-------------------------------------------------------------------------

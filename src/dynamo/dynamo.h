@@ -22,6 +22,20 @@
  * struct json_object, named only through this typedef, so that PostgreSQL
  * files (whose fmgrprotos.h declares a function json_object) can use it.
  *
+ * The files of src/dynamo, one job each:
+ *	client.c		the client and its calls: start, wait, retry, free
+ *	response.c		one attempt's response: received, checked, judged, parsed
+ *	dynerror.c		DynError, secrets scrubbed from messages, throttling types
+ *	backoff.c		the delay before a retry (exponential, full jitter)
+ *	jsoncheck.c		the streaming check that a body is exactly JSON
+ *	actions.c		request bodies, one function per DynamoDB action
+ *	buf.c			DynBuf, the growable text of a request body
+ *	value.c			accessors over json-c: values and AttributeValues
+ *	plainjson.c		an item or AttributeValue as plain JSON
+ *	attrcheck.c		AttributeValues checked as DynamoDB will, before sending
+ *	itemsize.c		an item's size as DynamoDB counts it (400 KB limit)
+ *	dynamo_int.h	the call and client structs the files share
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef AWSTORE_DYNAMO_H

@@ -23,6 +23,18 @@
  * never raises errors; every failure is a result the caller inspects.
  * Everything it allocates is malloc'd and freed by the functions here.
  *
+ * The files of src/http, one job each:
+ *	session.c	a session: create, destroy, close idle connections
+ *	transfer.c	one request: start, result, free; the pool of easy handles
+ *	curlopts.c	every libcurl option of a transfer (signing, TLS, proxy)
+ *	multi.c		the multi handle and http_wait() driving it
+ *	receive.c	a response as libcurl hands it over: headers and body
+ *	sockets.c	the sockets a session opens, counted for the caller
+ *	addrguard.c	the addresses servers not owned by a superuser may not reach
+ *	curlcode.c	what a libcurl code means, what a failed transfer says
+ *	crc32.c		the CRC32 of x-amz-crc32
+ *	http_int.h	the session and transfer structs the files share
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef AWSTORE_HTTP_H
@@ -118,7 +130,7 @@ typedef struct HttpResult
 	bool		too_large;		/* the body passed max_body_bytes: aborted */
 	bool		no_socket;		/* acquire_fd() refused a socket */
 	char		request_id[80]; /* x-amzn-RequestId, "" if none */
-	bool		resend_refused; /* libcurl wanted to send it again (see http.c) */
+	bool		resend_refused; /* libcurl wanted to send it again (curlopts.c) */
 } HttpResult;
 
 /*

@@ -2,7 +2,7 @@
  *
  * fuzz_headers.c
  *		libFuzzer target: response headers and a kept body, as libcurl
- *		hands them to http.c.
+ *		hands them to receive.c.
  *
  * Input: header lines up to an empty line (each passed with its line end,
  * as libcurl does), then a body passed in chunks to the write callback of
@@ -16,7 +16,7 @@
  */
 #include "fuzz.h"
 
-#include "http/http.c"
+#include "http/receive.c"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

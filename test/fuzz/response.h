@@ -1,11 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * response.h
- *		The response side of client.c, driven without a network.
+ *		The response side of a DynamoDB call (response.c), without a network.
  *
- * client.c is included here, so that its static functions (the body sink,
- * the judge of a finished request, the error-body reader) can be called as
- * libcurl would call them.  fuzz_response_run() feeds a body in chunks to
+ * response.c is included here, so that its functions (the body sink, the
+ * judge of a finished request, the static error-body reader) can be called
+ * as libcurl would call them.  fuzz_response_run() feeds a body in chunks to
  * a call of the given action, judges it with the given HTTP status, then
  * reads the result the way the FDW does: LastEvaluatedKey from the kept
  * page, the parsed page, every item and every AttributeValue in it, and
@@ -18,7 +18,7 @@
 
 #include "fuzz.h"
 
-#include "dynamo/client.c"
+#include "dynamo/response.c"
 #include "http/crc32.h"
 
 /* Walks an AttributeValue as the conversions to PostgreSQL types do. */

@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
- * test_client_body.c
- *		Unit tests of how client.c judges a response body, without a network.
+ * test_response_body.c
+ *		Unit tests of how response.c judges a response body, without a network.
  *
- * client.c is included, so that a body can be fed to its body sink as
+ * response.c is included, so that a body can be fed to its body sink as
  * libcurl would, and judged with an HTTP status.  Every body, not only a
  * Scan or Query page, must be exactly RFC 8259 JSON to be taken: json-c
  * alone accepts NaN, comments, single quotes and trailing commas, which
@@ -15,7 +15,7 @@
  */
 #include "unit.h"
 
-#include "dynamo/client.c"
+#include "dynamo/response.c"
 
 /* Feeds body to a call of action in chunks of chunk bytes, judges it. */
 static DynCall *
