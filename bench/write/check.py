@@ -1,72 +1,19 @@
 #!/usr/bin/python3
 """
-bench/write/dyn.py — the DynamoDB tables of the write benchmark, with boto3.
+bench/write/check.py — the write benchmark's check that DynamoDB holds
+exactly the rows written: GetItem of sample rows of the local table.
 
-  dyn.py --endpoint URL create TABLE   a fresh table (deleted first if it
-                                       exists), waits until it is ACTIVE
-  dyn.py --endpoint URL count TABLE    prints the number of items: Scan with
-                                       Select=COUNT, every page, consistent
-  dyn.py --endpoint URL drop TABLE     deletes the table (no error if absent)
-  dyn.py --endpoint URL check TABLE --dsn DSN
-                                       GetItem of sample rows of the local
-                                       table; prints "ok" when each item is
-                                       exactly the row, else "MISMATCH: " and
-                                       what differs
+  check.py --endpoint URL --dsn DSN TABLE
+      prints "ok N" when each of the N sample items is exactly its row,
+      else "MISMATCH: " and what differs
 
-The table: hash key id (S), range key bucket_name (S), on-demand, as
-ActingWeb's attributes table in DynamoDB.
+Creating, counting and dropping the tables is test/dyn.py's.
 """
 
 import argparse
 import sys
-import time
 
 import common
-
-
-def client(endpoint):
-    return common.boto3_session().client('dynamodb', endpoint_url=endpoint)
-
-
-def create(c, table):
-    drop(c, table)
-    c.create_table(
-        TableName=table,
-        AttributeDefinitions=[{'AttributeName': 'id', 'AttributeType': 'S'},
-                              {'AttributeName': 'bucket_name', 'AttributeType': 'S'}],
-        KeySchema=[{'AttributeName': 'id', 'KeyType': 'HASH'},
-                   {'AttributeName': 'bucket_name', 'KeyType': 'RANGE'}],
-        BillingMode='PAY_PER_REQUEST')
-    for _ in range(1200):
-        if c.describe_table(TableName=table)['Table']['TableStatus'] == 'ACTIVE':
-            return
-        time.sleep(0.05)
-    raise SystemExit('dyn.py: table %s did not become ACTIVE' % table)
-
-
-def drop(c, table):
-    try:
-        c.delete_table(TableName=table)
-    except c.exceptions.ResourceNotFoundException:
-        return
-    for _ in range(1200):
-        try:
-            c.describe_table(TableName=table)
-        except c.exceptions.ResourceNotFoundException:
-            return
-        time.sleep(0.05)
-    raise SystemExit('dyn.py: table %s was not deleted' % table)
-
-
-def count(c, table):
-    n = 0
-    kw = {'TableName': table, 'Select': 'COUNT', 'ConsistentRead': True}
-    while True:
-        out = c.scan(**kw)
-        n += out['Count']
-        if 'LastEvaluatedKey' not in out:
-            return n
-        kw['ExclusiveStartKey'] = out['LastEvaluatedKey']
 
 
 def check(c, table, dsn):
@@ -98,19 +45,11 @@ def check(c, table, dsn):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--endpoint', required=True)
-    ap.add_argument('--dsn')
-    ap.add_argument('action', choices=('create', 'count', 'drop', 'check'))
+    ap.add_argument('--dsn', required=True)
     ap.add_argument('table')
     args = ap.parse_args()
-    c = client(args.endpoint)
-    if args.action == 'create':
-        create(c, args.table)
-    elif args.action == 'drop':
-        drop(c, args.table)
-    elif args.action == 'count':
-        print(count(c, args.table))
-    else:
-        print(check(c, args.table, args.dsn))
+    c = common.dyn.client(args.endpoint, common.ACCESS_KEY, common.SECRET_KEY)
+    print(check(c, args.table, args.dsn))
 
 
 if __name__ == '__main__':
