@@ -1,7 +1,7 @@
 """
 bench/measure.py — what every benchmark's Python scripts share for
 measuring: the CPU seconds of a process and of the whole machine from
-/proc, a process's memory, the clock, and the key=value result line that
+/proc (and over an interval: CpuMeter), a process's memory, the clock, and the key=value result line that
 each bench/<name>/run reads.
 
 Imported by bench/scan/dynclient.py, bench/write/common.py and
@@ -69,6 +69,28 @@ def fmt(v):
 def result_line(**kw):
     """One line of key=value pairs, what the benchmark's run script reads."""
     return ' '.join('%s=%s' % (k, fmt(v)) for k, v in kw.items())
+
+
+class CpuMeter:
+    """CPU seconds of a few processes and of the machine over an interval."""
+
+    def __init__(self, **pids):
+        self.pids = pids
+
+    def start(self):
+        self.before = {k: process_cpu(p) for k, p in self.pids.items()}
+        self.machine = machine_busy()
+        self.t0 = now()
+
+    def stop(self):
+        self.seconds = now() - self.t0
+        out = {'seconds': self.seconds}
+        for k, p in self.pids.items():
+            after = process_cpu(p)
+            b = self.before[k]
+            out[k + '_cpu'] = None if after is None or b is None else after - b
+        out['machine_cpu'] = machine_busy() - self.machine
+        return out
 
 
 class PerfRecord:

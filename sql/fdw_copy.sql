@@ -2,15 +2,11 @@
 -- COPY into DynamoDB tables: batched like INSERT, from text and CSV, with
 -- the same checks, and COPY out of them.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 \getenv builddir PG_ABS_BUILDDIR
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" reset
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 SELECT awstore.dynamodb_create_table('dynamo', 'attrs', 'id', 'S', 'name', 'S') IS NOT NULL AS created;
 CREATE FOREIGN TABLE attrs (
     id text, name text, data jsonb OPTIONS (attribute_type 'S'), n numeric, ts timestamptz

@@ -4,14 +4,10 @@
 -- only).  dynamodb_enable_ttl turns it on; an independent client reads the
 -- setting back; migrate_to_dynamodb turns it on for attributes.ttl_timestamp.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" reset
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 
 SELECT awstore.dynamodb_create_table('dynamo', 'sessions', 'id') IS NOT NULL AS created;
 SELECT awstore.dynamodb_enable_ttl('dynamo', 'sessions', 'expires');

@@ -3,15 +3,11 @@
 -- its keys, the attributes seen in a sample, and the whole item as JSON.
 -- And ANALYZE, which samples a table for the planner.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" reset
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" load things types reserved empty
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 
 -- Keys and the document column.
 CREATE SCHEMA imp;

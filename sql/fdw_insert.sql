@@ -3,15 +3,11 @@
 -- ON CONFLICT DO NOTHING, RETURNING, documents, the checks made before a
 -- row is sent, and what transactions can and cannot do.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 \set dump '\\! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" dump'
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" reset
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 SELECT awstore.dynamodb_create_table('dynamo', 'attrs', 'id', 'S', 'name', 'S') IS NOT NULL AS created;
 SELECT awstore.dynamodb_create_table('dynamo', 'counters', 'n', 'N') IS NOT NULL AS created;
 

@@ -5,14 +5,10 @@
 -- type modifiers, operators recognised by identity rather than by name,
 -- and a document column read beside columns that do not convert.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" reset
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 SELECT awstore.dynamodb_create_table('dynamo', 'bounds_s', 'pk', 'S', 'sk', 'S') IS NOT NULL AS created;
 SELECT awstore.dynamodb_create_table('dynamo', 'bounds_n', 'pk', 'S', 'sk', 'N') IS NOT NULL AS created;
 SELECT awstore.dynamodb_create_table('dynamo', 'bounds_b', 'pk', 'S', 'sk', 'B') IS NOT NULL AS created;

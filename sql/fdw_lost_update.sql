@@ -3,13 +3,9 @@
 -- read it; when another writer changed it in between, the UPDATE fails
 -- with serialization_failure (40001), which the caller can retry.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 SELECT awstore.dynamodb_create_table('dynamo', 'lu_counters', 'id') IS NOT NULL AS created;
 CREATE FOREIGN TABLE counters (id text, n integer, note text, tags text[])
     SERVER dynamo OPTIONS (table_name 'lu_counters');

@@ -5,15 +5,11 @@
 -- condition is run against the foreign table and against a local copy of
 -- the same rows, and the answers compared.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" reset
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" load things strings numbers
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 
 CREATE FOREIGN TABLE things (
     id text, sk integer, owner text, rank integer, name text, n numeric,

@@ -3,16 +3,12 @@
 -- awstore into a second table are identical, as an independent client
 -- (boto3) compares them attribute by attribute.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 \set compare '\\! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" compare'
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" reset
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" load types things numbers strings
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 
 -- Whole items through document 'dynamodb' columns: every type, nested Maps
 -- and Lists, sets, binary, 38-digit numbers, unicode, empty strings.  The

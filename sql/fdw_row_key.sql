@@ -5,13 +5,9 @@
 -- text differs from the attribute's (letter case, time zone, padding,
 -- rounding), and the rebuilt key would name no item, or another one.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 
 SELECT awstore.dynamodb_create_table('dynamo', 'rk_s', 'id') IS NOT NULL AS created;
 SELECT awstore.dynamodb_create_table('dynamo', 'rk_n', 'id', 'S', 'sk', 'N') IS NOT NULL AS created;

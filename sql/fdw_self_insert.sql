@@ -2,15 +2,11 @@
 -- A statement never reads what it wrote: INSERT INTO t SELECT … FROM t
 -- holds its items back until its reads are done.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" reset
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" load big
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 CREATE FOREIGN TABLE big (id text, n integer, pad text) SERVER dynamo;
 CREATE FOREIGN TABLE big2 (id text, n integer) SERVER dynamo OPTIONS (table_name 'big');
 

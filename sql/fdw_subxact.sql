@@ -3,13 +3,9 @@
 -- were sent, and may have been applied, are rolled back — by the
 -- transaction, by ROLLBACK TO SAVEPOINT, or by a caught PL/pgSQL error.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 SELECT awstore.dynamodb_create_table('dynamo', 'sx_items', 'id') IS NOT NULL AS created;
 CREATE FOREIGN TABLE sx (id text, n integer) SERVER dynamo OPTIONS (table_name 'sx_items');
 INSERT INTO sx VALUES ('s0', 0);

@@ -2,14 +2,10 @@
 -- Managing DynamoDB tables from SQL: list, describe, create (with global
 -- secondary indexes), delete, enable TTL.  Superuser only.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" reset
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 
 SELECT * FROM awstore.dynamodb_list_tables('dynamo');
 

@@ -2,15 +2,11 @@
 -- TRUNCATE of DynamoDB tables: every item deleted, from a key-only scan,
 -- in batches.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" reset
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" load things big empty reserved
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 CREATE FOREIGN TABLE things (id text, sk integer) SERVER dynamo;
 CREATE FOREIGN TABLE big (id text) SERVER dynamo;
 CREATE FOREIGN TABLE empty (id text) SERVER dynamo;

@@ -4,15 +4,11 @@
 -- arrays, lossy documents.  Raw reads with an independent client (boto3)
 -- show what DynamoDB holds.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 \set dump '\\! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" dump'
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" reset
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 
 -- Floats: the shortest text that reads back as the same float.
 SELECT awstore.dynamodb_create_table('dynamo', 'floats', 'id') IS NOT NULL AS created;

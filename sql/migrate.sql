@@ -3,18 +3,14 @@
 -- row, catch-up runs, bad data stopped or skipped.  The dataset is written
 -- by test/actingweb_dataset.py exactly as ActingWeb (PynamoDB) writes it.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 \set dataset '\\! /usr/bin/python3 "$PG_ABS_SRCDIR/test/actingweb_dataset.py"'
 \set compare '\\! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" compare'
 \set SHOW_CONTEXT never
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" reset
 :dataset --prefix aw --actors 40 --v1 load
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 
 -- The DynamoDB tables as typed foreign tables: the migration is plain SQL.
 CREATE SCHEMA dyn;

@@ -30,7 +30,7 @@ import random
 import sys
 import threading
 
-import boto3
+import dyn
 
 SUFFIXES = {
     "actors": "_actors",
@@ -72,8 +72,7 @@ LIVE_TTL = 4_000_000_000        # 2096
 
 
 def client(endpoint):
-    return boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="dataset", aws_secret_access_key="dataset")
+    return dyn.client(endpoint, "dataset", "dataset")
 
 
 def S(v):
@@ -108,7 +107,7 @@ def lookup_key(name, value):
 
 
 def create_tables(c, prefix, v1):
-    names = set(c.list_tables()["TableNames"])
+    names = set(dyn.table_names(c))
     specs = dict(KEYS)
     if v1:
         specs["property_lookup_v1"] = ("property_name", "value")
@@ -117,19 +116,10 @@ def create_tables(c, prefix, v1):
         if name in names:
             continue
         attrs = {hk} | ({rk} if rk else set()) | {a for _, a in GSIS.get(table, [])}
-        args = {
-            "TableName": name,
-            "KeySchema": [{"AttributeName": hk, "KeyType": "HASH"}]
-            + ([{"AttributeName": rk, "KeyType": "RANGE"}] if rk else []),
-            "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in sorted(attrs)],
-            "BillingMode": "PAY_PER_REQUEST",
-        }
-        if table in GSIS:
-            args["GlobalSecondaryIndexes"] = [
-                {"IndexName": n, "KeySchema": [{"AttributeName": a, "KeyType": "HASH"}],
-                 "Projection": {"ProjectionType": "ALL"}} for n, a in GSIS[table]]
-        c.create_table(**args)
-        c.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 150})
+        gsis = [{"IndexName": n, "KeySchema": [{"AttributeName": a, "KeyType": "HASH"}],
+                 "Projection": {"ProjectionType": "ALL"}} for n, a in GSIS.get(table, [])]
+        dyn.create_table(c, name, [hk] + ([rk] if rk else []), [(a, "S") for a in sorted(attrs)],
+                         gsis=gsis)
 
 
 def write_all(endpoint, table, items, workers=4):
@@ -139,10 +129,7 @@ def write_all(endpoint, table, items, workers=4):
     def work(part):
         c = client(endpoint)
         for chunk in part:
-            pending = {table: [{"PutRequest": {"Item": it}} for it in chunk]}
-            while pending:
-                r = c.batch_write_item(RequestItems=pending)
-                pending = r.get("UnprocessedItems") or {}
+            dyn.write_batch(c, table, [{"PutRequest": {"Item": it}} for it in chunk])
 
     parts = [chunks[i::workers] for i in range(workers)]
     threads = [threading.Thread(target=work, args=(p,)) for p in parts if p]
@@ -283,23 +270,11 @@ def main():
         sys.exit("no endpoint: set AWSTORE_DYNAMODB_ENDPOINT or --endpoint")
     c = client(a.endpoint)
     if a.command == "drop":
-        for name in c.list_tables()["TableNames"]:
-            if name.startswith(a.prefix + "_"):
-                c.delete_table(TableName=name)
-                c.get_waiter("table_not_exists").wait(TableName=name,
-                                                      WaiterConfig={"Delay": 0.2, "MaxAttempts": 150})
+        dyn.delete_tables(c, a.prefix + "_")
         return
     if a.command == "counts":
-        for name in sorted(c.list_tables()["TableNames"]):
-            if name.startswith(a.prefix + "_"):
-                n, kw = 0, {"TableName": name, "Select": "COUNT"}
-                while True:
-                    r = c.scan(**kw)
-                    n += r["Count"]
-                    if "LastEvaluatedKey" not in r:
-                        break
-                    kw["ExclusiveStartKey"] = r["LastEvaluatedKey"]
-                print("%s %d" % (name, n))
+        for name in sorted(dyn.table_names(c, a.prefix + "_")):
+            print("%s %d" % (name, dyn.count(c, name)))
         return
     create_tables(c, a.prefix, a.v1)
     data = generate(a.actors, a.attributes_per_actor, a.seed, a.v1)

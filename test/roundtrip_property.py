@@ -25,10 +25,11 @@ import sys
 import time
 import uuid
 
-import boto3
 import psycopg
 import psycopg.sql
 import psycopg.types.json
+
+import dyn
 
 D = decimal.Decimal
 failures = 0
@@ -44,40 +45,11 @@ def report(name, problems, seed):
     sys.stdout.flush()
 
 
-def client(endpoint):
-    return boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="roundtrip", aws_secret_access_key="roundtrip")
-
-
 def create_table(ddb, name, keys):
-    """keys: [(name, type)], the first the partition key."""
-    try:
-        ddb.delete_table(TableName=name)
-        ddb.get_waiter("table_not_exists").wait(
-            TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
-    except ddb.exceptions.ResourceNotFoundException:
-        pass
-    ddb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": k, "KeyType": "HASH" if i == 0 else "RANGE"}
-                   for i, (k, _) in enumerate(keys)],
-        AttributeDefinitions=[{"AttributeName": k, "AttributeType": t} for k, t in keys],
-        BillingMode="PAY_PER_REQUEST")
-    ddb.get_waiter("table_exists").wait(
-        TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
-
-
-def scan_all(ddb, name):
-    items, start = [], None
-    while True:
-        args = {"TableName": name, "ConsistentRead": True}
-        if start:
-            args["ExclusiveStartKey"] = start
-        page = ddb.scan(**args)
-        items.extend(page["Items"])
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return items
+    """A fresh table (deleted first if it exists); keys: [(name, type)],
+    the first the partition key."""
+    dyn.delete_table(ddb, name)
+    dyn.create_table(ddb, name, [k for k, _ in keys], keys)
 
 
 # --- random values -----------------------------------------------------------
@@ -193,7 +165,7 @@ def typed_columns(db, ddb, rng, count):
         ))
     with db.cursor() as cur:
         cur.executemany("INSERT INTO rp_typed VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
-    raw = {item["id"]["S"]: item for item in scan_all(ddb, "rp_typed")}
+    raw = {item["id"]["S"]: item for item in dyn.scan_all(ddb, "rp_typed", consistent=True)}
     problems = []
     if len(raw) != len(rows):
         problems.append("%d items for %d rows" % (len(raw), len(rows)))
@@ -256,7 +228,7 @@ def documents(db, ddb, rng, count):
         sent.append(item)
     with db.cursor() as cur:
         cur.executemany("INSERT INTO rp_doc VALUES (%s)", [(psycopg.types.json.Jsonb(i),) for i in sent])
-    raw = {item["id"]["S"]: item for item in scan_all(ddb, "rp_doc")}
+    raw = {item["id"]["S"]: item for item in dyn.scan_all(ddb, "rp_doc", consistent=True)}
     problems = []
     if len(raw) != len(sent):
         problems.append("%d items for %d rows" % (len(raw), len(sent)))
@@ -336,7 +308,7 @@ def key_kind(db, ddb, rng, n, kind, count):
         cur = db.execute(sql, (tag,))
         if cur.rowcount != 1:
             problems.append("DELETE of %s counted %d rows" % (tag, cur.rowcount))
-    raw = {item["tag"]["S"]: item for item in scan_all(ddb, table)}
+    raw = {item["tag"]["S"]: item for item in dyn.scan_all(ddb, table, consistent=True)}
     for tag, item in items.items():
         got = raw.get(tag)
         if tag in deleted:
@@ -365,7 +337,7 @@ def main():
     args = ap.parse_args()
     print("# round-trip property test, seed %d" % args.seed)
     rng = random.Random(args.seed)
-    ddb = client(args.endpoint)
+    ddb = dyn.client(args.endpoint, "roundtrip", "roundtrip")
     with psycopg.connect(args.dsn, autocommit=True) as db:
         db.execute("DROP SCHEMA IF EXISTS rp_aw CASCADE")
         db.execute("DROP SERVER IF EXISTS rp_dynamo CASCADE")

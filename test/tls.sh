@@ -17,6 +17,12 @@
 #   AWSTORE_TLS_STALL_ENDPOINT    https, never answers the handshake
 #   AWSTORE_TLS_PROXY             http://127.0.0.1:<port>, a CONNECT proxy
 #   AWSTORE_TLS_PROXY_COUNT       file: tunnels the proxy opened
+#
+# awstore_start_tls_relays <dir> <upstream host:port> makes the same CA and
+# starts two fronts to one upstream, for a benchmark: one over TLS, one
+# relaying plain http the same way.  It exports AWSTORE_TLS_CA and
+#   AWSTORE_TLS_RELAY_ENDPOINT    https://127.0.0.1:<port> -> upstream
+#   AWSTORE_PLAIN_RELAY_ENDPOINT  http://127.0.0.1:<port> -> upstream
 
 # Make the CA and certificates (valid for two days).
 _awstore_tls_certs() {
@@ -40,6 +46,16 @@ _awstore_tls_certs() {
 				-out wronghost.pem -days 2 -extfile other.ext
 	) >"$d/openssl.log" 2>&1 || return 1
 	chmod 755 "$d" && chmod 644 "$d"/*
+}
+
+# The certificates and a copy of tlsfront.py in <dir>, owned by the test
+# user.
+_awstore_tls_setup() {
+	local d=$1
+	_awstore_tls_certs "$d" || { cat "$d/openssl.log" >&2; return 1; }
+	cp "$AWSTORE_ROOT/test/tlsfront.py" "$d/" && chmod 644 "$d/tlsfront.py" || return 1
+	[ "$(id -u)" -eq 0 ] && chown -R "$AWSTORE_TEST_USER" "$d"
+	return 0
 }
 
 # Start one front: _awstore_tls_front <dir> <name> <mode> [tlsfront args…];
@@ -68,9 +84,7 @@ _awstore_tls_front() {
 
 awstore_start_tls() {
 	local d=$1/tls fault=$2 dynalite=$3
-	_awstore_tls_certs "$d" || { cat "$d/openssl.log" >&2; return 1; }
-	cp "$AWSTORE_ROOT/test/tlsfront.py" "$d/" && chmod 644 "$d/tlsfront.py" || return 1
-	[ "$(id -u)" -eq 0 ] && chown -R "$AWSTORE_TEST_USER" "$d"
+	_awstore_tls_setup "$d" || return 1
 
 	_awstore_tls_front "$d" good tls --cert "$d/server.pem" --key "$d/server.key" \
 		--upstream "$fault" || return 1
@@ -93,4 +107,17 @@ awstore_start_tls() {
 	export AWSTORE_TLS_CA AWSTORE_TLS_OTHER_CA AWSTORE_TLS_ENDPOINT AWSTORE_TLS_COUNT \
 		AWSTORE_TLS_EXPIRED_ENDPOINT AWSTORE_TLS_WRONGHOST_ENDPOINT \
 		AWSTORE_TLS_STALL_ENDPOINT AWSTORE_TLS_PROXY AWSTORE_TLS_PROXY_COUNT
+}
+
+awstore_start_tls_relays() {
+	local d=$1/tls upstream=$2
+	_awstore_tls_setup "$d" || return 1
+
+	_awstore_tls_front "$d" relay_tls tls --cert "$d/server.pem" --key "$d/server.key" \
+		--upstream "$upstream" || return 1
+	AWSTORE_TLS_RELAY_ENDPOINT="https://127.0.0.1:$_awstore_tls_port"
+	_awstore_tls_front "$d" relay_plain plain --upstream "$upstream" || return 1
+	AWSTORE_PLAIN_RELAY_ENDPOINT="http://127.0.0.1:$_awstore_tls_port"
+	AWSTORE_TLS_CA=$d/ca.pem
+	export AWSTORE_TLS_CA AWSTORE_TLS_RELAY_ENDPOINT AWSTORE_PLAIN_RELAY_ENDPOINT
 }

@@ -7,14 +7,17 @@ Modes (one per process):
            --upstream host:port (dynalite, or the fault proxy so that its
            faults happen over TLS).  When either side closes, both close:
            a connection the fault proxy drops is dropped over TLS too.
+  plain    relay the bytes as they come to --upstream, without TLS: the
+           same path as tls but for the encryption (bench/scan measures
+           a scan over TLS against one over plain http through it).
   stall    accept TCP connections and never answer the TLS handshake
            (to cancel a statement during a handshake).
   connect  an HTTP proxy that answers CONNECT host:port by opening a
            tunnel (how libcurl reaches an https:// endpoint through a
            proxy).  Only loopback targets are allowed.
 
-Every accepted connection (tls: every completed handshake; connect: every
-tunnel) adds one to the count kept in --count-file, which tests read to see
+Every accepted connection (tls: every completed handshake; plain: every
+connection; connect: every tunnel) adds one to the count kept in --count-file, which tests read to see
 that connections are reused.
 
 Listens on 127.0.0.1 --port (0: a free one); writes the port to
@@ -72,20 +75,22 @@ def relay(a, b):
                 pass
 
 
-def serve_tls(conn, args, context):
-    try:
-        tls = context.wrap_socket(conn, server_side=True)
-    except (OSError, ssl.SSLError):
-        conn.close()
-        return
+def serve_relay(conn, args, context):
+    """tls (context given) and plain: relay a connection to --upstream."""
+    if context:
+        try:
+            conn = context.wrap_socket(conn, server_side=True)
+        except (OSError, ssl.SSLError):
+            conn.close()
+            return
     bump(args.count_file)
     host, port = args.upstream.rsplit(':', 1)
     try:
         up = socket.create_connection((host, int(port)))
     except OSError:
-        tls.close()
+        conn.close()
         return
-    relay(tls, up)
+    relay(conn, up)
 
 
 def serve_stall(conn, args):
@@ -128,7 +133,7 @@ def serve_connect(conn, args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('mode', choices=('tls', 'stall', 'connect'))
+    p.add_argument('mode', choices=('tls', 'plain', 'stall', 'connect'))
     p.add_argument('--port', type=int, default=0)
     p.add_argument('--port-file', required=True)
     p.add_argument('--count-file', required=True)
@@ -154,8 +159,8 @@ def main():
 
     while True:
         conn, _ = listener.accept()
-        if args.mode == 'tls':
-            target, extra = serve_tls, (args, context)
+        if args.mode in ('tls', 'plain'):
+            target, extra = serve_relay, (args, context)
         elif args.mode == 'stall':
             target, extra = serve_stall, (args,)
         else:

@@ -2,8 +2,9 @@
 bench/migrate/common.py — what the migration benchmark's scripts share: the
 DynamoDB client settings, the attributes table's columns, the conversions
 between DynamoDB's items and the table's rows (the migration's, and
-PynamoDB's for the way back), and the CPU meter of a run; the rest of the
-measuring (the result line) comes from bench/measure.py.
+PynamoDB's for the way back); the measuring (the CPU meter of a run, the
+result line) comes from bench/measure.py, the DynamoDB
+chores from test/dyn.py.
 
 Run with Debian's /usr/bin/python3 (python3-boto3, python3-psycopg).
 """
@@ -13,8 +14,11 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from measure import PerfRecord, fmt, machine_busy, now, process_cpu, result_line  # noqa: E402,F401
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(_here, '..', '..', 'test'))  # dyn.py
+sys.path.insert(0, os.path.join(_here, '..'))  # measure.py
+import dyn  # noqa: E402,F401
+from measure import CpuMeter, PerfRecord, fmt, machine_busy, now, process_cpu, result_line  # noqa: E402,F401
 
 # dynalite does not check signatures; any key signs.
 ACCESS_KEY = 'AKIDBENCHMIGRATE'
@@ -27,17 +31,6 @@ COLUMNS = ('id', 'bucket_name', 'bucket', 'name', 'data', 'timestamp', 'ttl_time
 COLUMN_LIST = 'id, bucket_name, bucket, name, data, "timestamp", ttl_timestamp'
 
 UTC = datetime.timezone.utc
-
-
-def boto3_session():
-    import boto3
-    return boto3.session.Session(aws_access_key_id=ACCESS_KEY,
-                                 aws_secret_access_key=SECRET_KEY,
-                                 region_name=REGION)
-
-
-def boto3_client(endpoint):
-    return boto3_session().client('dynamodb', endpoint_url=endpoint)
 
 
 def item_row(it):
@@ -77,24 +70,3 @@ def row_item(row):
         item['ttl_timestamp'] = ttl
     return item
 
-
-class CpuMeter:
-    """CPU seconds of a few processes and of the machine over an interval."""
-
-    def __init__(self, **pids):
-        self.pids = pids
-
-    def start(self):
-        self.before = {k: process_cpu(p) for k, p in self.pids.items()}
-        self.machine = machine_busy()
-        self.t0 = now()
-
-    def stop(self):
-        self.seconds = now() - self.t0
-        out = {'seconds': self.seconds}
-        for k, p in self.pids.items():
-            after = process_cpu(p)
-            b = self.before[k]
-            out[k + '_cpu'] = None if after is None or b is None else after - b
-        out['machine_cpu'] = machine_busy() - self.machine
-        return out

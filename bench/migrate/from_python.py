@@ -97,7 +97,7 @@ def main():
     ap.add_argument('--server-pid', type=int)
     args = ap.parse_args()
 
-    client = common.boto3_client(args.endpoint)
+    client = common.dyn.client(args.endpoint, common.ACCESS_KEY, common.SECRET_KEY)
     client.scan(TableName=args.dynamodb_table, Limit=1)
     conn = psycopg.connect(args.dsn)		# autocommit off
     cur = conn.cursor()

@@ -51,7 +51,7 @@ def main():
     args = ap.parse_args()
 
     def make_table():
-        t = common.boto3_session().resource('dynamodb', endpoint_url=args.endpoint).Table(args.dynamodb_table)
+        t = common.dyn.session(common.ACCESS_KEY, common.SECRET_KEY).resource('dynamodb', endpoint_url=args.endpoint).Table(args.dynamodb_table)
         t.load()
         return t
 

@@ -1,7 +1,8 @@
 """
 bench/write/common.py — what the write benchmark's scripts share: the
-DynamoDB client settings and the query that reads the rows to write; the
-measuring (CPU, memory, the result line) comes from bench/measure.py.
+DynamoDB credentials and the query that reads the rows to write; the
+measuring (CPU, memory, the result line) comes from bench/measure.py, the
+DynamoDB chores from test/dyn.py.
 
 Run with Debian's /usr/bin/python3 (python3-boto3, python3-psycopg).
 """
@@ -9,8 +10,11 @@ Run with Debian's /usr/bin/python3 (python3-boto3, python3-psycopg).
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from measure import (Sampler, cpu_delta, fmt, machine_busy, now, process_cpu,  # noqa: E402,F401
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(_here, '..', '..', 'test'))  # dyn.py
+sys.path.insert(0, os.path.join(_here, '..'))  # measure.py
+import dyn  # noqa: E402,F401
+from measure import (CpuMeter, Sampler, cpu_delta, fmt, machine_busy, now, process_cpu,  # noqa: E402,F401
                      reset_hwm, result_line, status)
 
 # dynalite does not check signatures; any key signs.
@@ -40,10 +44,3 @@ def row_wire_item(row):
             continue
         item[a] = {'N': str(v)} if a == 'ttl_timestamp' else {'S': v}
     return item
-
-
-def boto3_session():
-    import boto3
-    return boto3.session.Session(aws_access_key_id=ACCESS_KEY,
-                                 aws_secret_access_key=SECRET_KEY,
-                                 region_name=REGION)

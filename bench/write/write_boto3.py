@@ -56,7 +56,7 @@ def main():
 
     def writer(part):
         try:
-            session = common.boto3_session()
+            session = common.dyn.session(common.ACCESS_KEY, common.SECRET_KEY)
             table = session.resource('dynamodb', endpoint_url=args.endpoint).Table(args.table)
             table.load()
         except BaseException as e:
@@ -81,20 +81,15 @@ def main():
         ready.wait()
     except threading.BrokenBarrierError:
         pass
-    server_cpu = common.process_cpu(args.server_pid)
-    own_cpu = common.process_cpu(os.getpid())
-    machine = common.machine_busy()
-    t0 = common.now()
+    meter = common.CpuMeter(client=os.getpid(), server=args.server_pid)
+    meter.start()
     for t in threads:
         t.join()
-    secs = common.now() - t0
-    machine_cpu = common.machine_busy() - machine
-    own_cpu = common.cpu_delta(os.getpid(), own_cpu)
-    server_cpu = common.cpu_delta(args.server_pid, server_cpu)
+    m = meter.stop()
     if errors:
         raise SystemExit('write_boto3.py: %r' % (errors[0],))
-    print(common.result_line(items=n, seconds=secs, items_per_s=n / secs, read_seconds=read_secs,
-                             client_cpu=own_cpu, server_cpu=server_cpu, machine_cpu=machine_cpu))
+    print(common.result_line(items=n, seconds=m['seconds'], items_per_s=n / m['seconds'], read_seconds=read_secs,
+                             client_cpu=m['client_cpu'], server_cpu=m['server_cpu'], machine_cpu=m['machine_cpu']))
 
 
 if __name__ == '__main__':

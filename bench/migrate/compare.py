@@ -1,10 +1,8 @@
 #!/usr/bin/python3
 """
-bench/migrate/dyn.py — DynamoDB chores of the migration benchmark, with
-boto3's client (never timed):
+bench/migrate/compare.py — what the migration benchmark reads back from
+DynamoDB, with boto3's client (never timed):
 
-  count TABLE          items in TABLE (Scan, Select=COUNT, every page)
-  drop PREFIX          delete every table whose name starts with PREFIX
   stats TABLE          items, and their size as DynamoDB JSON (json.dumps
                        of the item, ensure_ascii=False): average, largest,
                        total; and how many have data, timestamp, ttl_timestamp
@@ -15,6 +13,8 @@ boto3's client (never timed):
                        parses (json.loads) to equal values; with --show N,
                        up to N examples of each kind of difference go to
                        stderr
+
+Counting and dropping the tables is test/dyn.py's.
 """
 
 import argparse
@@ -24,35 +24,20 @@ import sys
 import common
 
 
-def count(c, table):
-    n, kw = 0, {'TableName': table, 'Select': 'COUNT'}
-    while True:
-        r = c.scan(**kw)
-        n += r['Count']
-        if 'LastEvaluatedKey' not in r:
-            return n
-        kw['ExclusiveStartKey'] = r['LastEvaluatedKey']
-
-
 def items(c, table):
-    out = {}
-    for page in c.get_paginator('scan').paginate(TableName=table):
-        for it in page['Items']:
-            out[(it['id']['S'], it['bucket_name']['S'])] = it
-    return out
+    return {(it['id']['S'], it['bucket_name']['S']): it for it in common.dyn.scan_all(c, table)}
 
 
 def stats(c, table):
     n = total = largest = n_data = n_ts = n_ttl = 0
-    for page in c.get_paginator('scan').paginate(TableName=table):
-        for it in page['Items']:
-            size = len(json.dumps(it, ensure_ascii=False).encode())
-            n += 1
-            total += size
-            largest = max(largest, size)
-            n_data += 'data' in it
-            n_ts += 'timestamp' in it
-            n_ttl += 'ttl_timestamp' in it
+    for it in common.dyn.scan_all(c, table):
+        size = len(json.dumps(it, ensure_ascii=False).encode())
+        n += 1
+        total += size
+        largest = max(largest, size)
+        n_data += 'data' in it
+        n_ts += 'timestamp' in it
+        n_ttl += 'ttl_timestamp' in it
     print(common.result_line(items=n, avg_bytes=total / max(n, 1), max_bytes=largest, total_bytes=total,
                              with_data=n_data, with_timestamp=n_ts, with_ttl=n_ttl))
 
@@ -92,20 +77,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--endpoint', required=True)
     ap.add_argument('--show', type=int, default=0)
-    ap.add_argument('command', choices=['count', 'drop', 'stats', 'compare'])
+    ap.add_argument('command', choices=['stats', 'compare'])
     ap.add_argument('args', nargs='+')
     args = ap.parse_args()
-    c = common.boto3_client(args.endpoint)
-    if args.command == 'count':
-        print(count(c, args.args[0]))
-    elif args.command == 'drop':
-        names = [n for p in c.get_paginator('list_tables').paginate() for n in p['TableNames']]
-        for name in names:
-            if name.startswith(args.args[0]):
-                c.delete_table(TableName=name)
-                c.get_waiter('table_not_exists').wait(TableName=name,
-                                                      WaiterConfig={'Delay': 0.2, 'MaxAttempts': 150})
-    elif args.command == 'stats':
+    c = common.dyn.client(args.endpoint, common.ACCESS_KEY, common.SECRET_KEY)
+    if args.command == 'stats':
         stats(c, args.args[0])
     else:
         compare(c, args.args[0], args.args[1], args.show)
