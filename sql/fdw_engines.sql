@@ -6,15 +6,11 @@
 -- All other suites give one output on both engines.  awstore's own part
 -- of each answer (message, SQLSTATE, hint, context) is the same on both.
 --
-\getenv endpoint AWSTORE_DYNAMODB_ENDPOINT
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" reset
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/dynamo_fixture.py" load things
 
-CREATE SCHEMA aw;
-CREATE EXTENSION awstore SCHEMA aw;
-CREATE SERVER dynamo FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-    OPTIONS (access_key_id 'test', secret_access_key 'test');
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/dynamo_server.sql
 CREATE FOREIGN TABLE things (
     id text, sk integer, owner text, rank integer, name text, n numeric,
     flag boolean, tags text[], note text
