@@ -256,29 +256,10 @@ awstore_describe(UserMapping *user, DynClient *client, const char *table, bool m
 		return aw_copy_info(entry->info);
 
 	body = dyn_body_describe_table(table, &len);
-	if (missing_ok)
-	{
-		DynCall    *c;
-		AwCallHolder *holder;
-
-		c = dyn_call_start(client, "DescribeTable", body, len);
-		if (c == NULL)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-		holder = awstore_hold_call(CurrentMemoryContext, c);
-		awstore_wait_for(client, c);
-		if (!dyn_call_ok(c))
-		{
-			DynError	err = *dyn_call_error(c);
-
-			awstore_release_call(holder);
-			if (strcmp(err.type, "ResourceNotFoundException") == 0)
-				return NULL;
-			awstore_report_error(&err, "DescribeTable", table);
-		}
-		call = holder;
-	}
-	else
-		call = awstore_call(client, "DescribeTable", body, len, table);
+	call = awstore_call_tolerating(client, "DescribeTable", body, len, table,
+								   missing_ok ? "ResourceNotFoundException" : NULL);
+	if (call == NULL)
+		return NULL;
 
 	desc = dyn_get(dyn_call_response(call->call), "Table");
 	cxt = AllocSetContextCreate(aw_describe_cxt, "awstore table description",

@@ -4,8 +4,9 @@
  *		Declarations shared by the files of the DynamoDB foreign data wrapper.
  *
  * The wrapper is split the way postgres_fdw is: options.c (validator and
- * option lookup), connection.c (cached DynamoDB clients, interruptible
- * waits, error reporting), describe.c (DescribeTable cache), columns.c
+ * option lookup), connection.c (cached DynamoDB clients), request.c (one
+ * request: start, hold, interruptible wait, paging), errors.c (DynamoDB
+ * errors as PostgreSQL errors), describe.c (DescribeTable cache), columns.c
  * (column ↔ attribute mapping), deparse.c (which quals DynamoDB evaluates),
  * plan.c (paths, costs, plans, EXPLAIN), scan.c (executing reads),
  * convert.c (AttributeValue ↔ Datum), import.c (IMPORT FOREIGN SCHEMA),
@@ -116,11 +117,16 @@ extern void awstore_columns_use_key_types(AwColumns *cols, const char *pk, DynTy
 										  const char *sk, DynType sk_type);
 
 /* ---------------------------------------------------------------------
- * DynamoDB clients and errors (connection.c)
+ * DynamoDB clients (connection.c)
  * ---------------------------------------------------------------------
  */
 extern DynClient *awstore_get_client(ForeignServer *server, UserMapping *user,
 									 AwOptions *opts);
+
+/* ---------------------------------------------------------------------
+ * One request (request.c)
+ * ---------------------------------------------------------------------
+ */
 
 /*
  * Frees a DynCall when the memory context it is registered in goes away:
@@ -137,15 +143,27 @@ typedef struct AwCallHolder
 extern AwCallHolder *awstore_hold_call(MemoryContext cxt, DynCall *call);
 extern void awstore_release_call(AwCallHolder *holder);
 
+/*
+ * Starts one request (body: malloc'd, from a dyn_body_* function, NULL when
+ * that ran out of memory) and returns its call held in cxt.
+ */
+extern AwCallHolder *awstore_start_call(DynClient *client, const char *action,
+										char *body, size_t len, MemoryContext cxt);
+
 /* Wait callback for dyn_wait(): the latch, the sockets, postmaster death. */
 extern bool awstore_wait(void *arg, HttpWaitSocket *socks, int nsocks,
 						 long timeout_ms);
 
 /*
- * Drives the client's calls until call finishes.  A cancel raises the
- * query-cancel error (the call is left for its owner's cleanup).
+ * Drives the client's calls until call finishes (awstore_wait_for) or any
+ * call finishes (awstore_wait_any).  A cancel raises the query-cancel
+ * error (the calls are left for their owners' cleanup).
  */
 extern void awstore_wait_for(DynClient *client, DynCall *call);
+extern void awstore_wait_any(DynClient *client);
+
+/* Sleeps ms milliseconds, interruptibly. */
+extern void awstore_pause(long ms);
 
 /*
  * Runs one action synchronously and returns the successful call, held in
@@ -162,6 +180,19 @@ extern AwCallHolder *awstore_call(DynClient *client, const char *action,
 extern AwCallHolder *awstore_call_tolerating(DynClient *client, const char *action,
 											 char *body, size_t len, const char *table,
 											 const char *tolerated_type);
+
+/* Paging: a page's LastEvaluatedKey, and a whole Scan page by page. */
+typedef bool (*AwPageFn) (DynValue *page, void *arg);
+
+extern int	awstore_page_raw_next_key(DynCall *call, MemoryContext cxt, char **key);
+extern char *awstore_page_next_key(DynValue *page);
+extern void awstore_scan_pages(DynClient *client, DynReadRequest *req,
+							   AwPageFn fn, void *arg);
+
+/* ---------------------------------------------------------------------
+ * Errors (errors.c)
+ * ---------------------------------------------------------------------
+ */
 
 /* Reports a failed call as an ERROR (the call must be freed already). */
 extern void awstore_report_error(const DynError *err, const char *action,

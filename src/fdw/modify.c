@@ -707,22 +707,13 @@ static DynCall *
 aw_conditional_request(AwModifyState *m, const char *action, char *body, size_t len,
 					   bool *resent)
 {
-	DynCall    *call;
-	AwCallHolder *holder;
+	AwCallHolder *holder = awstore_start_call(m->client, action, body, len,
+											  CurrentMemoryContext);
+	DynCall    *call = holder->call;
 	const DynStats *st;
 	bool		ok;
 	bool		noted;
 
-	if (body == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory building a DynamoDB %s request", action)));
-	call = dyn_call_start(m->client, action, body, len);
-	if (call == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory starting a DynamoDB %s request", action)));
-	holder = awstore_hold_call(CurrentMemoryContext, call);
 	noted = awstore_note_write();
 	awstore_wait_for(m->client, call);
 	ok = dyn_call_ok(call);
@@ -1411,6 +1402,35 @@ awstoreEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 	rinfo->ri_FdwState = NULL;
 }
 
+/* What aw_truncate_page needs. */
+typedef struct AwTruncate
+{
+	AwTableInfo *table;
+	AwWriter   *writer;
+	MemoryContext page_cxt;		/* one page's keys and texts */
+} AwTruncate;
+
+/* Deletes the keys of one page (AwPageFn). */
+static bool
+aw_truncate_page(DynValue *resp, void *arg)
+{
+	AwTruncate *tr = arg;
+	AwTableInfo *t = tr->table;
+	MemoryContext old = MemoryContextSwitchTo(tr->page_cxt);
+	DynValue   *items = dyn_get(resp, "Items");
+
+	for (int i = 0; i < dyn_array_length(items); i++)
+	{
+		DynValue   *item = dyn_array_get(items, i);
+
+		awstore_writer_delete(tr->writer, awstore_value_json(item),
+							  awstore_item_key_text(item, t->partition_key, t->sort_key));
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(tr->page_cxt);
+	return true;
+}
+
 /*
  * TRUNCATE: every key, read with a key-only Scan, deleted in batches.
  */
@@ -1434,55 +1454,24 @@ awstoreExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
 		ForeignServer *server = GetForeignServer(table->serverid);
 		UserMapping *user = GetUserMapping(GetUserId(), server->serverid);
 		DynClient  *client = awstore_get_client(server, user, &opts);
-		AwWriter   *writer = awstore_writer_create(client, t->table_name, opts.batch_size,
-												   opts.max_retries, cxt);
-		MemoryContext page_cxt = AllocSetContextCreate(cxt, "awstore truncate page",
-													   ALLOCSET_DEFAULT_SIZES);
-		char	   *start = NULL;
-		char	   *names;
+		AwTruncate	tr;
+		DynReadRequest req;
 
-		names = t->sort_key
+		tr.table = t;
+		tr.writer = awstore_writer_create(client, t->table_name, opts.batch_size,
+										  opts.max_retries, cxt);
+		tr.page_cxt = AllocSetContextCreate(cxt, "awstore truncate page",
+											ALLOCSET_DEFAULT_SIZES);
+		memset(&req, 0, sizeof(req));
+		req.table = t->table_name;
+		req.projection = t->sort_key ? "#k0, #k1" : "#k0";
+		req.names_json = t->sort_key
 			? psprintf("{\"#k0\":%s,\"#k1\":%s}", awstore_json_string(t->partition_key),
 					   awstore_json_string(t->sort_key))
 			: psprintf("{\"#k0\":%s}", awstore_json_string(t->partition_key));
-
-		do
-		{
-			DynReadRequest req;
-			size_t		len;
-			char	   *body;
-			AwCallHolder *page;
-			DynValue   *resp;
-			DynValue   *items;
-			DynValue   *lek;
-
-			/* one page's keys and texts at a time; start outlives it */
-			MemoryContextSwitchTo(page_cxt);
-			memset(&req, 0, sizeof(req));
-			req.table = t->table_name;
-			req.projection = t->sort_key ? "#k0, #k1" : "#k0";
-			req.names_json = names;
-			req.start_key_json = start;
-			req.consistent_read = opts.consistent_read;
-			body = dyn_body_scan(&req, &len);
-			page = awstore_call(client, "Scan", body, len, t->table_name);
-			resp = dyn_call_response(page->call);
-			items = dyn_get(resp, "Items");
-			for (int i = 0; i < dyn_array_length(items); i++)
-			{
-				DynValue   *item = dyn_array_get(items, i);
-
-				awstore_writer_delete(writer, awstore_value_json(item),
-									  awstore_item_key_text(item, t->partition_key, t->sort_key));
-			}
-			lek = dyn_get(resp, "LastEvaluatedKey");
-			MemoryContextSwitchTo(cxt);
-			start = lek ? awstore_value_json(lek) : NULL;
-			awstore_release_call(page);
-			MemoryContextReset(page_cxt);
-			CHECK_FOR_INTERRUPTS();
-		} while (start);
-		awstore_writer_finish(writer);
+		req.consistent_read = opts.consistent_read;
+		awstore_scan_pages(client, &req, aw_truncate_page, &tr);
+		awstore_writer_finish(tr.writer);
 		MemoryContextSwitchTo(old);
 		MemoryContextDelete(cxt);
 	}
