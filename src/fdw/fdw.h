@@ -6,7 +6,8 @@
  * The wrapper is split the way postgres_fdw is: options.c (validator and
  * option lookup), connection.c (cached DynamoDB clients), request.c (one
  * request: start, hold, interruptible wait, paging), errors.c (DynamoDB
- * errors as PostgreSQL errors), describe.c (DescribeTable cache), columns.c
+ * errors as PostgreSQL errors), xact.c (which transactions wrote),
+ * describe.c (DescribeTable cache), columns.c
  * (column ↔ attribute mapping), deparse.c (which quals DynamoDB evaluates),
  * plan.c (paths, costs, plans, EXPLAIN), scan.c (executing reads),
  * convert.c (AttributeValue ↔ Datum), import.c (IMPORT FOREIGN SCHEMA),
@@ -227,7 +228,15 @@ extern void awstore_writer_delete(AwWriter *w, const char *key_json,
 extern void awstore_writer_finish(AwWriter *w);
 extern const AwWriteStats *awstore_writer_stats(AwWriter *w);
 
-/* Records that this transaction wrote to DynamoDB (modify.c). */
+/* ---------------------------------------------------------------------
+ * Writes and transactions (xact.c)
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Records that this (sub)transaction may have written to DynamoDB; returns
+ * what was recorded before, for awstore_note_write_undo.
+ */
 extern bool awstore_note_write(void);
 extern void awstore_note_write_undo(bool before);
 extern bool awstore_error_wrote_nothing(const DynError *err);
