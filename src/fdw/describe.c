@@ -23,10 +23,12 @@
 
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_user_mapping.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -328,4 +330,27 @@ awstore_table_info(Relation rel, ForeignServer *server, UserMapping *user,
 						opts->sort_key, opts->table_name,
 						info->sort_key ? quote_identifier(info->sort_key) : "absent")));
 	return info;
+}
+
+/*
+ * The options, columns and description of a foreign table's DynamoDB
+ * table, as the user mapping of userid (InvalidOid: the current user)
+ * sees it, the columns given the key's types.  Errors are reported.
+ */
+AwTableInfo *
+awstore_relation_table_info(Relation rel, Oid userid, AwOptions *opts, AwColumns **cols)
+{
+	ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
+	ForeignServer *server = GetForeignServer(table->serverid);
+	UserMapping *user = GetUserMapping(OidIsValid(userid) ? userid : GetUserId(),
+									   server->serverid);
+	AwTableInfo *t;
+
+	awstore_server_options(server, opts);
+	awstore_table_options(RelationGetRelid(rel), opts);
+	*cols = awstore_get_columns(rel);
+	t = awstore_table_info(rel, server, user, opts);
+	awstore_columns_use_key_types(*cols, t->partition_key, t->partition_type,
+								  t->sort_key, t->sort_type);
+	return t;
 }

@@ -3,15 +3,30 @@
  * fdw.h
  *		Declarations shared by the files of the DynamoDB foreign data wrapper.
  *
- * The wrapper is split the way postgres_fdw is: options.c (validator and
- * option lookup), connection.c (cached DynamoDB clients), request.c (one
- * request: start, hold, interruptible wait, paging), errors.c (DynamoDB
- * errors as PostgreSQL errors), xact.c (which transactions wrote),
- * describe.c (DescribeTable cache), columns.c
- * (column ↔ attribute mapping), deparse.c (which quals DynamoDB evaluates),
- * plan.c (paths, costs, plans, EXPLAIN), scan.c (executing reads),
- * convert.c (AttributeValue ↔ Datum), import.c (IMPORT FOREIGN SCHEMA),
- * analyze.c (ANALYZE).
+ * The wrapper is split the way postgres_fdw is, one job a file:
+ *
+ *   handler.c             the FDW handler: which callback is whose
+ *   options.c             option validator and option lookup
+ *   columns.c             column <-> attribute mapping of a foreign table
+ *   connection.c          DynamoDB clients cached per user mapping
+ *   request.c             one request: start, hold, interruptible wait, paging
+ *   errors.c              DynamoDB errors -> SQLSTATEs and whole messages
+ *   xact.c                which (sub)transactions wrote; PREPARE refused
+ *   describe.c            DescribeTable cache
+ *   deparse.c             which quals DynamoDB evaluates
+ *   plan.c                paths, costs, plans, EXPLAIN of scans
+ *   scan.c                executing reads
+ *   convert.c             AttributeValue <-> Datum
+ *   item.c                building items and keys from rows
+ *   writer.c              BatchWriteItem in batches, several in flight
+ *   modifyplan.c          planning INSERT, UPDATE, DELETE (row identity)
+ *   modify.c              executing INSERT, COPY and DELETE
+ *   update.c              executing UPDATE
+ *   writerow.c            one row's conditional write (modify.c, update.c)
+ *   truncate.c            TRUNCATE: keys scanned, deleted in batches
+ *   import.c              IMPORT FOREIGN SCHEMA (and ListTables)
+ *   analyze.c             ANALYZE: sampling by parallel Scan segments
+ *   admin.c               the dynamodb_* SQL functions
  *
  *-------------------------------------------------------------------------
  */
@@ -281,6 +296,8 @@ extern AwTableInfo *awstore_describe(UserMapping *user, DynClient *client,
 									 const char *table, bool missing_ok);
 extern AwTableInfo *awstore_table_info(Relation rel, ForeignServer *server,
 									   UserMapping *user, AwOptions *opts);
+extern AwTableInfo *awstore_relation_table_info(Relation rel, Oid userid, AwOptions *opts,
+												AwColumns **cols);
 extern void awstore_forget_descriptions(void);
 
 /* ---------------------------------------------------------------------
@@ -456,7 +473,7 @@ extern void awstoreReScanForeignScan(ForeignScanState *node);
 extern void awstoreEndForeignScan(ForeignScanState *node);
 extern void awstoreExplainForeignScan(ForeignScanState *node, ExplainState *es);
 
-/* modify.c: FDW callbacks for writing */
+/* modifyplan.c: FDW callbacks for planning writes */
 extern void awstoreAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 										   RangeTblEntry *target_rte,
 										   Relation target_relation);
@@ -469,6 +486,8 @@ extern bool awstore_update_moves_index(PlannerInfo *root, RelOptInfo *rel, AwCol
 									   const char *pk, const char *sk);
 extern List *awstore_row_key_scan_tlist(Index relid, AwColumns *cols, List *exprs,
 										List *quals);
+
+/* modify.c, update.c: FDW callbacks for executing writes */
 extern void awstoreBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 									  List *fdw_private, int subplan_index, int eflags);
 extern void awstoreBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
@@ -488,11 +507,13 @@ extern TupleTableSlot *awstoreExecForeignDelete(EState *estate, ResultRelInfo *r
 												TupleTableSlot *planSlot);
 extern void awstoreEndForeignModify(EState *estate, ResultRelInfo *rinfo);
 extern void awstoreEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
-extern void awstoreExecForeignTruncate(List *rels, DropBehavior behavior,
-									   bool restart_seqs);
 extern void awstoreExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 										List *fdw_private, int subplan_index,
 										ExplainState *es);
+
+/* truncate.c */
+extern void awstoreExecForeignTruncate(List *rels, DropBehavior behavior,
+									   bool restart_seqs);
 
 /* import.c */
 extern List *awstoreImportForeignSchema(ImportForeignSchemaStmt *stmt,

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * modify.c
- *		Writing DynamoDB tables: INSERT, COPY, UPDATE, DELETE, TRUNCATE.
+ *		Executing writes to DynamoDB tables: INSERT, COPY and DELETE.
  *
  * INSERT and COPY write with BatchWriteItem through the batch writer
  * (writer.c), several requests in flight; a plain INSERT overwrites an
@@ -12,16 +12,11 @@
  *
  * UPDATE and DELETE identify an item by its key exactly as the scan read it
  * (a row identity column holding the key's AttributeValue JSON), never by
- * reading it again nor by rebuilding it from converted column values.
- * UPDATE sends UpdateItem with the full key: SET for the columns set to a
- * value, REMOVE for those set to NULL, on condition that the item still
- * exists; changing a key column is refused.  Setting a document 'dynamodb'
- * column replaces the whole item (PutItem); a document 'plain' column
- * cannot be set, as plain JSON would change the item's sets and binaries.  DELETE batches DeleteRequests, or
- * sends DeleteItem per row with RETURNING.  With AFTER ROW triggers, INSERT
- * and DELETE write row by row, so that the triggers see written rows.
- * TRUNCATE scans the keys and
- * deletes them in batches.
+ * reading it again nor by rebuilding it from converted column values
+ * (modifyplan.c adds that column).  UPDATE is executed in update.c.
+ * DELETE batches DeleteRequests, or sends DeleteItem per row with
+ * RETURNING.  With AFTER ROW triggers, INSERT and DELETE write row by row,
+ * so that the triggers see written rows.  TRUNCATE is truncate.c's.
  *
  * DynamoDB has no transactions: what was sent stays written when the
  * PostgreSQL transaction rolls back (a WARNING says so), and a transaction
@@ -33,19 +28,12 @@
 
 #include "access/table.h"
 #include "access/xact.h"
-#include "catalog/heap.h"
-#include "catalog/pg_collation.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
-#include "optimizer/appendinfo.h"
-#include "optimizer/inherit.h"
-#include "optimizer/optimizer.h"
-#include "optimizer/pathnode.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -53,293 +41,7 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
-#include "fdw/fdw.h"
-
-/* Indexes into the fdw_private list of a ModifyTable's foreign target. */
-enum AwModifyPrivateIndex
-{
-	AwModTargetAttrs,			/* List of Integer: columns written */
-	AwModOnConflict,			/* Integer: ON CONFLICT DO NOTHING */
-	AwModReturning				/* Integer: RETURNING */
-};
-
-typedef struct AwModifyState
-{
-	CmdType		op;
-	Relation	rel;
-	AwColumns  *columns;
-	AwOptions	opts;
-	AwTableInfo *tinfo;
-	DynClient  *client;
-	AwItemShape shape;
-	List	   *target_attrs;
-	bool		on_conflict;	/* ON CONFLICT DO NOTHING */
-	bool		returning;
-	bool		sync;			/* one request per row */
-	bool		document_set;	/* UPDATE sets a document column */
-	AttrNumber	key_junk;		/* "awstore_key": the item's key as read */
-	AwWriter   *writer;
-	Tuplestorestate *deferred;	/* INSERT reading its own table: the items,
-								 * written when the statement has read all */
-	TupleDesc	deferred_desc;	/* (item, key JSON, key text) */
-	MemoryContext cxt;			/* the state and the writer */
-	MemoryContext temp_cxt;		/* one row */
-	AwConvertContext conv;
-	AwWriteStats stats;			/* of the per-row requests */
-	long		rows;
-} AwModifyState;
-
-static bool aw_item_is_as_sent(DynValue *item, const char *sent_json, List *removed,
-							   bool whole);
-
-/* ---------------------------------------------------------------------
- * Planning
- * ---------------------------------------------------------------------
- */
-
-/* The description of a foreign table's DynamoDB table, for planning. */
-static AwTableInfo *
-aw_table_of(Relation rel, Oid userid, AwOptions *opts, AwColumns **cols)
-{
-	ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
-	ForeignServer *server = GetForeignServer(table->serverid);
-	UserMapping *user = GetUserMapping(OidIsValid(userid) ? userid : GetUserId(),
-									   server->serverid);
-	AwTableInfo *t;
-
-	awstore_server_options(server, opts);
-	awstore_table_options(RelationGetRelid(rel), opts);
-	*cols = awstore_get_columns(rel);
-	t = awstore_table_info(rel, server, user, opts);
-	awstore_columns_use_key_types(*cols, t->partition_key, t->partition_type,
-								  t->sort_key, t->sort_type);
-	return t;
-}
-
-/*
- * The row identity of UPDATE and DELETE is the item's key exactly as
- * DynamoDB returned it: AttributeValue JSON text, {"pk":{"S":"…"},…}.
- * Rebuilding the key from the key columns would not do: a uuid,
- * timestamptz, char(n), numeric(p,s) or float column holds a converted
- * value whose text may differ from the attribute's (letter case, time zone,
- * padding, rounding), and such a key names no item, or another one.
- *
- * The key travels as a text Var of the target relation with attribute
- * number SelfItemPointerAttributeNumber, named "awstore_key" (postgres_fdw
- * carries ctid the same way).  The scan of the target relation returns a
- * scan tuple of its own (fdw_scan_tlist, built by
- * awstore_row_key_scan_tlist): the relation's columns, then the key and the
- * other system Vars the plan needs (the whole row, tableoid), which scan.c
- * fills from each item.
- */
-bool
-awstore_is_row_key_var(Node *node)
-{
-	Var		   *var = (Var *) node;
-
-	return node != NULL && IsA(node, Var) && var->varlevelsup == 0 &&
-		var->varattno == SelfItemPointerAttributeNumber && var->vartype == TEXTOID;
-}
-
-List *
-awstore_row_key_scan_tlist(Index relid, AwColumns *cols, List *exprs, List *quals)
-{
-	List	   *vars = pull_var_clause((Node *) list_make2(exprs, quals),
-									   PVC_RECURSE_AGGREGATES | PVC_RECURSE_WINDOWFUNCS |
-									   PVC_RECURSE_PLACEHOLDERS);
-	List	   *extra = NIL;
-	List	   *result = NIL;
-	ListCell   *lc;
-	bool		found = false;
-
-	foreach(lc, vars)
-	{
-		Var		   *var = lfirst(lc);
-
-		if ((Index) var->varno == relid && awstore_is_row_key_var((Node *) var))
-			found = true;
-	}
-	if (!found)
-		return NIL;
-	foreach(lc, vars)
-	{
-		Var		   *var = lfirst(lc);
-		ListCell   *lc2;
-		bool		dup = false;
-
-		if ((Index) var->varno != relid || var->varattno > 0)
-			continue;
-		if (var->varattno != InvalidAttrNumber && var->varattno != TableOidAttributeNumber &&
-			!awstore_is_row_key_var((Node *) var))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("system column \"%s\" cannot be used in an UPDATE or DELETE of a DynamoDB foreign table",
-							NameStr(SystemAttributeDefinition(var->varattno)->attname))));
-		foreach(lc2, extra)
-			if (((Var *) lfirst(lc2))->varattno == var->varattno)
-				dup = true;
-		if (!dup)
-			extra = lappend(extra, copyObject(var));
-	}
-	for (int i = 0; i < cols->ncolumns; i++)
-	{
-		AwColumn   *col = &cols->columns[i];
-		Expr	   *expr;
-
-		/* a dropped column keeps its place, as a NULL */
-		if (col->dropped)
-			expr = (Expr *) makeNullConst(INT4OID, -1, InvalidOid);
-		else
-			expr = (Expr *) makeVar(relid, i + 1, col->typid, col->typmod, col->collid, 0);
-		result = lappend(result, makeTargetEntry(expr, i + 1, NULL, false));
-	}
-	foreach(lc, extra)
-		result = lappend(result, makeTargetEntry(lfirst(lc), list_length(result) + 1, NULL, false));
-	return result;
-}
-
-/*
- * Does the scan of an UPDATE target read consistently?  Its UpdateItem is
- * conditional on the item as read (no lost updates): a stale read, of an
- * item written a moment before, would only make it fail.  So the table is
- * read with ConsistentRead whatever the server's consistent_read says (a
- * global index cannot be read so).
- */
-bool
-awstore_update_reads_consistently(PlannerInfo *root, List *scan_tlist)
-{
-	return scan_tlist != NIL && root->parse->commandType == CMD_UPDATE;
-}
-
-void
-awstoreAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
-							   RangeTblEntry *target_rte, Relation target_relation)
-{
-	(void) target_rte;
-	(void) target_relation;
-	add_row_identity_var(root, makeVar(rtindex, SelfItemPointerAttributeNumber, TEXTOID, -1,
-									   C_COLLATION_OID, 0),
-						 rtindex, "awstore_key");
-
-	/*
-	 * DELETE … RETURNING reads the whole item, so that the key carries it:
-	 * when a resent DeleteItem finds the item gone because its own earlier
-	 * attempt deleted it, the row returned is the item as read.
-	 */
-	if (root->parse->commandType == CMD_DELETE && root->parse->returningList != NIL)
-		add_row_identity_var(root, makeVar(rtindex, InvalidAttrNumber, RECORDOID, -1,
-										   InvalidOid, 0),
-							 rtindex, "awstore_row");
-}
-
-/*
- * Would reading this relation through an index with these key attributes
- * let an UPDATE meet an item again?  An UPDATE that sets an index key
- * attribute moves the item within the index, possibly ahead of the page
- * being read, where a later page meets it again (the Halloween problem):
- * such an index is never used to find the rows of an UPDATE.  The table's
- * own key cannot change, and an index whose keys are not set keeps each
- * item in its place.
- */
-bool
-awstore_update_moves_index(PlannerInfo *root, RelOptInfo *rel, AwColumns *cols,
-						   const char *pk, const char *sk)
-{
-	Bitmapset  *updated;
-	int			col = -1;
-
-	if (root->parse->commandType != CMD_UPDATE ||
-		!bms_is_member(rel->relid, root->all_result_relids))
-		return false;
-	updated = get_rel_all_updated_cols(root, rel);
-	while ((col = bms_next_member(updated, col)) >= 0)
-	{
-		AttrNumber	attnum = col + FirstLowInvalidHeapAttributeNumber;
-		AwColumn   *c;
-
-		if (attnum <= 0 || attnum > cols->ncolumns)
-			continue;
-		c = &cols->columns[attnum - 1];
-		/* a document column may set any attribute */
-		if (c->kind != AW_COL_ATTRIBUTE)
-			return true;
-		if (strcmp(c->attname, pk) == 0 || (sk && strcmp(c->attname, sk) == 0))
-			return true;
-	}
-	return false;
-}
-
-List *
-awstorePlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
-						 int subplan_index)
-{
-	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
-	Relation	rel = table_open(rte->relid, NoLock);
-	List	   *target_attrs = NIL;
-	bool		returning;
-	AwOptions	opts;
-	AwColumns  *cols;
-	AwTableInfo *t;
-
-	t = aw_table_of(rel, rte->checkAsUser, &opts, &cols);
-	if (plan->operation == CMD_INSERT)
-	{
-		for (int i = 0; i < cols->ncolumns; i++)
-			if (!cols->columns[i].dropped)
-				target_attrs = lappend_int(target_attrs, i + 1);
-	}
-	else if (plan->operation == CMD_UPDATE)
-	{
-		RelOptInfo *relopt = find_base_rel(root, resultRelation);
-		Bitmapset  *updated = get_rel_all_updated_cols(root, relopt);
-		int			col = -1;
-
-		while ((col = bms_next_member(updated, col)) >= 0)
-		{
-			AttrNumber	attnum = col + FirstLowInvalidHeapAttributeNumber;
-			AwColumn   *c;
-
-			if (attnum <= 0 || attnum > cols->ncolumns)
-				continue;
-			c = &cols->columns[attnum - 1];
-			if (c->kind == AW_COL_ATTRIBUTE &&
-				(strcmp(c->attname, t->partition_key) == 0 ||
-				 (t->sort_key && strcmp(c->attname, t->sort_key) == 0)))
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot change column \"%s\", part of the key of DynamoDB table \"%s\"",
-								c->colname, t->table_name),
-						 errhint("DynamoDB cannot change an item's key: delete the row and insert it with the new key.")));
-			if (c->kind == AW_COL_DOCUMENT_PLAIN)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot update column \"%s\" of foreign table \"%s\": it has document 'plain'",
-								c->colname, RelationGetRelationName(rel)),
-						 errdetail("Plain JSON does not tell a set from a list nor a binary from a string: "
-								   "writing the item back from it would change the types of its attributes."),
-						 errhint("Update attribute columns, or a column with document 'dynamodb', which keeps every type.")));
-			target_attrs = lappend_int(target_attrs, attnum);
-		}
-	}
-	if (plan->onConflictAction == ONCONFLICT_UPDATE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("ON CONFLICT DO UPDATE is not supported on DynamoDB foreign tables"),
-				 errhint("A plain INSERT overwrites an item with the same key.")));
-	returning = plan->returningLists != NIL &&
-		list_nth(plan->returningLists, subplan_index) != NIL;
-	table_close(rel, NoLock);
-	return list_make3(target_attrs,
-					  makeInteger(plan->onConflictAction == ONCONFLICT_NOTHING ? 1 : 0),
-					  makeInteger(returning ? 1 : 0));
-}
-
-int
-awstoreIsForeignRelUpdatable(Relation rel)
-{
-	(void) rel;
-	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
-}
+#include "fdw/modify.h"
 
 /* ---------------------------------------------------------------------
  * Execution
@@ -531,48 +233,6 @@ awstoreBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 }
 
 /*
- * Sends a conditional write of one row and waits for it.  Returns the call
- * (held in the current memory context), or NULL when its condition failed;
- * *resent says whether the client sent the request more than once (an
- * earlier attempt may have been applied).
- */
-static DynCall *
-aw_conditional_request(AwModifyState *m, const char *action, char *body, size_t len,
-					   bool *resent)
-{
-	AwCallHolder *holder = awstore_start_call(m->client, action, body, len,
-											  CurrentMemoryContext);
-	DynCall    *call = holder->call;
-	const DynStats *st;
-	bool		ok;
-	bool		noted;
-
-	noted = awstore_note_write();
-	awstore_wait_for(m->client, call);
-	ok = dyn_call_ok(call);
-	st = dyn_call_stats(call);
-	m->stats.requests += st->requests;
-	m->stats.retries += st->retries;
-	m->stats.capacity += st->capacity;
-	*resent = st->retries > 0;
-	if (!ok)
-	{
-		DynError	err = *dyn_call_error(call);
-
-		awstore_release_call(holder);
-		if (awstore_error_wrote_nothing(&err) ||
-			(err.kind == DYN_ERR_SERVICE && !*resent &&
-			 strcmp(err.type, "ConditionalCheckFailedException") == 0))
-			awstore_note_write_undo(noted);
-		if (err.kind == DYN_ERR_SERVICE &&
-			strcmp(err.type, "ConditionalCheckFailedException") == 0)
-			return NULL;
-		awstore_report_error(&err, action, m->shape.table);
-	}
-	return call;
-}
-
-/*
  * A resent conditional PutItem found its condition false: is the item now
  * exactly the one sent?  Then an earlier attempt of this very request was
  * applied (read back consistently).
@@ -585,14 +245,7 @@ aw_item_now(AwModifyState *m, const char *key_json, const char *item_json)
 	AwCallHolder *holder = awstore_call(m->client, "GetItem", body, len, m->shape.table);
 	DynValue   *current = dyn_get(dyn_call_response(holder->call), "Item");
 
-	return current != NULL && aw_item_is_as_sent(current, item_json, NIL, true);
-}
-
-/* "{"#k":"<partition key>"}" for conditions on the key. */
-static char *
-aw_key_names(AwModifyState *m)
-{
-	return psprintf("{\"#k\":%s}", awstore_json_string(m->shape.pk));
+	return current != NULL && awstore_item_is_as_sent(current, item_json, NIL, true);
 }
 
 static TupleTableSlot *
@@ -615,10 +268,10 @@ aw_insert(AwModifyState *m, TupleTableSlot *slot)
 
 		if (m->on_conflict)
 			body = dyn_body_put_item(m->shape.table, item, "attribute_not_exists(#k)",
-									 aw_key_names(m), NULL, &len);
+									 awstore_key_names(m), NULL, &len);
 		else
 			body = dyn_body_put_item(m->shape.table, item, NULL, NULL, NULL, &len);
-		if (aw_conditional_request(m, "PutItem", body, len, &resent) == NULL &&
+		if (awstore_conditional_request(m, "PutItem", body, len, &resent) == NULL &&
 			!(resent && aw_item_now(m, key_json, item)))
 			result = NULL;		/* the key exists: DO NOTHING */
 	}
@@ -706,442 +359,6 @@ awstoreGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 	return m->opts.batch_size;
 }
 
-/*
- * The key of the row being updated or deleted: the item's key as the scan
- * read it (see awstore_is_row_key_var), never rebuilt from column values.
- * With item_json, also the whole item as read (UPDATE), or NULL.
- */
-static char *
-aw_row_key(AwModifyState *m, TupleTableSlot *planSlot, char **key_text, char **item_json)
-{
-	bool		isnull;
-	Datum		d = ExecGetJunkAttribute(planSlot, m->key_junk, &isnull);
-	char	   *identity;
-	char	   *key_json;
-	DynValue   *parsed;
-	DynValue   *key;
-
-	if (isnull)
-		elog(ERROR, "awstore: the key of the row to modify is NULL");
-	identity = TextDatumGetCString(d);
-	parsed = dyn_parse(identity, strlen(identity));
-	key = parsed ? dyn_array_get(parsed, 0) : NULL;
-	if (key == NULL)
-	{
-		dyn_value_free(parsed);
-		elog(ERROR, "awstore: the key of the row to modify is not valid");
-	}
-	key_json = awstore_value_json(key);
-	*key_text = awstore_item_key_text(key, m->shape.pk, m->shape.sk);
-	if (item_json)
-		*item_json = dyn_array_length(parsed) > 1
-			? awstore_value_json(dyn_array_get(parsed, 1)) : NULL;
-	dyn_value_free(parsed);
-	return key_json;
-}
-
-/*
- * The condition that the item is still as the UPDATE read it: every
- * attribute read (key aside) has the value read, every column's attribute
- * that was missing is still missing.  Appended to cond (" AND …"), names
- * and values (JSON members, placeholders #c<i> and :c<i>).  When that is
- * longer than DynamoDB takes, only the attributes the UPDATE sets are
- * checked.
- */
-#define AW_MAX_CONDITION 3500
-
-static void
-aw_read_condition(AwModifyState *m, const char *item_json, bool only_set,
-				  StringInfo cond, StringInfo names, StringInfo values)
-{
-	DynValue   *volatile item = dyn_parse(item_json, strlen(item_json));
-	int			start_cond = cond->len;
-	int			start_names = names->len;
-	int			start_values = values->len;
-
-	if (item == NULL)
-		elog(ERROR, "awstore: the item read is not valid JSON");
-	PG_TRY();
-	{
-		List	   *attnames = NIL;
-		ListCell   *lc;
-		int			n = 0;
-
-		/* the attributes read, then the columns' attributes */
-		if (!only_set)
-		{
-			DynObjectIter it;
-			const char *name;
-			DynValue   *av;
-
-			dyn_object_iter_init(item, &it);
-			while (dyn_object_iter_next(&it, &name, &av))
-				attnames = lappend(attnames, pstrdup(name));
-			for (int i = 0; i < m->columns->ncolumns; i++)
-				if (!m->columns->columns[i].dropped &&
-					m->columns->columns[i].kind == AW_COL_ATTRIBUTE)
-					attnames = lappend(attnames, m->columns->columns[i].attname);
-		}
-		else
-			foreach(lc, m->target_attrs)
-				if (m->columns->columns[lfirst_int(lc) - 1].kind == AW_COL_ATTRIBUTE)
-					attnames = lappend(attnames, m->columns->columns[lfirst_int(lc) - 1].attname);
-
-		foreach(lc, attnames)
-		{
-			const char *name = lfirst(lc);
-			DynValue   *av;
-			bool		seen = false;
-
-			if (strcmp(name, m->shape.pk) == 0 || (m->shape.sk && strcmp(name, m->shape.sk) == 0))
-				continue;
-			for (ListCell *lc2 = list_head(attnames); lc2 != lc; lc2 = lnext(attnames, lc2))
-				if (strcmp(lfirst(lc2), name) == 0)
-					seen = true;
-			if (seen)
-				continue;
-			appendStringInfo(names, ",\"#c%d\":%s", n, awstore_json_string(name));
-			av = dyn_get(item, name);
-			if (av)
-			{
-				appendStringInfo(cond, " AND #c%d = :c%d", n, n);
-				appendStringInfo(values, "%s\":c%d\":%s", values->len ? "," : "{", n,
-								 awstore_value_json(av));
-			}
-			else
-				appendStringInfo(cond, " AND attribute_not_exists(#c%d)", n);
-			n++;
-		}
-	}
-	PG_FINALLY();
-	{
-		dyn_value_free(item);
-	}
-	PG_END_TRY();
-
-	if (cond->len > AW_MAX_CONDITION && !only_set)
-	{
-		cond->data[cond->len = start_cond] = '\0';
-		names->data[names->len = start_names] = '\0';
-		values->data[values->len = start_values] = '\0';
-		aw_read_condition(m, item_json, true, cond, names, values);
-	}
-}
-
-/* Are two AttributeValues equal as DynamoDB compares them? */
-static bool
-aw_attr_equal(DynValue *a, DynValue *b)
-{
-	DynValue   *ia;
-	DynValue   *ib;
-	DynType		t = dyn_attr(a, &ia);
-
-	if (t != dyn_attr(b, &ib))
-		return false;
-	switch (t)
-	{
-		case DYN_T_N:
-			return DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-													 DirectFunctionCall3(numeric_in, CStringGetDatum(dyn_string(ia, NULL)),
-																		 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)),
-													 DirectFunctionCall3(numeric_in, CStringGetDatum(dyn_string(ib, NULL)),
-																		 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)))) == 0;
-		case DYN_T_SS:
-		case DYN_T_NS:
-		case DYN_T_BS:
-			if (dyn_array_length(ia) != dyn_array_length(ib))
-				return false;
-			for (int i = 0; i < dyn_array_length(ia); i++)
-			{
-				bool		found = false;
-
-				for (int j = 0; j < dyn_array_length(ib) && !found; j++)
-				{
-					const char *x = dyn_string(dyn_array_get(ia, i), NULL);
-					const char *y = dyn_string(dyn_array_get(ib, j), NULL);
-
-					if (t == DYN_T_NS)
-						found = DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-																  DirectFunctionCall3(numeric_in, CStringGetDatum(x),
-																					  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)),
-																  DirectFunctionCall3(numeric_in, CStringGetDatum(y),
-																					  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)))) == 0;
-					else
-						found = x && y && strcmp(x, y) == 0;
-				}
-				if (!found)
-					return false;
-			}
-			return true;
-		case DYN_T_L:
-			if (dyn_array_length(ia) != dyn_array_length(ib))
-				return false;
-			for (int i = 0; i < dyn_array_length(ia); i++)
-				if (!aw_attr_equal(dyn_array_get(ia, i), dyn_array_get(ib, i)))
-					return false;
-			return true;
-		case DYN_T_M:
-			{
-				DynObjectIter it;
-				const char *name;
-				DynValue   *av;
-
-				if (dyn_object_size(ia) != dyn_object_size(ib))
-					return false;
-				dyn_object_iter_init(ia, &it);
-				while (dyn_object_iter_next(&it, &name, &av))
-				{
-					DynValue   *bv = dyn_get(ib, name);
-
-					if (bv == NULL || !aw_attr_equal(av, bv))
-						return false;
-				}
-				return true;
-			}
-		default:
-			return strcmp(awstore_value_json(a), awstore_value_json(b)) == 0;
-	}
-}
-
-/* Fills slot with the attributes DynamoDB returned (ALL_NEW, ALL_OLD). */
-static TupleTableSlot *
-aw_returned_row(AwModifyState *m, DynCall *call, TupleTableSlot *slot)
-{
-	DynValue   *attrs = dyn_get(dyn_call_response(call), "Attributes");
-
-	if (attrs == NULL)
-		return NULL;
-	awstore_fill_slot(slot, m->columns, NIL, attrs, &m->conv);
-	return slot;
-}
-
-/*
- * Is item as a write left it: the attributes of sent_json (a map) with
- * those values, the attributes in removed missing, and with whole nothing
- * else?
- */
-static bool
-aw_item_is_as_sent(DynValue *item, const char *sent_json, List *removed, bool whole)
-{
-	DynValue   *volatile sent = dyn_parse(sent_json, strlen(sent_json));
-	volatile bool same = sent != NULL;
-
-	PG_TRY();
-	{
-		DynObjectIter it;
-		const char *name;
-		DynValue   *av;
-		ListCell   *lc;
-
-		if (same)
-		{
-			dyn_object_iter_init(sent, &it);
-			while (same && dyn_object_iter_next(&it, &name, &av))
-			{
-				DynValue   *cv = dyn_get(item, name);
-
-				if (cv == NULL || !aw_attr_equal(av, cv))
-					same = false;
-			}
-			foreach(lc, removed)
-				if (dyn_get(item, lfirst(lc)))
-					same = false;
-			if (whole && dyn_object_size(item) != dyn_object_size(sent))
-				same = false;
-		}
-	}
-	PG_FINALLY();
-	{
-		dyn_value_free(sent);
-	}
-	PG_END_TRY();
-	return same;
-}
-
-/*
- * An UPDATE's condition failed: the item is gone, or it is not as this
- * statement read it.  Reads it again, consistently.  Returns NULL when it
- * is gone (the row is not updated, as PostgreSQL skips a row deleted
- * meanwhile).  When the request was resent and the item is as this UPDATE
- * leaves it (the attributes of sent set, those of removed missing; with
- * whole, nothing else), an earlier attempt of this very request was applied:
- * returns the item.  Otherwise another writer changed the item since it
- * was read, and the UPDATE fails with a serialization failure that the
- * caller can retry (nothing was written).
- */
-static DynValue *
-aw_update_conflict(AwModifyState *m, const char *key_json, const char *key_text,
-				   bool resent, const char *sent_json, List *removed, bool whole)
-{
-	size_t		len;
-	char	   *body = dyn_body_get_item(m->shape.table, key_json, NULL, NULL, true, &len);
-	AwCallHolder *holder = awstore_call(m->client, "GetItem", body, len, m->shape.table);
-	DynValue   *current = dyn_get(dyn_call_response(holder->call), "Item");
-	bool		ours = resent;
-
-	if (current == NULL)
-		return NULL;
-	if (ours)
-		ours = aw_item_is_as_sent(current, sent_json, removed, whole);
-	if (!ours)
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("could not update item %s of DynamoDB table \"%s\" due to a concurrent update",
-						key_text, m->shape.table),
-				 errdetail("The item changed after this statement read it; it was not updated."),
-				 errhint("Retry the transaction.")));
-	return current;
-}
-
-TupleTableSlot *
-awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
-						 TupleTableSlot *planSlot)
-{
-	AwModifyState *m = rinfo->ri_FdwState;
-	MemoryContext old;
-	char	   *key_json;
-	char	   *key_text;
-	char	   *item_json;
-	char	   *body;
-	size_t		len;
-	DynCall    *call;
-	DynValue   *returned = NULL;
-	TupleTableSlot *result;
-	StringInfoData cond;
-	StringInfoData names;
-	StringInfoData values;
-	char	   *sent;
-	List	   *removed = NIL;
-	bool		resent;
-
-	(void) estate;
-	MemoryContextReset(m->temp_cxt);
-	old = MemoryContextSwitchTo(m->temp_cxt);
-	key_json = aw_row_key(m, planSlot, &key_text, &item_json);
-	slot_getallattrs(slot);
-
-	/*
-	 * The write is conditional on the item still existing (#k is the
-	 * partition key) and on it being as it was read, so that a concurrent
-	 * change is never overwritten (a lost update).
-	 */
-	initStringInfo(&cond);
-	initStringInfo(&names);
-	initStringInfo(&values);
-	appendStringInfoString(&cond, "attribute_exists(#k)");
-	appendStringInfoString(&names, aw_key_names(m));
-	names.data[--names.len] = '\0';	/* drop the closing brace */
-
-	if (m->document_set)
-	{
-		/* the document is the whole item: put it, keeping the key */
-		char	   *item_key_json;
-		char	   *item_key_text;
-		char	   *item = awstore_build_item(&m->shape, slot, m->target_attrs, key_json,
-											  &item_key_json, &item_key_text);
-
-		if (item_json)
-			aw_read_condition(m, item_json, false, &cond, &names, &values);
-		appendStringInfoChar(&names, '}');
-		if (values.len)
-			appendStringInfoChar(&values, '}');
-		body = dyn_body_put_item(m->shape.table, item, cond.data, names.data,
-								 values.len ? values.data : NULL, &len);
-		call = aw_conditional_request(m, "PutItem", body, len, &resent);
-		sent = item;
-		if (call == NULL)
-			returned = aw_update_conflict(m, key_json, key_text, resent, sent, NIL, true);
-		result = (call || returned) ? slot : NULL;
-	}
-	else
-	{
-		StringInfoData set;
-		StringInfoData remove;
-		StringInfoData sent_buf;
-		ListCell   *lc;
-		int			n = 0;
-
-		initStringInfo(&set);
-		initStringInfo(&remove);
-		initStringInfo(&sent_buf);
-		appendStringInfoChar(&sent_buf, '{');
-		/* #n<i> the columns set, :v<i> their values */
-		foreach(lc, m->target_attrs)
-		{
-			AwColumn   *col = &m->columns->columns[lfirst_int(lc) - 1];
-			int			i = col->attnum - 1;
-
-			appendStringInfo(&names, ",\"#n%d\":%s", n, awstore_json_string(col->attname));
-			if (slot->tts_isnull[i] && !col->null_as_null)
-			{
-				appendStringInfo(&remove, "%s#n%d", remove.len ? ", " : "", n);
-				removed = lappend(removed, col->attname);
-			}
-			else
-			{
-				StringInfoData v;
-				const char *why = NULL;
-
-				initStringInfo(&v);
-				if (slot->tts_isnull[i])
-					appendStringInfoString(&v, "{\"NULL\":true}");
-				else if (!awstore_datum_to_attr(slot->tts_values[i], col->typid, col->atype,
-												&v, &why))
-				{
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-							 errmsg("cannot write column \"%s\" to DynamoDB attribute \"%s\"",
-									col->colname, col->attname),
-							 errdetail("Item %s of DynamoDB table \"%s\": %s.",
-									   key_text, m->shape.table, why)));
-				}
-				appendStringInfo(&set, "%s#n%d = :v%d", set.len ? ", " : "", n, n);
-				appendStringInfo(&values, "%s\":v%d\":%s", values.len ? "," : "{", n, v.data);
-				appendStringInfo(&sent_buf, "%s%s:%s", sent_buf.len > 1 ? "," : "",
-								 awstore_json_string(col->attname), v.data);
-				pfree(v.data);
-			}
-			n++;
-		}
-		appendStringInfoChar(&sent_buf, '}');
-		sent = sent_buf.data;
-		if (item_json)
-			aw_read_condition(m, item_json, false, &cond, &names, &values);
-		appendStringInfoChar(&names, '}');
-		if (values.len)
-			appendStringInfoChar(&values, '}');
-		{
-			char	   *update = psprintf("%s%s%s%s",
-										  set.len ? "SET " : "", set.data,
-										  remove.len ? (set.len ? " REMOVE " : "REMOVE ") : "",
-										  remove.data);
-
-			body = dyn_body_update_item(m->shape.table, key_json, update,
-										cond.data, names.data,
-										values.len ? values.data : NULL,
-										m->returning ? "ALL_NEW" : NULL, &len);
-		}
-		call = aw_conditional_request(m, "UpdateItem", body, len, &resent);
-		if (call == NULL)
-			returned = aw_update_conflict(m, key_json, key_text, resent, sent, removed, false);
-		if (call == NULL && returned == NULL)
-			result = NULL;		/* the item is gone */
-		else if (m->returning && returned)
-		{
-			awstore_fill_slot(slot, m->columns, NIL, returned, &m->conv);
-			result = slot;
-		}
-		else if (m->returning)
-			result = aw_returned_row(m, call, slot);
-		else
-			result = slot;
-	}
-	MemoryContextSwitchTo(old);
-	if (result)
-		m->rows++;
-	return result;
-}
-
 /* Fills slot from an item given as JSON text. */
 static void
 aw_fill_from_json(AwModifyState *m, TupleTableSlot *slot, const char *item_json)
@@ -1175,15 +392,15 @@ awstoreExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 	(void) estate;
 	MemoryContextReset(m->temp_cxt);
 	old = MemoryContextSwitchTo(m->temp_cxt);
-	key_json = aw_row_key(m, planSlot, &key_text, m->sync ? &item_json : NULL);
+	key_json = awstore_target_row_key(m, planSlot, &key_text, m->sync ? &item_json : NULL);
 	if (m->sync)
 	{
 		size_t		len;
 		char	   *body = dyn_body_delete_item(m->shape.table, key_json,
-												"attribute_exists(#k)", aw_key_names(m),
+												"attribute_exists(#k)", awstore_key_names(m),
 												m->returning ? "ALL_OLD" : NULL, &len);
 		bool		resent;
-		DynCall    *call = aw_conditional_request(m, "DeleteItem", body, len, &resent);
+		DynCall    *call = awstore_conditional_request(m, "DeleteItem", body, len, &resent);
 
 		if (call == NULL && resent)
 		{
@@ -1198,7 +415,7 @@ awstoreExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 		else if (call == NULL)
 			result = NULL;		/* the item is gone already */
 		else if (m->returning)
-			result = aw_returned_row(m, call, slot);
+			result = awstore_returned_row(m, call, slot);
 	}
 	else
 		awstore_writer_delete(m->writer, key_json, key_text);
@@ -1233,81 +450,6 @@ awstoreEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 	(void) estate;
 	aw_end(rinfo->ri_FdwState);
 	rinfo->ri_FdwState = NULL;
-}
-
-/* What aw_truncate_page needs. */
-typedef struct AwTruncate
-{
-	AwTableInfo *table;
-	AwWriter   *writer;
-	MemoryContext page_cxt;		/* one page's keys and texts */
-} AwTruncate;
-
-/* Deletes the keys of one page (AwPageFn). */
-static bool
-aw_truncate_page(DynValue *resp, void *arg)
-{
-	AwTruncate *tr = arg;
-	AwTableInfo *t = tr->table;
-	MemoryContext old = MemoryContextSwitchTo(tr->page_cxt);
-	DynValue   *items = dyn_get(resp, "Items");
-
-	for (int i = 0; i < dyn_array_length(items); i++)
-	{
-		DynValue   *item = dyn_array_get(items, i);
-
-		awstore_writer_delete(tr->writer, awstore_value_json(item),
-							  awstore_item_key_text(item, t->partition_key, t->sort_key));
-	}
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(tr->page_cxt);
-	return true;
-}
-
-/*
- * TRUNCATE: every key, read with a key-only Scan, deleted in batches.
- */
-void
-awstoreExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
-{
-	ListCell   *lc;
-
-	(void) behavior;
-	(void) restart_seqs;
-	foreach(lc, rels)
-	{
-		Relation	rel = lfirst(lc);
-		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "awstore truncate",
-												  ALLOCSET_DEFAULT_SIZES);
-		MemoryContext old = MemoryContextSwitchTo(cxt);
-		AwOptions	opts;
-		AwColumns  *cols;
-		AwTableInfo *t = aw_table_of(rel, InvalidOid, &opts, &cols);
-		ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
-		ForeignServer *server = GetForeignServer(table->serverid);
-		UserMapping *user = GetUserMapping(GetUserId(), server->serverid);
-		DynClient  *client = awstore_get_client(server, user, &opts);
-		AwTruncate	tr;
-		DynReadRequest req;
-
-		tr.table = t;
-		tr.writer = awstore_writer_create(client, t->table_name, opts.batch_size,
-										  opts.max_retries, cxt);
-		tr.page_cxt = AllocSetContextCreate(cxt, "awstore truncate page",
-											ALLOCSET_DEFAULT_SIZES);
-		memset(&req, 0, sizeof(req));
-		req.table = t->table_name;
-		req.projection = t->sort_key ? "#k0, #k1" : "#k0";
-		req.names_json = t->sort_key
-			? psprintf("{\"#k0\":%s,\"#k1\":%s}", awstore_json_string(t->partition_key),
-					   awstore_json_string(t->sort_key))
-			: psprintf("{\"#k0\":%s}", awstore_json_string(t->partition_key));
-		req.consistent_read = opts.consistent_read;
-		awstore_scan_pages(client, &req, aw_truncate_page, &tr);
-		awstore_writer_finish(tr.writer);
-		MemoryContextSwitchTo(old);
-		MemoryContextDelete(cxt);
-	}
 }
 
 void
