@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * describe.c
- *		What DescribeTable says about a DynamoDB table, cached per backend.
+ *		What DescribeTable says about a DynamoDB table, cached per backend,
+ *		and the list of tables (ListTables).
  *
  * The planner needs a table's key schema (to turn quals into Query or
  * GetItem), its secondary indexes, and its item count and size (for
@@ -353,4 +354,38 @@ awstore_relation_table_info(Relation rel, Oid userid, AwOptions *opts, AwColumns
 	awstore_columns_use_key_types(*cols, t->partition_key, t->partition_type,
 								  t->sort_key, t->sort_type);
 	return t;
+}
+
+
+/*
+ * Every table name, following LastEvaluatedTableName: a List of palloc'd
+ * strings (also awstore.dynamodb_list_tables).
+ */
+List *
+awstore_list_tables(DynClient *client)
+{
+	List	   *names = NIL;
+	char	   *start = NULL;
+
+	do
+	{
+		size_t		len;
+		char	   *body = dyn_body_list_tables(start, 100, &len);
+		AwCallHolder *call = awstore_call(client, "ListTables", body, len, NULL);
+		DynValue   *resp = dyn_call_response(call->call);
+		DynValue   *list = dyn_get(resp, "TableNames");
+		const char *last = dyn_string(dyn_get(resp, "LastEvaluatedTableName"), NULL);
+
+		for (int i = 0; i < dyn_array_length(list); i++)
+		{
+			const char *name = dyn_string(dyn_array_get(list, i), NULL);
+
+			if (name)
+				names = lappend(names, pstrdup(name));
+		}
+		start = last ? pstrdup(last) : NULL;
+		awstore_release_call(call);
+		CHECK_FOR_INTERRUPTS();
+	} while (start);
+	return names;
 }

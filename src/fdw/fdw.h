@@ -12,7 +12,7 @@
  *   request.c             one request: start, hold, interruptible wait, paging
  *   errors.c              DynamoDB errors -> SQLSTATEs and whole messages
  *   xact.c                which (sub)transactions wrote; PREPARE refused
- *   describe.c            DescribeTable cache
+ *   describe.c            DescribeTable cache, and ListTables
  *   deparse.c             which quals DynamoDB evaluates
  *   plan.c                paths, costs, plans, EXPLAIN of scans
  *   scan.c                executing reads
@@ -24,9 +24,9 @@
  *   update.c              executing UPDATE
  *   writerow.c            one row's conditional write (modify.c, update.c)
  *   truncate.c            TRUNCATE: keys scanned, deleted in batches
- *   import.c              IMPORT FOREIGN SCHEMA (and ListTables)
+ *   import.c              IMPORT FOREIGN SCHEMA
  *   analyze.c             ANALYZE: sampling by parallel Scan segments
- *   admin.c               the dynamodb_* SQL functions
+ *   dynamodb_functions.c  the dynamodb_* SQL functions
  *
  *-------------------------------------------------------------------------
  */
@@ -300,6 +300,9 @@ extern AwTableInfo *awstore_relation_table_info(Relation rel, Oid userid, AwOpti
 												AwColumns **cols);
 extern void awstore_forget_descriptions(void);
 
+/* Every table name, following LastEvaluatedTableName (palloc'd strings). */
+extern List *awstore_list_tables(DynClient *client);
+
 /* ---------------------------------------------------------------------
  * Conversions (convert.c)
  * ---------------------------------------------------------------------
@@ -518,7 +521,6 @@ extern void awstoreExecForeignTruncate(List *rels, DropBehavior behavior,
 /* import.c */
 extern List *awstoreImportForeignSchema(ImportForeignSchemaStmt *stmt,
 										Oid serverOid);
-extern List *awstore_list_tables(DynClient *client);
 
 /* analyze.c */
 extern bool awstoreAnalyzeForeignTable(Relation relation,

@@ -59,39 +59,6 @@ aw_table_wanted(ImportForeignSchemaStmt *stmt, const char *local_name)
 	return stmt->list_type == FDW_IMPORT_SCHEMA_EXCEPT;
 }
 
-/*
- * Every table name, following LastEvaluatedTableName: a List of palloc'd
- * strings (also awstore.dynamodb_list_tables).
- */
-List *
-awstore_list_tables(DynClient *client)
-{
-	List	   *names = NIL;
-	char	   *start = NULL;
-
-	do
-	{
-		size_t		len;
-		char	   *body = dyn_body_list_tables(start, 100, &len);
-		AwCallHolder *call = awstore_call(client, "ListTables", body, len, NULL);
-		DynValue   *resp = dyn_call_response(call->call);
-		DynValue   *list = dyn_get(resp, "TableNames");
-		const char *last = dyn_string(dyn_get(resp, "LastEvaluatedTableName"), NULL);
-
-		for (int i = 0; i < dyn_array_length(list); i++)
-		{
-			const char *name = dyn_string(dyn_array_get(list, i), NULL);
-
-			if (name)
-				names = lappend(names, pstrdup(name));
-		}
-		start = last ? pstrdup(last) : NULL;
-		awstore_release_call(call);
-		CHECK_FOR_INTERRUPTS();
-	} while (start);
-	return names;
-}
-
 static const char *
 aw_key_sql_type(DynType type)
 {

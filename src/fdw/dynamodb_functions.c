@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
- * admin.c
- *		Managing DynamoDB tables from SQL.
+ * dynamodb_functions.c
+ *		The dynamodb_* SQL functions: managing DynamoDB tables from SQL.
  *
  * Thin wrappers, one per DynamoDB action: ListTables, DescribeTable,
  * CreateTable (waiting until the table and its indexes are ACTIVE),
