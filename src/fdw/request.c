@@ -101,9 +101,9 @@ awstore_wait(void *arg, HttpWaitSocket *socks, int nsocks, long timeout_ms)
 }
 
 /*
- * Drives the client's calls (any of them) until one finishes or a retry's
- * backoff is over.  An interrupted wait raises the cancel error; the calls
- * are left for their owners' cleanup.
+ * Drives the client's calls in flight (sending retries whose backoff is
+ * over) until one of them finishes.  An interrupted wait raises the cancel
+ * error; the calls are left for their owners' cleanup.
  */
 void
 awstore_wait_any(DynClient *client)
