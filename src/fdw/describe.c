@@ -339,7 +339,8 @@ awstore_table_info(Relation rel, ForeignServer *server, UserMapping *user,
  * sees it, the columns given the key's types.  Errors are reported.
  */
 AwTableInfo *
-awstore_relation_table_info(Relation rel, Oid userid, AwOptions *opts, AwColumns **cols)
+awstore_relation_table_info(Relation rel, Oid userid, AwOptions *opts,
+							AwColumns **cols)
 {
 	ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
 	ForeignServer *server = GetForeignServer(table->serverid);

@@ -29,8 +29,8 @@
  * earlier attempt may have been applied).
  */
 DynCall *
-awstore_conditional_request(AwModifyState *m, const char *action, char *body, size_t len,
-					   bool *resent)
+awstore_conditional_request(AwModifyState *m, const char *action, char *body,
+							size_t len, bool *resent)
 {
 	AwCallHolder *holder = awstore_start_call(m->client, action, body, len,
 											  CurrentMemoryContext);
@@ -77,7 +77,8 @@ awstore_key_names(AwModifyState *m)
  * With item_json, also the whole item as read (UPDATE), or NULL.
  */
 char *
-awstore_target_row_key(AwModifyState *m, TupleTableSlot *planSlot, char **key_text, char **item_json)
+awstore_target_row_key(AwModifyState *m, TupleTableSlot *planSlot, char **key_text,
+					   char **item_json)
 {
 	bool		isnull;
 	Datum		d = ExecGetJunkAttribute(planSlot, m->key_junk, &isnull);
@@ -198,7 +199,8 @@ awstore_returned_row(AwModifyState *m, DynCall *call, TupleTableSlot *slot)
  * else?
  */
 bool
-awstore_item_is_as_sent(DynValue *item, const char *sent_json, List *removed, bool whole)
+awstore_item_is_as_sent(DynValue *item, const char *sent_json, List *removed,
+						bool whole)
 {
 	DynValue   *volatile sent = dyn_parse(sent_json, strlen(sent_json));
 	volatile bool same = sent != NULL;
