@@ -97,41 +97,32 @@ aw_sample_item(AwSample *sample, DynValue *item)
 	sample->rows[pos] = tuple;
 }
 
+/* Puts a page's items into the sample (AwPageFn). */
+static bool
+aw_sample_page(DynValue *resp, void *arg)
+{
+	AwSample   *sample = arg;
+	DynValue   *items = dyn_get(resp, "Items");
+
+	for (int i = 0; i < dyn_array_length(items); i++)
+		aw_sample_item(sample, dyn_array_get(items, i));
+	vacuum_delay_point();
+	return true;
+}
+
 /* Reads one segment (of total) whole into the sample. */
 static void
 aw_sample_segment(DynClient *client, AwSample *sample, const char *table,
 				  bool consistent, int segment, int total)
 {
-	char	   *start = NULL;
+	DynReadRequest req;
 
-	do
-	{
-		DynReadRequest req;
-		size_t		len;
-		char	   *body;
-		AwCallHolder *call;
-		DynValue   *resp;
-		DynValue   *items;
-		DynValue   *lek;
-
-		memset(&req, 0, sizeof(req));
-		req.table = table;
-		req.segment = segment;
-		req.total_segments = total;
-		req.consistent_read = consistent;
-		req.start_key_json = start;
-		body = dyn_body_scan(&req, &len);
-		call = awstore_call(client, "Scan", body, len, table);
-		resp = dyn_call_response(call->call);
-		items = dyn_get(resp, "Items");
-		for (int i = 0; i < dyn_array_length(items); i++)
-			aw_sample_item(sample, dyn_array_get(items, i));
-		lek = dyn_get(resp, "LastEvaluatedKey");
-		start = lek ? awstore_value_json(lek) : NULL;
-		awstore_release_call(call);
-		vacuum_delay_point();
-		CHECK_FOR_INTERRUPTS();
-	} while (start);
+	memset(&req, 0, sizeof(req));
+	req.table = table;
+	req.segment = segment;
+	req.total_segments = total;
+	req.consistent_read = consistent;
+	awstore_scan_pages(client, &req, aw_sample_page, sample);
 }
 
 static int

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * describe.c
- *		What DescribeTable says about a DynamoDB table, cached per backend.
+ *		What DescribeTable says about a DynamoDB table, cached per backend,
+ *		and the list of tables (ListTables).
  *
  * The planner needs a table's key schema (to turn quals into Query or
  * GetItem), its secondary indexes, and its item count and size (for
@@ -23,10 +24,12 @@
 
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_user_mapping.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -275,29 +278,10 @@ awstore_describe(UserMapping *user, DynClient *client, const char *table, bool m
 		return aw_copy_info(entry->info);
 
 	body = dyn_body_describe_table(table, &len);
-	if (missing_ok)
-	{
-		DynCall    *c;
-		AwCallHolder *holder;
-
-		c = dyn_call_start(client, "DescribeTable", body, len);
-		if (c == NULL)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-		holder = awstore_hold_call(CurrentMemoryContext, c);
-		awstore_wait_for(client, c);
-		if (!dyn_call_ok(c))
-		{
-			DynError	err = *dyn_call_error(c);
-
-			awstore_release_call(holder);
-			if (strcmp(err.type, "ResourceNotFoundException") == 0)
-				return NULL;
-			awstore_report_error(&err, "DescribeTable", table);
-		}
-		call = holder;
-	}
-	else
-		call = awstore_call(client, "DescribeTable", body, len, table);
+	call = awstore_call_tolerating(client, "DescribeTable", body, len, table,
+								   missing_ok ? "ResourceNotFoundException" : NULL);
+	if (call == NULL)
+		return NULL;
 
 	desc = dyn_get(dyn_call_response(call->call), "Table");
 	cxt = AllocSetContextCreate(aw_describe_cxt, "awstore table description",
@@ -367,4 +351,62 @@ awstore_table_info(Relation rel, ForeignServer *server, UserMapping *user,
 						opts->sort_key, opts->table_name,
 						info->sort_key ? quote_identifier(info->sort_key) : "absent")));
 	return info;
+}
+
+/*
+ * The options, columns and description of a foreign table's DynamoDB
+ * table, as the user mapping of userid (InvalidOid: the current user)
+ * sees it, the columns given the key's types.  Errors are reported.
+ */
+AwTableInfo *
+awstore_relation_table_info(Relation rel, Oid userid, AwOptions *opts,
+							AwColumns **cols)
+{
+	ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
+	ForeignServer *server = GetForeignServer(table->serverid);
+	UserMapping *user = GetUserMapping(OidIsValid(userid) ? userid : GetUserId(),
+									   server->serverid);
+	AwTableInfo *t;
+
+	awstore_server_options(server, opts);
+	awstore_table_options(RelationGetRelid(rel), opts);
+	*cols = awstore_get_columns(rel);
+	t = awstore_table_info(rel, server, user, opts);
+	awstore_columns_use_key_types(*cols, t->partition_key, t->partition_type,
+								  t->sort_key, t->sort_type);
+	return t;
+}
+
+
+/*
+ * Every table name, following LastEvaluatedTableName: a List of palloc'd
+ * strings (also awstore.dynamodb_list_tables).
+ */
+List *
+awstore_list_tables(DynClient *client)
+{
+	List	   *names = NIL;
+	char	   *start = NULL;
+
+	do
+	{
+		size_t		len;
+		char	   *body = dyn_body_list_tables(start, 100, &len);
+		AwCallHolder *call = awstore_call(client, "ListTables", body, len, NULL);
+		DynValue   *resp = dyn_call_response(call->call);
+		DynValue   *list = dyn_get(resp, "TableNames");
+		const char *last = dyn_string(dyn_get(resp, "LastEvaluatedTableName"), NULL);
+
+		for (int i = 0; i < dyn_array_length(list); i++)
+		{
+			const char *name = dyn_string(dyn_array_get(list, i), NULL);
+
+			if (name)
+				names = lappend(names, pstrdup(name));
+		}
+		start = last ? pstrdup(last) : NULL;
+		awstore_release_call(call);
+		CHECK_FOR_INTERRUPTS();
+	} while (start);
+	return names;
 }

@@ -3,13 +3,30 @@
  * fdw.h
  *		Declarations shared by the files of the DynamoDB foreign data wrapper.
  *
- * The wrapper is split the way postgres_fdw is: options.c (validator and
- * option lookup), connection.c (cached DynamoDB clients, interruptible
- * waits, error reporting), describe.c (DescribeTable cache), columns.c
- * (column ↔ attribute mapping), deparse.c (which quals DynamoDB evaluates),
- * plan.c (paths, costs, plans, EXPLAIN), scan.c (executing reads),
- * convert.c (AttributeValue ↔ Datum), import.c (IMPORT FOREIGN SCHEMA),
- * analyze.c (ANALYZE).
+ * The wrapper is split the way postgres_fdw is, one job a file:
+ *
+ *   handler.c             the FDW handler: which callback is whose
+ *   options.c             option validator and option lookup
+ *   columns.c             column <-> attribute mapping of a foreign table
+ *   connection.c          DynamoDB clients cached per user mapping
+ *   request.c             one request: start, hold, interruptible wait, paging
+ *   errors.c              DynamoDB errors -> SQLSTATEs and whole messages
+ *   xact.c                which (sub)transactions wrote; PREPARE refused
+ *   describe.c            DescribeTable cache, and ListTables
+ *   deparse.c             which quals DynamoDB evaluates
+ *   plan.c                paths, costs, plans, EXPLAIN of scans
+ *   scan.c                executing reads
+ *   convert.c             AttributeValue <-> Datum
+ *   item.c                building items and keys from rows
+ *   writer.c              BatchWriteItem in batches, several in flight
+ *   modifyplan.c          planning INSERT, UPDATE, DELETE (row identity)
+ *   modify.c              executing INSERT, COPY and DELETE
+ *   update.c              executing UPDATE
+ *   writerow.c            one row's conditional write (modify.c, update.c)
+ *   truncate.c            TRUNCATE: keys scanned, deleted in batches
+ *   import.c              IMPORT FOREIGN SCHEMA
+ *   analyze.c             ANALYZE: sampling by parallel Scan segments
+ *   dynamodb_functions.c  the dynamodb_* SQL functions
  *
  *-------------------------------------------------------------------------
  */
@@ -116,11 +133,16 @@ extern void awstore_columns_use_key_types(AwColumns *cols, const char *pk, DynTy
 										  const char *sk, DynType sk_type);
 
 /* ---------------------------------------------------------------------
- * DynamoDB clients and errors (connection.c)
+ * DynamoDB clients (connection.c)
  * ---------------------------------------------------------------------
  */
 extern DynClient *awstore_get_client(ForeignServer *server, UserMapping *user,
 									 AwOptions *opts);
+
+/* ---------------------------------------------------------------------
+ * One request (request.c)
+ * ---------------------------------------------------------------------
+ */
 
 /*
  * Frees a DynCall when the memory context it is registered in goes away:
@@ -137,15 +159,27 @@ typedef struct AwCallHolder
 extern AwCallHolder *awstore_hold_call(MemoryContext cxt, DynCall *call);
 extern void awstore_release_call(AwCallHolder *holder);
 
+/*
+ * Starts one request (body: malloc'd, from a dyn_body_* function, NULL when
+ * that ran out of memory) and returns its call held in cxt.
+ */
+extern AwCallHolder *awstore_start_call(DynClient *client, const char *action,
+										char *body, size_t len, MemoryContext cxt);
+
 /* Wait callback for dyn_wait(): the latch, the sockets, postmaster death. */
 extern bool awstore_wait(void *arg, HttpWaitSocket *socks, int nsocks,
 						 long timeout_ms);
 
 /*
- * Drives the client's calls until call finishes.  A cancel raises the
- * query-cancel error (the call is left for its owner's cleanup).
+ * Drives the client's calls until call finishes (awstore_wait_for) or any
+ * call finishes (awstore_wait_any).  A cancel raises the query-cancel
+ * error (the calls are left for their owners' cleanup).
  */
 extern void awstore_wait_for(DynClient *client, DynCall *call);
+extern void awstore_wait_any(DynClient *client);
+
+/* Sleeps ms milliseconds, interruptibly. */
+extern void awstore_pause(long ms);
 
 /*
  * Runs one action synchronously and returns the successful call, held in
@@ -162,6 +196,19 @@ extern AwCallHolder *awstore_call(DynClient *client, const char *action,
 extern AwCallHolder *awstore_call_tolerating(DynClient *client, const char *action,
 											 char *body, size_t len, const char *table,
 											 const char *tolerated_type);
+
+/* Paging: a page's LastEvaluatedKey, and a whole Scan page by page. */
+typedef bool (*AwPageFn) (DynValue *page, void *arg);
+
+extern int	awstore_page_raw_next_key(DynCall *call, MemoryContext cxt, char **key);
+extern char *awstore_page_next_key(DynValue *page);
+extern void awstore_scan_pages(DynClient *client, DynReadRequest *req,
+							   AwPageFn fn, void *arg);
+
+/* ---------------------------------------------------------------------
+ * Errors (errors.c)
+ * ---------------------------------------------------------------------
+ */
 
 /* Reports a failed call as an ERROR (the call must be freed already). */
 extern void awstore_report_error(const DynError *err, const char *action,
@@ -196,7 +243,15 @@ extern void awstore_writer_delete(AwWriter *w, const char *key_json,
 extern void awstore_writer_finish(AwWriter *w);
 extern const AwWriteStats *awstore_writer_stats(AwWriter *w);
 
-/* Records that this transaction wrote to DynamoDB (modify.c). */
+/* ---------------------------------------------------------------------
+ * Writes and transactions (xact.c)
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Records that this (sub)transaction may have written to DynamoDB; returns
+ * what was recorded before, for awstore_note_write_undo.
+ */
 extern bool awstore_note_write(void);
 extern void awstore_note_write_undo(bool before);
 extern bool awstore_error_wrote_nothing(const DynError *err);
@@ -241,7 +296,12 @@ extern AwTableInfo *awstore_describe(UserMapping *user, DynClient *client,
 									 const char *table, bool missing_ok);
 extern AwTableInfo *awstore_table_info(Relation rel, ForeignServer *server,
 									   UserMapping *user, AwOptions *opts);
+extern AwTableInfo *awstore_relation_table_info(Relation rel, Oid userid, AwOptions *opts,
+												AwColumns **cols);
 extern void awstore_forget_descriptions(void);
+
+/* Every table name, following LastEvaluatedTableName (palloc'd strings). */
+extern List *awstore_list_tables(DynClient *client);
 
 /* ---------------------------------------------------------------------
  * Conversions (convert.c)
@@ -416,7 +476,7 @@ extern void awstoreReScanForeignScan(ForeignScanState *node);
 extern void awstoreEndForeignScan(ForeignScanState *node);
 extern void awstoreExplainForeignScan(ForeignScanState *node, ExplainState *es);
 
-/* modify.c: FDW callbacks for writing */
+/* modifyplan.c: FDW callbacks for planning writes */
 extern void awstoreAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 										   RangeTblEntry *target_rte,
 										   Relation target_relation);
@@ -429,6 +489,8 @@ extern bool awstore_update_moves_index(PlannerInfo *root, RelOptInfo *rel, AwCol
 									   const char *pk, const char *sk);
 extern List *awstore_row_key_scan_tlist(Index relid, AwColumns *cols, List *exprs,
 										List *quals);
+
+/* modify.c, update.c: FDW callbacks for executing writes */
 extern void awstoreBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 									  List *fdw_private, int subplan_index, int eflags);
 extern void awstoreBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
@@ -448,16 +510,17 @@ extern TupleTableSlot *awstoreExecForeignDelete(EState *estate, ResultRelInfo *r
 												TupleTableSlot *planSlot);
 extern void awstoreEndForeignModify(EState *estate, ResultRelInfo *rinfo);
 extern void awstoreEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
-extern void awstoreExecForeignTruncate(List *rels, DropBehavior behavior,
-									   bool restart_seqs);
 extern void awstoreExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 										List *fdw_private, int subplan_index,
 										ExplainState *es);
 
+/* truncate.c */
+extern void awstoreExecForeignTruncate(List *rels, DropBehavior behavior,
+									   bool restart_seqs);
+
 /* import.c */
 extern List *awstoreImportForeignSchema(ImportForeignSchemaStmt *stmt,
 										Oid serverOid);
-extern List *awstore_list_tables(DynClient *client);
 
 /* analyze.c */
 extern bool awstoreAnalyzeForeignTable(Relation relation,

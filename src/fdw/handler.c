@@ -4,7 +4,8 @@
  *		The awstore_dynamodb foreign data wrapper's handler.
  *
  * Returns the FdwRoutine whose callbacks live in plan.c (planning and
- * EXPLAIN), scan.c (reading), modify.c (writing), import.c (IMPORT FOREIGN
+ * EXPLAIN), scan.c (reading), modifyplan.c (planning writes), modify.c and
+ * update.c (writing), truncate.c (TRUNCATE), import.c (IMPORT FOREIGN
  * SCHEMA) and analyze.c (ANALYZE).
  *
  *-------------------------------------------------------------------------

@@ -59,39 +59,6 @@ aw_table_wanted(ImportForeignSchemaStmt *stmt, const char *local_name)
 	return stmt->list_type == FDW_IMPORT_SCHEMA_EXCEPT;
 }
 
-/*
- * Every table name, following LastEvaluatedTableName: a List of palloc'd
- * strings (also awstore.dynamodb_list_tables).
- */
-List *
-awstore_list_tables(DynClient *client)
-{
-	List	   *names = NIL;
-	char	   *start = NULL;
-
-	do
-	{
-		size_t		len;
-		char	   *body = dyn_body_list_tables(start, 100, &len);
-		AwCallHolder *call = awstore_call(client, "ListTables", body, len, NULL);
-		DynValue   *resp = dyn_call_response(call->call);
-		DynValue   *list = dyn_get(resp, "TableNames");
-		const char *last = dyn_string(dyn_get(resp, "LastEvaluatedTableName"), NULL);
-
-		for (int i = 0; i < dyn_array_length(list); i++)
-		{
-			const char *name = dyn_string(dyn_array_get(list, i), NULL);
-
-			if (name)
-				names = lappend(names, pstrdup(name));
-		}
-		start = last ? pstrdup(last) : NULL;
-		awstore_release_call(call);
-		CHECK_FOR_INTERRUPTS();
-	} while (start);
-	return names;
-}
-
 static const char *
 aw_key_sql_type(DynType type)
 {
@@ -132,69 +99,75 @@ aw_sample_sql_type(AwSeen *seen)
 	}
 }
 
+/* What aw_sample_page gathers. */
+typedef struct AwSampling
+{
+	DynReadRequest *req;
+	int			sample_size;
+	int			got;
+	List	  **seen;
+} AwSampling;
+
+/* Records the attributes of a page's items (AwPageFn). */
+static bool
+aw_sample_page(DynValue *resp, void *arg)
+{
+	AwSampling *sm = arg;
+	List	  **seen = sm->seen;
+	DynValue   *items = dyn_get(resp, "Items");
+
+	for (int i = 0; i < dyn_array_length(items); i++)
+	{
+		DynObjectIter it;
+		const char *key;
+		DynValue   *av;
+
+		dyn_object_iter_init(dyn_array_get(items, i), &it);
+		while (dyn_object_iter_next(&it, &key, &av))
+		{
+			DynValue   *inner;
+			DynType		t = dyn_attr(av, &inner);
+			ListCell   *lc;
+			AwSeen	   *found = NULL;
+
+			foreach(lc, *seen)
+				if (strcmp(((AwSeen *) lfirst(lc))->name, key) == 0)
+					found = lfirst(lc);
+			if (t == DYN_T_NULL || t == DYN_T_INVALID)
+				continue;
+			if (found == NULL)
+			{
+				found = palloc0(sizeof(AwSeen));
+				found->name = pstrdup(key);
+				found->type = t;
+				*seen = lappend(*seen, found);
+			}
+			else if (found->type != t)
+				found->mixed = true;
+		}
+		sm->got++;
+	}
+	sm->req->limit = sm->sample_size - sm->got;
+	return sm->got < sm->sample_size;
+}
+
 /* Records the attributes of sampled items. */
 static void
 aw_sample_attributes(DynClient *client, const char *table, int sample_size, List **seen)
 {
-	char	   *start = NULL;
-	int			got = 0;
+	DynReadRequest req;
+	AwSampling	sm;
 
-	while (got < sample_size)
-	{
-		DynReadRequest req;
-		size_t		len;
-		char	   *body;
-		AwCallHolder *call;
-		DynValue   *resp;
-		DynValue   *items;
-		DynValue   *lek;
-
-		memset(&req, 0, sizeof(req));
-		req.table = table;
-		req.limit = sample_size - got;
-		req.start_key_json = start;
-		body = dyn_body_scan(&req, &len);
-		call = awstore_call(client, "Scan", body, len, table);
-		resp = dyn_call_response(call->call);
-		items = dyn_get(resp, "Items");
-		for (int i = 0; i < dyn_array_length(items); i++)
-		{
-			DynObjectIter it;
-			const char *key;
-			DynValue   *av;
-
-			dyn_object_iter_init(dyn_array_get(items, i), &it);
-			while (dyn_object_iter_next(&it, &key, &av))
-			{
-				DynValue   *inner;
-				DynType		t = dyn_attr(av, &inner);
-				ListCell   *lc;
-				AwSeen	   *found = NULL;
-
-				foreach(lc, *seen)
-					if (strcmp(((AwSeen *) lfirst(lc))->name, key) == 0)
-						found = lfirst(lc);
-				if (t == DYN_T_NULL || t == DYN_T_INVALID)
-					continue;
-				if (found == NULL)
-				{
-					found = palloc0(sizeof(AwSeen));
-					found->name = pstrdup(key);
-					found->type = t;
-					*seen = lappend(*seen, found);
-				}
-				else if (found->type != t)
-					found->mixed = true;
-			}
-			got++;
-		}
-		lek = dyn_get(resp, "LastEvaluatedKey");
-		start = lek && got < sample_size ? awstore_value_json(lek) : NULL;
-		awstore_release_call(call);
-		CHECK_FOR_INTERRUPTS();
-		if (start == NULL)
-			break;
-	}
+	if (sample_size <= 0)
+		return;
+	memset(&req, 0, sizeof(req));
+	req.table = table;
+	req.limit = sample_size;
+	sm.req = &req;
+	sm.sample_size = sample_size;
+	sm.got = 0;
+	sm.seen = seen;
+	awstore_scan_pages(client, &req, aw_sample_page, &sm);
 }
 
 static int

@@ -483,7 +483,6 @@ aw_send(AwScanState *s, AwSegment *seg)
 	char	   *body = NULL;
 	size_t		len = 0;
 	const char *action = NULL;
-	DynCall    *call;
 
 	switch (s->op)
 	{
@@ -557,38 +556,9 @@ aw_send(AwScanState *s, AwSegment *seg)
 			}
 			break;
 	}
-	if (body == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory building a DynamoDB %s request", action)));
-	call = dyn_call_start(s->client, action, body, len);
-	if (call == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory starting a DynamoDB %s request", action)));
-	dyn_call_set_user(call, seg);
-	seg->holder = awstore_hold_call(s->scan_cxt, call);
+	seg->holder = awstore_start_call(s->client, action, body, len, s->scan_cxt);
+	dyn_call_set_user(seg->holder->call, seg);
 	seg->started = true;
-}
-
-/* Sleeps ms milliseconds, interruptibly. */
-static void
-aw_pause(long ms)
-{
-	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
-
-	for (;;)
-	{
-		long		secs;
-		int			usecs;
-
-		TimestampDifference(GetCurrentTimestamp(), until, &secs, &usecs);
-		if (secs == 0 && usecs == 0)
-			return;
-		if (!awstore_wait(NULL, NULL, 0, secs * 1000 + usecs / 1000 + 1))
-			awstore_raise_canceled();
-		CHECK_FOR_INTERRUPTS();
-	}
 }
 
 /* Starts whatever the segment has to do next, if anything. */
@@ -631,7 +601,7 @@ aw_continue(AwScanState *s, AwSegment *seg)
 									seg->unprocessed_tries - 1),
 							 errhint("Raise the table's read capacity or the server's max_retries."),
 							 errcontext("DynamoDB BatchGetItem on table \"%s\"", s->table)));
-				aw_pause(dyn_backoff_ms(50, 5000, seg->unprocessed_tries, &rng));
+				awstore_pause(dyn_backoff_ms(50, 5000, seg->unprocessed_tries, &rng));
 				aw_send(s, seg);
 			}
 			else if (s->next_key < s->nkeys)
@@ -676,18 +646,12 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 	if ((s->op == AW_OP_SCAN || s->op == AW_OP_QUERY || s->op == AW_OP_MULTI_QUERY) &&
 		s->limit <= 0 && !s->count_only)
 	{
-		const char *lek;
-		size_t		lek_len;
+		char	   *lek;
 
-		switch (dyn_call_raw_member(call, "LastEvaluatedKey", &lek, &lek_len))
+		switch (awstore_page_raw_next_key(call, s->scan_cxt, &lek))
 		{
 			case 1:
-				{
-					MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
-
-					aw_set_start_key(seg, pnstrdup(lek, lek_len));
-					MemoryContextSwitchTo(old);
-				}
+				aw_set_start_key(seg, lek);
 				sent_next = true;
 				break;
 			case 0:
@@ -733,14 +697,12 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 				s->count_pending += dyn_integer(dyn_get(resp, "Count"));
 			if (!sent_next)
 			{
-				v = dyn_get(resp, "LastEvaluatedKey");
-				if (v)
-				{
-					MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
+				MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
+				char	   *lek = awstore_page_next_key(resp);
 
-					aw_set_start_key(seg, awstore_value_json(v));
-					MemoryContextSwitchTo(old);
-				}
+				MemoryContextSwitchTo(old);
+				if (lek)
+					aw_set_start_key(seg, lek);
 				else
 					seg->exhausted = true;
 			}
@@ -787,7 +749,6 @@ aw_next_page(AwScanState *s)
 	for (;;)
 	{
 		bool		in_flight = false;
-		DynCall    *done;
 
 		for (int i = 0; i < s->nsegments; i++)
 		{
@@ -805,9 +766,7 @@ aw_next_page(AwScanState *s)
 		}
 		if (!in_flight)
 			return false;
-		if (dyn_wait(s->client, awstore_wait, NULL, &done) == DYN_WAIT_INTERRUPTED)
-			awstore_raise_canceled();
-		CHECK_FOR_INTERRUPTS();
+		awstore_wait_any(s->client);
 	}
 }
 

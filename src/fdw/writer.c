@@ -227,18 +227,7 @@ aw_send(AwWriter *w, AwWriteBatch *b, char *body, size_t len)
 {
 	AwSendWatch *sw;
 
-	DynCall    *call;
-
-	if (body == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory building a DynamoDB BatchWriteItem request")));
-	call = dyn_call_start(w->client, "BatchWriteItem", body, len);
-	if (call == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory starting a DynamoDB BatchWriteItem request")));
-	b->holder = awstore_hold_call(b->cxt, call);
+	b->holder = awstore_start_call(w->client, "BatchWriteItem", body, len, b->cxt);
 	sw = MemoryContextAllocZero(b->cxt, sizeof(AwSendWatch));
 	sw->writer = w;
 	sw->batch = b;
@@ -385,7 +374,6 @@ aw_wait_one(AwWriter *w)
 		TimestampTz next_retry = 0;
 		bool		in_flight = false;
 		AwWriteBatch *b;
-		DynCall    *done;
 
 		for (b = w->batches; b; b = b->next)
 		{
@@ -412,22 +400,17 @@ aw_wait_one(AwWriter *w)
 			}
 		}
 		if (in_flight)
-		{
-			if (dyn_wait(w->client, awstore_wait, NULL, &done) == DYN_WAIT_INTERRUPTED)
-				awstore_raise_canceled();
-		}
+			awstore_wait_any(w->client);
 		else if (next_retry != 0)
 		{
 			long		secs;
 			int			usecs;
 
 			TimestampDifference(now, next_retry, &secs, &usecs);
-			if (!awstore_wait(NULL, NULL, 0, secs * 1000 + usecs / 1000 + 1))
-				awstore_raise_canceled();
+			awstore_pause(secs * 1000 + usecs / 1000 + 1);
 		}
 		else
 			return;				/* nothing to wait for */
-		CHECK_FOR_INTERRUPTS();
 	}
 }
 

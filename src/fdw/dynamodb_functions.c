@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
- * admin.c
- *		Managing DynamoDB tables from SQL.
+ * dynamodb_functions.c
+ *		The dynamodb_* SQL functions: managing DynamoDB tables from SQL.
  *
  * Thin wrappers, one per DynamoDB action: ListTables, DescribeTable,
  * CreateTable (waiting until the table and its indexes are ACTIVE),
@@ -79,16 +79,12 @@ static void
 aw_admin_change(DynClient *client, const char *action, char *body, size_t len,
 				const char *table, const char *wanted_status)
 {
-	DynCall    *call = body ? dyn_call_start(client, action, body, len) : NULL;
-	AwCallHolder *holder;
+	AwCallHolder *holder = awstore_start_call(client, action, body, len,
+											  CurrentMemoryContext);
+	DynCall    *call = holder->call;
 	DynError	err;
 	bool		resent;
 
-	if (call == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory starting a DynamoDB %s request", action)));
-	holder = awstore_hold_call(CurrentMemoryContext, call);
 	awstore_wait_for(client, call);
 	if (dyn_call_ok(call))
 	{
@@ -120,15 +116,6 @@ aw_admin_change(DynClient *client, const char *action, char *body, size_t len,
 			return;
 	}
 	awstore_report_error(&err, action, table);
-}
-
-/* Sleeps ms, interruptibly. */
-static void
-aw_admin_pause(long ms)
-{
-	if (!awstore_wait(NULL, NULL, 0, ms))
-		awstore_raise_canceled();
-	CHECK_FOR_INTERRUPTS();
 }
 
 /* DescribeTable's Table object, or NULL when the table does not exist. */
@@ -476,7 +463,7 @@ awstore_dynamodb_create_table(PG_FUNCTION_ARGS)
 					 errmsg("DynamoDB table \"%s\" did not become ACTIVE within %d seconds",
 							table, AW_TABLE_WAIT_SECONDS),
 					 errhint("It is still being created; awstore.dynamodb_describe_table shows its status.")));
-		aw_admin_pause(AW_TABLE_POLL_MS);
+		awstore_pause(AW_TABLE_POLL_MS);
 	}
 }
 
@@ -505,7 +492,7 @@ awstore_dynamodb_delete_table(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("DynamoDB table \"%s\" was still being deleted after %d seconds",
 							table, AW_TABLE_WAIT_SECONDS)));
-		aw_admin_pause(AW_TABLE_POLL_MS);
+		awstore_pause(AW_TABLE_POLL_MS);
 	}
 }
 
