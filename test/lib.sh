@@ -11,7 +11,7 @@ AWSTORE_TEST_USER=${AWSTORE_TEST_USER:-awstore_test}
 
 # Debian packages the build, the tests and the demo need.
 AWSTORE_APT_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-cron
-  libcurl4-openssl-dev libjson-c-dev libssl-dev zlib1g-dev pkg-config make gcc
+  libcurl4-openssl-dev libjson-c-dev zlib1g-dev pkg-config make gcc
   python3-boto3 python3-psycopg openssl"
 
 # AWS's own DynamoDB engine (DynamoDB Local 1.25.1), as shipped inside this

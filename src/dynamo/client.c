@@ -43,14 +43,14 @@ dyn_client_create(const DynConfig *cfg, DynError *err)
 	client = calloc(1, sizeof(DynClient));
 	if (client == NULL)
 	{
-		dyn_set_error(err, DYN_ERR_INTERNAL, "%s", "out of memory");
+		dyn_set_error(err, DYN_ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	client->http = http_session_create(&cfg->http, msg, sizeof(msg));
 	if (client->http == NULL)
 	{
 		free(client);
-		dyn_set_error(err, DYN_ERR_INTERNAL, "%s", msg);
+		dyn_set_error(err, DYN_ERR_INTERNAL, msg);
 		return NULL;
 	}
 	client->max_body = cfg->http.max_body_bytes ? cfg->http.max_body_bytes : HTTP_MAX_BODY;
@@ -110,8 +110,7 @@ dyn_send(DynCall *call)
 	if (call->xfer == NULL)
 	{
 		dyn_reset_attempt(call);
-		dyn_set_error(&call->error, DYN_ERR_INTERNAL, "%s",
-					  "could not start an HTTP request (out of memory)");
+		dyn_set_error(&call->error, DYN_ERR_INTERNAL, "could not start an HTTP request (out of memory)");
 		call->state = DYN_CALL_DONE;
 		return;
 	}
@@ -228,8 +227,7 @@ dyn_wait(DynClient *client, HttpWaitFn wait, void *arg, DynCall **done)
 				if (call->state == DYN_CALL_RUNNING)
 				{
 					dyn_reset_attempt(call);
-					dyn_set_error(&call->error, DYN_ERR_INTERNAL, "%s",
-								  http_session_error(client->http));
+					dyn_set_error(&call->error, DYN_ERR_INTERNAL, http_session_error(client->http));
 					call->state = DYN_CALL_DONE;
 				}
 			continue;

@@ -71,8 +71,7 @@ struct DynClient
 };
 
 /* dynerror.c */
-extern void dyn_set_error(DynError *err, DynErrorKind kind, const char *fmt,
-						  const char *arg);
+extern void dyn_set_error(DynError *err, DynErrorKind kind, const char *message);
 
 /* response.c */
 extern void dyn_body_sink(void *arg, const char *data, size_t len);

@@ -17,12 +17,12 @@
 #include <string.h>
 #include <strings.h>
 
-/* Sets err's kind and its message, fmt with one string argument. */
+/* Sets err's kind and its message (cut to fit). */
 void
-dyn_set_error(DynError *err, DynErrorKind kind, const char *fmt, const char *arg)
+dyn_set_error(DynError *err, DynErrorKind kind, const char *message)
 {
 	err->kind = kind;
-	snprintf(err->message, sizeof(err->message), fmt, arg);
+	snprintf(err->message, sizeof(err->message), "%s", message);
 }
 
 bool

@@ -206,8 +206,7 @@ dyn_judge(DynCall *call, const HttpResult *res)
 
 	if (res->no_socket)
 	{
-		dyn_set_error(err, DYN_ERR_NO_SOCKET, "%s",
-					  "no file descriptor is left for a socket");
+		dyn_set_error(err, DYN_ERR_NO_SOCKET, "no file descriptor is left for a socket");
 		err->retryable = false;
 		return false;
 	}
@@ -218,7 +217,7 @@ dyn_judge(DynCall *call, const HttpResult *res)
 		snprintf(detail, sizeof(detail),
 				 "the response body is longer than the limit of %zu bytes",
 				 call->client->max_body);
-		dyn_set_error(err, DYN_ERR_RESPONSE, "%s", detail);
+		dyn_set_error(err, DYN_ERR_RESPONSE, detail);
 		err->retryable = false;
 		return false;
 	}
@@ -226,11 +225,11 @@ dyn_judge(DynCall *call, const HttpResult *res)
 	{
 		if (http_curl_code_unreachable(res->curl_code))
 		{
-			dyn_set_error(err, DYN_ERR_UNREACHABLE, "%s", res->curl_error);
+			dyn_set_error(err, DYN_ERR_UNREACHABLE, res->curl_error);
 			err->retryable = false;
 			return false;
 		}
-		dyn_set_error(err, DYN_ERR_TRANSPORT, "%s", res->curl_error);
+		dyn_set_error(err, DYN_ERR_TRANSPORT, res->curl_error);
 		err->retryable = http_curl_code_retryable(res->curl_code);
 		return err->retryable;
 	}
@@ -241,7 +240,7 @@ dyn_judge(DynCall *call, const HttpResult *res)
 		snprintf(detail, sizeof(detail),
 				 "x-amz-crc32 is %u but the body's CRC32 is %u",
 				 res->crc_header, res->crc_body);
-		dyn_set_error(err, DYN_ERR_RESPONSE, "%s", detail);
+		dyn_set_error(err, DYN_ERR_RESPONSE, detail);
 		err->retryable = true;
 		return true;
 	}
@@ -273,7 +272,7 @@ dyn_judge(DynCall *call, const HttpResult *res)
 				 "The JSON body of %zu bytes (HTTP %ld) nests deeper than %d levels; "
 				 "DynamoDB items nest at most %d levels.",
 				 res->body_len, res->status, DYN_JSON_CHECK_DEPTH, DYN_MAX_NESTING);
-		dyn_set_error(err, DYN_ERR_RESPONSE, "%s", detail);
+		dyn_set_error(err, DYN_ERR_RESPONSE, detail);
 		err->retryable = false;
 		return false;
 	}
@@ -286,7 +285,7 @@ dyn_judge(DynCall *call, const HttpResult *res)
 			snprintf(detail, sizeof(detail), "%s JSON body of %zu bytes (HTTP %ld)",
 					 call->parse_error ? "malformed" : "incomplete",
 					 res->body_len, res->status);
-			dyn_set_error(err, DYN_ERR_RESPONSE, "%s", detail);
+			dyn_set_error(err, DYN_ERR_RESPONSE, detail);
 			err->retryable = true;
 			return true;
 		}
@@ -295,7 +294,7 @@ dyn_judge(DynCall *call, const HttpResult *res)
 
 			snprintf(detail, sizeof(detail), "HTTP status %ld without a DynamoDB error",
 					 res->status);
-			dyn_set_error(err, DYN_ERR_HTTP, "%s", detail);
+			dyn_set_error(err, DYN_ERR_HTTP, detail);
 		}
 		err->retryable = false;
 		return false;
@@ -319,7 +318,7 @@ dyn_judge(DynCall *call, const HttpResult *res)
 
 		snprintf(detail, sizeof(detail), "HTTP status %ld without a DynamoDB error",
 				 res->status);
-		dyn_set_error(err, DYN_ERR_HTTP, "%s", detail);
+		dyn_set_error(err, DYN_ERR_HTTP, detail);
 	}
 	err->retryable = res->status >= 500;
 	return err->retryable;
@@ -346,7 +345,7 @@ dyn_use_response(DynCall *call)
 
 			snprintf(detail, sizeof(detail),
 					 "could not parse a response of %zu bytes (out of memory)", len);
-			dyn_set_error(&call->error, DYN_ERR_RESPONSE, "%s", detail);
+			dyn_set_error(&call->error, DYN_ERR_RESPONSE, detail);
 			return;
 		}
 	}
