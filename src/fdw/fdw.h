@@ -244,7 +244,16 @@ extern AwTableInfo *awstore_table_info(Relation rel, ForeignServer *server,
 extern void awstore_forget_descriptions(void);
 
 /* ---------------------------------------------------------------------
- * Conversions (convert.c)
+ * JSON text in palloc'd memory (jsontext.c)
+ * ---------------------------------------------------------------------
+ */
+extern char *awstore_dynbuf_pstrdup(DynBuf *buf);
+extern char *awstore_value_json(DynValue *v);
+extern char *awstore_json_string(const char *s);
+extern void awstore_append_json_string(StringInfo out, const char *s, size_t len);
+
+/* ---------------------------------------------------------------------
+ * Reading items (decode.c)
  * ---------------------------------------------------------------------
  */
 
@@ -261,14 +270,37 @@ typedef struct AwConvertContext
 extern Datum awstore_attr_to_datum(AwColumn *col, DynValue *av, bool *isnull,
 								   AwConvertContext *ctx);
 extern Datum awstore_item_to_datum(AwColumn *col, DynValue *item);
-extern char *awstore_dynbuf_pstrdup(DynBuf *buf);
-extern char *awstore_value_json(DynValue *v);
-extern char *awstore_json_string(const char *s);
-extern void awstore_append_json_string(StringInfo out, const char *s, size_t len);
+
+/*
+ * Fills slot from an item: the columns in attnums (all when NIL), others
+ * NULL.  Values are allocated in the current memory context.
+ */
+extern void awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnums,
+							  DynValue *item, AwConvertContext *ctx);
+
+/* ---------------------------------------------------------------------
+ * Encoding values (encode.c)
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Renders a Datum of type typid as an AttributeValue of type atype into
+ * buf (palloc'd, so that an error raised by an output function midway
+ * loses nothing).  Returns false when DynamoDB cannot hold the value
+ * exactly (NaN, infinity, more than 38 digits), with the reason in *why.
+ */
+extern bool awstore_datum_to_attr(Datum value, Oid typid, DynType atype,
+								  StringInfo buf, const char **why);
+extern bool awstore_item_to_attr(Datum value, Oid typid, StringInfo buf, const char **why);
+
+/* ---------------------------------------------------------------------
+ * Building items and keys (item.c)
+ * ---------------------------------------------------------------------
+ */
 extern char *awstore_key_text(const char *const keys[2], const char *const values[2]);
 extern char *awstore_item_key_text(DynValue *item, const char *pk, const char *sk);
 
-/* Where an item's key is, for building and checking items (item.c). */
+/* Where an item's key is, for building and checking items. */
 typedef struct AwItemShape
 {
 	AwColumns  *columns;
@@ -285,23 +317,6 @@ extern char *awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *
 								char **key_text);
 extern char *awstore_build_key(AwItemShape *shape, Datum pk, Oid pk_typid,
 							   Datum sk, Oid sk_typid, char **key_text);
-
-/*
- * Fills slot from an item: the columns in attnums (all when NIL), others
- * NULL.  Values are allocated in the current memory context.
- */
-extern void awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnums,
-							  DynValue *item, AwConvertContext *ctx);
-
-/*
- * Renders a Datum of type typid as an AttributeValue of type atype into
- * buf (palloc'd, so that an error raised by an output function midway
- * loses nothing).  Returns false when DynamoDB cannot hold the value
- * exactly (NaN, infinity, more than 38 digits), with the reason in *why.
- */
-extern bool awstore_datum_to_attr(Datum value, Oid typid, DynType atype,
-								  StringInfo buf, const char **why);
-extern bool awstore_item_to_attr(Datum value, Oid typid, StringInfo buf, const char **why);
 
 /* ---------------------------------------------------------------------
  * Planning, deparsing and execution
