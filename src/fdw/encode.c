@@ -570,3 +570,19 @@ awstore_item_to_attr(Datum value, Oid typid, StringInfo buf, const char **why)
 {
 	return aw_datum_to_attr(value, typid, AW_TYPE_ANY, buf, why, 0);
 }
+
+/*
+ * Encodes value as an AttributeValue of type type: palloc'd JSON, or NULL
+ * (with *why) when DynamoDB cannot hold it.
+ */
+char *
+awstore_encode_value(Datum value, Oid typid, DynType type, const char **why)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (awstore_datum_to_attr(value, typid, type, &buf, why))
+		return buf.data;
+	pfree(buf.data);
+	return NULL;
+}

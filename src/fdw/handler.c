@@ -3,9 +3,9 @@
  * handler.c
  *		The awstore_dynamodb foreign data wrapper's handler.
  *
- * Returns the FdwRoutine whose callbacks live in plan.c (planning and
- * EXPLAIN), scan.c (reading), modify.c (writing), import.c (IMPORT FOREIGN
- * SCHEMA) and analyze.c (ANALYZE).
+ * Returns the FdwRoutine whose callbacks live in plan.c (planning),
+ * scan.c (reading), modify.c (writing), explain.c (EXPLAIN), import.c
+ * (IMPORT FOREIGN SCHEMA) and analyze.c (ANALYZE).
  *
  *-------------------------------------------------------------------------
  */
