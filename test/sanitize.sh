@@ -126,7 +126,7 @@ awstore_valgrind_tests() {
 }
 
 # Source files of awstore, as valgrind names them in a stack.
-AWSTORE_VALGRIND_OURS='awstore\.so|\((admin|analyze|columns|connection|decode|deparse|describe|encode|handler|import|item|jsontext|modify|options|plan|scan|writer|actions|buf|client|jsoncheck|value|crc32|http|awstore|deps|keep_data|migrate|ttl)\.c:[0-9]+\)'
+AWSTORE_VALGRIND_OURS='awstore\.so|\((admin|analyze|columns|connection|decode|deparse|describe|encode|explain|handler|import|item|jsontext|keycond|modify|options|plan|scan|scanplan|writer|actions|buf|client|jsoncheck|value|crc32|http|awstore|deps|keep_data|migrate|ttl)\.c:[0-9]+\)'
 
 # Scans the report folder; prints "ok - …" or "not ok - …".  Any ASan or
 # UBSan report fails.  A valgrind error fails when a frame of its stack is
