@@ -395,6 +395,18 @@ aw_jsonb_value_to_attr(JsonbValue *v, StringInfo buf, int level, const char **wh
 	}
 }
 
+/* The elements of an array, palloc'd: values, NULL flags and their number. */
+void
+awstore_array_elements(ArrayType *arr, Datum **elems, bool **nulls, int *n)
+{
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+
+	get_typlenbyvalalign(ARR_ELEMTYPE(arr), &elmlen, &elmbyval, &elmalign);
+	deconstruct_array(arr, ARR_ELEMTYPE(arr), elmlen, elmbyval, elmalign, elems, nulls, n);
+}
+
 /*
  * An array into SS, NS, BS (non-empty, no NULL, no duplicates: DynamoDB
  * refuses those) or L (any elements, NULL as {"NULL": true}).
@@ -404,9 +416,6 @@ aw_array_to_attr(Datum value, DynType atype, StringInfo buf, const char **why)
 {
 	ArrayType  *arr = DatumGetArrayTypeP(value);
 	Oid			elemtype = ARR_ELEMTYPE(arr);
-	int16		elmlen;
-	bool		elmbyval;
-	char		elmalign;
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
@@ -426,8 +435,7 @@ aw_array_to_attr(Datum value, DynType atype, StringInfo buf, const char **why)
 						"lists read back as arrays from 1", ARR_LBOUND(arr)[0]);
 		return false;
 	}
-	get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
-	deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign, &elems, &nulls, &n);
+	awstore_array_elements(arr, &elems, &nulls, &n);
 	if (atype != DYN_T_L && n == 0)
 	{
 		*why = "a DynamoDB set cannot be empty";

@@ -38,6 +38,7 @@
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "nodes/pathnodes.h"
+#include "utils/array.h"
 #include "utils/relcache.h"
 
 #include "dynamo/dynamo.h"
@@ -307,6 +308,7 @@ extern bool awstore_datum_to_attr(Datum value, Oid typid, DynType atype,
 								  StringInfo buf, const char **why);
 extern bool awstore_item_to_attr(Datum value, Oid typid, StringInfo buf, const char **why);
 extern char *awstore_encode_value(Datum value, Oid typid, DynType type, const char **why);
+extern void awstore_array_elements(ArrayType *arr, Datum **elems, bool **nulls, int *n);
 
 /* ---------------------------------------------------------------------
  * Building items and keys (item.c)
@@ -347,7 +349,6 @@ typedef enum AwOperation
 	AW_OP_BATCH_GET_ITEM,
 	AW_OP_MULTI_QUERY			/* one Query per partition key value */
 } AwOperation;
-
 
 /* The kind of sort key condition a read sends. */
 typedef enum AwSortKeyCondition
@@ -433,8 +434,7 @@ extern char *awstore_like_prefix(Const *pattern);
 extern AwColumn *awstore_match_prefix(AwDeparseContext *ctx, Expr *clause,
 									  Const **prefix);
 
-/* keycond.c */
-/* The key conditions found for a table or an index. */
+/* keycond.c: the key conditions found for a table or an index */
 typedef struct AwKeyMatch
 {
 	RestrictInfo *pk_eq;		/* pk = value */

@@ -262,19 +262,18 @@ awstore_deparse_key_condition(AwDeparseContext *ctx, List *clauses, AwOperation 
 				appendStringInfo(&kc->expr, " AND begins_with(#n%d, :v%d)", n, kc->sk_idx);
 				kc->sk_cond = AW_SK_RANGE;
 			}
-			else if (linitial(skc) == m.sk_lower)
-			{
-				kc->sk_idx = awstore_deparse_value(ctx, m.sk_lower_value, sk_type);
-				appendStringInfo(&kc->expr, " AND #n%d %s :v%d", n,
-								 m.sk_lower_strategy == BTGreaterStrategyNumber ? ">" : ">=",
-								 kc->sk_idx);
-				kc->sk_cond = AW_SK_RANGE;
-			}
 			else
 			{
-				kc->sk_idx = awstore_deparse_value(ctx, m.sk_upper_value, sk_type);
+				/* one bound */
+				bool		lower = linitial(skc) == m.sk_lower;
+				int			strategy = lower ? m.sk_lower_strategy : m.sk_upper_strategy;
+
+				kc->sk_idx = awstore_deparse_value(ctx, lower ? m.sk_lower_value :
+												   m.sk_upper_value, sk_type);
 				appendStringInfo(&kc->expr, " AND #n%d %s :v%d", n,
-								 m.sk_upper_strategy == BTLessStrategyNumber ? "<" : "<=",
+								 strategy == BTGreaterStrategyNumber ? ">" :
+								 strategy == BTGreaterEqualStrategyNumber ? ">=" :
+								 strategy == BTLessStrategyNumber ? "<" : "<=",
 								 kc->sk_idx);
 				kc->sk_cond = AW_SK_RANGE;
 			}
@@ -305,17 +304,13 @@ awstore_encode_key_list(Datum array, DynType type, int *nkeys)
 {
 	ArrayType  *arr = DatumGetArrayTypeP(array);
 	Oid			elemtype = ARR_ELEMTYPE(arr);
-	int16		elmlen;
-	bool		elmbyval;
-	char		elmalign;
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
 	int			k = 0;
 	const char **keys;
 
-	get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
-	deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign, &elems, &nulls, &n);
+	awstore_array_elements(arr, &elems, &nulls, &n);
 	keys = palloc(sizeof(char *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{

@@ -19,9 +19,10 @@
  * ANALYZE), so key lookups win over scans.
  *
  * GetForeignPlan re-derives the key conditions from the clauses it is
- * given, hands the other shippable ones to DynamoDB as FilterExpression,
- * projects only the attributes needed, and uses Select=COUNT when no
- * attribute is needed at all.  Shipped filters are also kept in
+ * given (keycond.c), hands the other shippable ones to DynamoDB as
+ * FilterExpression, projects only the attributes needed, uses Select=COUNT
+ * when no attribute is needed at all, and stores what it decided as an
+ * AwScanPlan (scanplan.c).  Shipped filters are also kept in
  * fdw_recheck_quals: at execution a value that cannot be sent (a NULL
  * parameter, say) makes the scan check them locally instead.  So are the
  * sort key range conditions: a bound known only at execution that

@@ -167,6 +167,30 @@ aw_placeholder_used(const char *placeholder, const char *const *exprs, int nexpr
 }
 
 /*
+ * Appends to out, as members of a JSON object ("{" first), "<prefix><i>":
+ * the i-th of strings, for the placeholders the expressions use; quoted
+ * as JSON strings when quote, else JSON already.
+ */
+static void
+aw_append_used(StringInfo out, const char *prefix, List *strings, bool quote,
+			   const char *const *exprs, int nexprs)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, strings)
+	{
+		char		ph[16];
+		const char *s = strVal(lfirst(lc));
+
+		snprintf(ph, sizeof(ph), "%s%d", prefix, i++);
+		if (aw_placeholder_used(ph, exprs, nexprs))
+			appendStringInfo(out, "%s\"%s\":%s", out->len ? "," : "{", ph,
+							 quote ? awstore_json_string(s) : s);
+	}
+}
+
+/*
  * ExpressionAttributeNames and ExpressionAttributeValues holding exactly
  * the placeholders the expressions sent use (DynamoDB refuses unused ones).
  * keycond, filter and projection are what the request sends of them (NULL
@@ -183,30 +207,18 @@ awstore_scan_placeholders(const AwScanPlan *plan, const char *keycond,
 	const char *exprs[3];
 	StringInfoData names;
 	StringInfoData values;
-	ListCell   *lc;
-	int			i;
 
 	exprs[0] = keycond;
 	exprs[1] = filter;
 	exprs[2] = projection;
 
 	initStringInfo(&names);
-	i = 0;
-	foreach(lc, plan->names)
-	{
-		char		ph[16];
-
-		snprintf(ph, sizeof(ph), "#n%d", i);
-		if (aw_placeholder_used(ph, exprs, 3))
-			appendStringInfo(&names, "%s\"%s\":%s", names.len ? "," : "{", ph,
-							 awstore_json_string(strVal(lfirst(lc))));
-		i++;
-	}
+	aw_append_used(&names, "#n", plan->names, true, exprs, 3);
 	if (names.len)
 		appendStringInfoChar(&names, '}');
 
 	initStringInfo(&values);
-	for (i = 0; i < list_length(plan->value_types); i++)
+	for (int i = 0; i < list_length(plan->value_types); i++)
 	{
 		char		ph[16];
 		const char *json = (i == plan->pk_idx && key_value) ? key_value : value_json[i];
@@ -215,17 +227,7 @@ awstore_scan_placeholders(const AwScanPlan *plan, const char *keycond,
 		if (json && aw_placeholder_used(ph, exprs, 2))
 			appendStringInfo(&values, "%s\"%s\":%s", values.len ? "," : "{", ph, json);
 	}
-	i = 0;
-	foreach(lc, plan->constants)
-	{
-		char		ph[16];
-
-		snprintf(ph, sizeof(ph), ":c%d", i);
-		if (aw_placeholder_used(ph, exprs, 2))
-			appendStringInfo(&values, "%s\"%s\":%s", values.len ? "," : "{", ph,
-							 strVal(lfirst(lc)));
-		i++;
-	}
+	aw_append_used(&values, ":c", plan->constants, false, exprs, 2);
 	if (values.len)
 		appendStringInfoChar(&values, '}');
 
