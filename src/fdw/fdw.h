@@ -470,6 +470,8 @@ extern void awstore_match_keys(AwDeparseContext *ctx, List *clauses, const char 
 							   DynType pk_type, const char *sk, DynType sk_type,
 							   Relids outer_relids, AwKeyMatch *m);
 extern List *awstore_sort_key_clauses(AwKeyMatch *m);
+extern bool awstore_clause_names_key(AwDeparseContext *ctx, Expr *clause, const char *pk,
+									 const char *sk);
 extern void awstore_deparse_key_condition(AwDeparseContext *ctx, List *clauses,
 										  AwOperation op, const char *pk,
 										  DynType pk_type, const char *sk,

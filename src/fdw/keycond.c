@@ -27,10 +27,12 @@
 #include "postgres.h"
 
 #include "access/stratnum.h"
+#include "access/sysattr.h"
 #include "catalog/pg_type.h"
 #include "common/base64.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/pathnodes.h"
+#include "optimizer/optimizer.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -279,6 +281,53 @@ awstore_deparse_key_condition(AwDeparseContext *ctx, List *clauses, AwOperation 
 			}
 		}
 	}
+}
+
+/* The attribute names of the relation's columns that clause uses. */
+static List *
+aw_clause_attnames(AwDeparseContext *ctx, Expr *clause)
+{
+	Bitmapset  *attrs = NULL;
+	List	   *names = NIL;
+	int			attno = -1;
+
+	pull_varattnos((Node *) clause, ctx->baserel->relid, &attrs);
+	while ((attno = bms_next_member(attrs, attno)) >= 0)
+	{
+		int			attnum = attno + FirstLowInvalidHeapAttributeNumber;
+
+		if (attnum > 0 && attnum <= ctx->columns->ncolumns &&
+			!ctx->columns->columns[attnum - 1].dropped)
+			names = lappend(names, ctx->columns->columns[attnum - 1].attname);
+	}
+	return names;
+}
+
+/* Is name (NULL: none) among names? */
+static bool
+aw_mentions(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	if (name == NULL)
+		return false;
+	foreach(lc, names)
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Does clause name the key attribute pk or sk?  A Query's filter may not
+ * name the key it queries by: such a clause is checked locally.
+ */
+bool
+awstore_clause_names_key(AwDeparseContext *ctx, Expr *clause, const char *pk,
+						 const char *sk)
+{
+	List	   *names = aw_clause_attnames(ctx, clause);
+
+	return aw_mentions(names, pk) || aw_mentions(names, sk);
 }
 
 /* ---------------------------------------------------------------------

@@ -481,38 +481,6 @@ aw_limit_applies(PlannerInfo *root, RelOptInfo *baserel)
 		bms_is_member(baserel->relid, root->all_baserels);
 }
 
-static List *
-aw_clause_attnames(AwDeparseContext *ctx, Expr *clause)
-{
-	Bitmapset  *attrs = NULL;
-	List	   *names = NIL;
-	int			attno = -1;
-
-	pull_varattnos((Node *) clause, ctx->baserel->relid, &attrs);
-	while ((attno = bms_next_member(attrs, attno)) >= 0)
-	{
-		int			attnum = attno + FirstLowInvalidHeapAttributeNumber;
-
-		if (attnum > 0 && attnum <= ctx->columns->ncolumns &&
-			!ctx->columns->columns[attnum - 1].dropped)
-			names = lappend(names, ctx->columns->columns[attnum - 1].attname);
-	}
-	return names;
-}
-
-static bool
-aw_mentions(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	if (name == NULL)
-		return false;
-	foreach(lc, names)
-		if (strcmp((char *) lfirst(lc), name) == 0)
-			return true;
-	return false;
-}
-
 ForeignScan *
 awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 					  ForeignPath *best_path, List *tlist, List *scan_clauses,
@@ -586,15 +554,10 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 			continue;
 		}
 		/* a Query's filter may not name the key it queries by */
-		if (op != AW_OP_SCAN)
+		if (op != AW_OP_SCAN && awstore_clause_names_key(&ctx, ri->clause, pk, sk))
 		{
-			List	   *names = aw_clause_attnames(&ctx, ri->clause);
-
-			if (aw_mentions(names, pk) || aw_mentions(names, sk))
-			{
-				local_exprs = lappend(local_exprs, ri->clause);
-				continue;
-			}
+			local_exprs = lappend(local_exprs, ri->clause);
+			continue;
 		}
 		awstore_deparse_scratch(&scratch, &ctx);
 		initStringInfo(&one);
