@@ -890,12 +890,17 @@ awstoreEndForeignScan(ForeignScanState *node)
  * ---------------------------------------------------------------------
  */
 
-/* The plan of a scan that awstoreBeginForeignScan has begun. */
+/*
+ * The plan of a scan, as awstoreBeginForeignScan decoded it (which it does
+ * under EXPLAIN without ANALYZE too).
+ */
 const AwScanPlan *
 awstore_scan_plan(ForeignScanState *node)
 {
 	AwScanState *s = node->fdw_state;
 
+	if (s == NULL)
+		elog(ERROR, "awstore: the foreign scan was not begun");
 	return s->plan;
 }
 
