@@ -13,17 +13,22 @@
  *   errors.c              DynamoDB errors -> SQLSTATEs and whole messages
  *   xact.c                which (sub)transactions wrote; PREPARE refused
  *   describe.c            DescribeTable cache, and ListTables
- *   deparse.c             which quals DynamoDB evaluates
- *   plan.c                paths, costs, plans, EXPLAIN of scans
+ *   deparse.c             which quals DynamoDB evaluates, as filter expressions
+ *   keycond.c             which quals pin a key, and the key values sent
+ *   plan.c                paths, costs, and the plan of a scan
+ *   scanplan.c            the plan of a scan as one struct, to and from fdw_private
  *   scan.c                executing reads
- *   convert.c             AttributeValue <-> Datum
- *   item.c                building items and keys from rows
+ *   decode.c              AttributeValue -> Datum, items into slots
+ *   encode.c              Datum -> AttributeValue, into a palloc'd StringInfo
+ *   jsontext.c            JSON text in palloc'd memory (DynBuf, string literals)
+ *   item.c                a row into an item, a key into a Key, keys for messages
  *   writer.c              BatchWriteItem in batches, several in flight
  *   modifyplan.c          planning INSERT, UPDATE, DELETE (row identity)
  *   modify.c              executing INSERT, COPY and DELETE
  *   update.c              executing UPDATE
  *   writerow.c            one row's conditional write (modify.c, update.c)
  *   truncate.c            TRUNCATE: keys scanned, deleted in batches
+ *   explain.c             EXPLAIN of scans and modifications
  *   import.c              IMPORT FOREIGN SCHEMA
  *   analyze.c             ANALYZE: sampling by parallel Scan segments
  *   dynamodb_functions.c  the dynamodb_* SQL functions
@@ -41,6 +46,7 @@
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "nodes/pathnodes.h"
+#include "utils/array.h"
 #include "utils/relcache.h"
 
 #include "dynamo/dynamo.h"
@@ -304,7 +310,16 @@ extern void awstore_forget_descriptions(void);
 extern List *awstore_list_tables(DynClient *client);
 
 /* ---------------------------------------------------------------------
- * Conversions (convert.c)
+ * JSON text in palloc'd memory (jsontext.c)
+ * ---------------------------------------------------------------------
+ */
+extern char *awstore_dynbuf_pstrdup(DynBuf *buf);
+extern char *awstore_value_json(DynValue *v);
+extern char *awstore_json_string(const char *s);
+extern void awstore_append_json_string(StringInfo out, const char *s, size_t len);
+
+/* ---------------------------------------------------------------------
+ * Reading items (decode.c)
  * ---------------------------------------------------------------------
  */
 
@@ -321,14 +336,39 @@ typedef struct AwConvertContext
 extern Datum awstore_attr_to_datum(AwColumn *col, DynValue *av, bool *isnull,
 								   AwConvertContext *ctx);
 extern Datum awstore_item_to_datum(AwColumn *col, DynValue *item);
-extern char *awstore_dynbuf_pstrdup(DynBuf *buf);
-extern char *awstore_value_json(DynValue *v);
-extern char *awstore_json_string(const char *s);
-extern void awstore_append_json_string(StringInfo out, const char *s, size_t len);
+
+/*
+ * Fills slot from an item: the columns in attnums (all when NIL), others
+ * NULL.  Values are allocated in the current memory context.
+ */
+extern void awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnums,
+							  DynValue *item, AwConvertContext *ctx);
+
+/* ---------------------------------------------------------------------
+ * Encoding values (encode.c)
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Renders a Datum of type typid as an AttributeValue of type atype into
+ * buf (palloc'd, so that an error raised by an output function midway
+ * loses nothing).  Returns false when DynamoDB cannot hold the value
+ * exactly (NaN, infinity, more than 38 digits), with the reason in *why.
+ */
+extern bool awstore_datum_to_attr(Datum value, Oid typid, DynType atype,
+								  StringInfo buf, const char **why);
+extern bool awstore_item_to_attr(Datum value, Oid typid, StringInfo buf, const char **why);
+extern char *awstore_encode_value(Datum value, Oid typid, DynType type, const char **why);
+extern void awstore_array_elements(ArrayType *arr, Datum **elems, bool **nulls, int *n);
+
+/* ---------------------------------------------------------------------
+ * Building items and keys (item.c)
+ * ---------------------------------------------------------------------
+ */
 extern char *awstore_key_text(const char *const keys[2], const char *const values[2]);
 extern char *awstore_item_key_text(DynValue *item, const char *pk, const char *sk);
 
-/* Where an item's key is, for building and checking items (item.c). */
+/* Where an item's key is, for building and checking items. */
 typedef struct AwItemShape
 {
 	AwColumns  *columns;
@@ -346,23 +386,6 @@ extern char *awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *
 extern char *awstore_build_key(AwItemShape *shape, Datum pk, Oid pk_typid,
 							   Datum sk, Oid sk_typid, char **key_text);
 
-/*
- * Fills slot from an item: the columns in attnums (all when NIL), others
- * NULL.  Values are allocated in the current memory context.
- */
-extern void awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnums,
-							  DynValue *item, AwConvertContext *ctx);
-
-/*
- * Renders a Datum of type typid as an AttributeValue of type atype into
- * buf (palloc'd, so that an error raised by an output function midway
- * loses nothing).  Returns false when DynamoDB cannot hold the value
- * exactly (NaN, infinity, more than 38 digits), with the reason in *why.
- */
-extern bool awstore_datum_to_attr(Datum value, Oid typid, DynType atype,
-								  StringInfo buf, const char **why);
-extern bool awstore_item_to_attr(Datum value, Oid typid, StringInfo buf, const char **why);
-
 /* ---------------------------------------------------------------------
  * Planning, deparsing and execution
  * ---------------------------------------------------------------------
@@ -378,43 +401,7 @@ typedef enum AwOperation
 	AW_OP_MULTI_QUERY			/* one Query per partition key value */
 } AwOperation;
 
-extern const char *awstore_operation_name(AwOperation op);
-
-/*
- * Indexes into a ForeignScan's fdw_private list.
- */
-enum AwScanPrivateIndex
-{
-	AwPrivOperation,			/* Integer: AwOperation */
-	AwPrivTable,				/* String: the DynamoDB table */
-	AwPrivIndex,				/* String: index name, "" for the table */
-	AwPrivKeyCondition,			/* String: KeyConditionExpression or "" */
-	AwPrivFilter,				/* String: FilterExpression or "" */
-	AwPrivProjection,			/* String: ProjectionExpression or "" */
-	AwPrivNames,				/* List of String: names of #n0, #n1, … */
-	AwPrivConstants,			/* List of String: AttributeValues :c0, … */
-	AwPrivValueTypes,			/* List of Integer: DynType of each fdw_expr */
-	AwPrivValueTexts,			/* List of String: each fdw_expr for EXPLAIN */
-	AwPrivKeyValues,			/* List of Integer: fdw_expr index of the
-								 * partition key value, the sort key value
-								 * (or lower bound), its upper bound (-1
-								 * when none); the AwSortKeyCondition; the
-								 * length of the key condition's partition
-								 * key part */
-	AwPrivRetrievedAttrs,		/* List of Integer: attnums fetched */
-	AwPrivCountOnly,			/* Integer: Select=COUNT */
-	AwPrivSegments,				/* Integer: TotalSegments (1: sequential) */
-	AwPrivLimit,				/* Integer: Limit per request, 0 for none */
-	AwPrivConsistentRead,		/* Integer */
-	AwPrivPartitionKey,			/* String: table's key, for naming items */
-	AwPrivSortKey,				/* String or "" */
-	AwPrivKeyTypes,				/* List of Integer: DynType of each key */
-	AwPrivKeyPrefix,			/* Integer: the sort key condition is
-								 * begins_with */
-	AwPrivCount					/* number of entries */
-};
-
-/* The kind of sort key condition a read sends (AwPrivKeyValues). */
+/* The kind of sort key condition a read sends. */
 typedef enum AwSortKeyCondition
 {
 	AW_SK_NONE,
@@ -422,6 +409,48 @@ typedef enum AwSortKeyCondition
 	AW_SK_RANGE					/* <, <=, >, >=, BETWEEN, begins_with: an
 								 * unsendable bound is checked locally */
 } AwSortKeyCondition;
+
+/*
+ * A planned scan (scanplan.c): what GetForeignPlan decided, what the
+ * executor runs and what EXPLAIN shows.  The expressions name attributes
+ * #n<i> (names[i]) and values :v<i> (the i-th fdw_expr, of DynamoDB type
+ * value_types[i]) and :c<i> (constants[i], AttributeValue JSON).
+ */
+typedef struct AwScanPlan
+{
+	AwOperation op;
+	char	   *table;			/* the DynamoDB table */
+	char	   *index;			/* index name, NULL for the table */
+	char	   *keycond;		/* KeyConditionExpression, "" for none */
+	char	   *keycond_pk;		/* ... without its sort key part */
+	char	   *filter;			/* FilterExpression, "" for none */
+	char	   *projection;		/* ProjectionExpression, "" for all */
+	List	   *names;			/* String: the attribute name of #n<i> */
+	List	   *constants;		/* String: the AttributeValue of :c<i> */
+	List	   *value_types;	/* Integer: the DynType of :v<i> */
+	List	   *value_texts;	/* String: :v<i> as EXPLAIN shows it */
+	int			pk_idx;			/* :v of the partition key value (or array) */
+	int			sk_idx;			/* :v of the sort key value or lower bound,
+								 * -1 when none */
+	int			sk_hi_idx;		/* :v of its upper bound, -1 when none */
+	AwSortKeyCondition sk_cond;
+	List	   *retrieved;		/* Integer: attnums converted */
+	bool		count_only;		/* Select=COUNT */
+	int			nsegments;		/* TotalSegments (1: sequential) */
+	int			limit;			/* Limit per request, 0 for none */
+	bool		consistent;		/* ConsistentRead */
+	char	   *pk;				/* the table's partition key, to name items */
+	DynType		pk_type;
+	char	   *sk;				/* the table's sort key, NULL when none */
+	DynType		sk_type;
+} AwScanPlan;
+
+extern List *awstore_scan_plan_to_list(const AwScanPlan *plan);
+extern AwScanPlan *awstore_scan_plan_from_list(List *priv);
+extern void awstore_scan_placeholders(const AwScanPlan *plan, const char *keycond,
+									  const char *filter, const char *projection,
+									  char *const *value_json, const char *key_value,
+									  char **names_json, char **values_json);
 
 /* deparse.c */
 typedef struct AwDeparseContext
@@ -455,11 +484,55 @@ extern AwColumn *awstore_match_comparison(AwDeparseContext *ctx, Expr *clause,
 extern char *awstore_like_prefix(Const *pattern);
 extern AwColumn *awstore_match_prefix(AwDeparseContext *ctx, Expr *clause,
 									  Const **prefix);
-extern char *awstore_names_json(List *names);
-extern char *awstore_explain_expression(const char *expr, List *names,
-										List *value_texts, List *constant_texts);
 
-/* plan.c: FDW callbacks for planning and EXPLAIN */
+/* keycond.c: the key conditions found for a table or an index */
+typedef struct AwKeyMatch
+{
+	RestrictInfo *pk_eq;		/* pk = value */
+	Expr	   *pk_value;
+	RestrictInfo *pk_in;		/* pk = ANY (array) */
+	Expr	   *pk_array;
+	RestrictInfo *sk_eq;		/* sk = value */
+	Expr	   *sk_value;
+	RestrictInfo *sk_lower;		/* sk > or >= value */
+	Expr	   *sk_lower_value;
+	int			sk_lower_strategy;
+	RestrictInfo *sk_upper;		/* sk < or <= value */
+	Expr	   *sk_upper_value;
+	int			sk_upper_strategy;
+	RestrictInfo *sk_prefix;	/* sk LIKE 'prefix%' */
+	Const	   *sk_prefix_value;
+} AwKeyMatch;
+
+/* The key condition of a planned read. */
+typedef struct AwKeyCondition
+{
+	List	   *clauses;		/* the RestrictInfos it takes over */
+	List	   *sk_range_exprs; /* its sort key clauses, to check locally */
+	int			pk_idx;			/* value of the partition key (or array) */
+	int			sk_idx;			/* value of the sort key or its lower bound */
+	int			sk_hi_idx;		/* value of its upper bound */
+	AwSortKeyCondition sk_cond;
+	StringInfoData expr;		/* KeyConditionExpression, "" for none */
+	int			pk_len;			/* length of its partition key part */
+} AwKeyCondition;
+
+extern void awstore_match_keys(AwDeparseContext *ctx, List *clauses, const char *pk,
+							   DynType pk_type, const char *sk, DynType sk_type,
+							   Relids outer_relids, AwKeyMatch *m);
+extern List *awstore_sort_key_clauses(AwKeyMatch *m);
+extern bool awstore_clause_names_key(AwDeparseContext *ctx, Expr *clause, const char *pk,
+									 const char *sk);
+extern void awstore_deparse_key_condition(AwDeparseContext *ctx, List *clauses,
+										  AwOperation op, const char *pk,
+										  DynType pk_type, const char *sk,
+										  DynType sk_type, Relids outer_relids,
+										  AwKeyCondition *kc);
+extern bool awstore_key_value_empty(const char *json);
+extern const char **awstore_encode_key_list(Datum array, DynType type, int *nkeys);
+extern bool awstore_compare_key_values(DynType type, const char *a, const char *b, int *cmp);
+
+/* plan.c: FDW callbacks for planning */
 extern void awstoreGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 									 Oid foreigntableid);
 extern void awstoreGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
@@ -474,7 +547,18 @@ extern void awstoreBeginForeignScan(ForeignScanState *node, int eflags);
 extern TupleTableSlot *awstoreIterateForeignScan(ForeignScanState *node);
 extern void awstoreReScanForeignScan(ForeignScanState *node);
 extern void awstoreEndForeignScan(ForeignScanState *node);
-extern void awstoreExplainForeignScan(ForeignScanState *node, ExplainState *es);
+
+/* What a scan has done, for EXPLAIN ANALYZE. */
+typedef struct AwScanCounts
+{
+	long		requests;		/* HTTP requests sent */
+	long		pages;
+	long		retries;
+	double		capacity;
+} AwScanCounts;
+
+extern const AwScanPlan *awstore_scan_plan(ForeignScanState *node);
+extern bool awstore_scan_counts(ForeignScanState *node, AwScanCounts *counts);
 
 /* modifyplan.c: FDW callbacks for planning writes */
 extern void awstoreAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
@@ -510,6 +594,22 @@ extern TupleTableSlot *awstoreExecForeignDelete(EState *estate, ResultRelInfo *r
 												TupleTableSlot *planSlot);
 extern void awstoreEndForeignModify(EState *estate, ResultRelInfo *rinfo);
 extern void awstoreEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+/* How a modification writes, and what it has written (for EXPLAIN). */
+typedef struct AwModifyReport
+{
+	bool		on_conflict;	/* INSERT … ON CONFLICT DO NOTHING */
+	bool		per_row;		/* one request per row */
+	bool		executed;		/* stats are set (EXPLAIN ANALYZE) */
+	AwWriteStats stats;			/* retries include resent UnprocessedItems */
+} AwModifyReport;
+
+extern void awstore_modify_report(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+								  List *fdw_private, bool analyze,
+								  AwModifyReport *report);
+
+/* explain.c: EXPLAIN of scans and modifications */
+extern char *awstore_explain_value_text(PlannerInfo *root, Expr *expr);
+extern void awstoreExplainForeignScan(ForeignScanState *node, ExplainState *es);
 extern void awstoreExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 										List *fdw_private, int subplan_index,
 										ExplainState *es);

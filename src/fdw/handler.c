@@ -3,10 +3,10 @@
  * handler.c
  *		The awstore_dynamodb foreign data wrapper's handler.
  *
- * Returns the FdwRoutine whose callbacks live in plan.c (planning and
- * EXPLAIN), scan.c (reading), modifyplan.c (planning writes), modify.c and
- * update.c (writing), truncate.c (TRUNCATE), import.c (IMPORT FOREIGN
- * SCHEMA) and analyze.c (ANALYZE).
+ * Returns the FdwRoutine whose callbacks live in plan.c (planning reads),
+ * scan.c (reading), modifyplan.c (planning writes), modify.c and update.c
+ * (writing), truncate.c (TRUNCATE), explain.c (EXPLAIN), import.c (IMPORT
+ * FOREIGN SCHEMA) and analyze.c (ANALYZE).
  *
  *-------------------------------------------------------------------------
  */

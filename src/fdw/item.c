@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * item.c
- *		Turning a row into a DynamoDB item, and a key into a Key.
+ *		Turning a row into a DynamoDB item, a key into a Key, and keys into
+ *		the text messages show.
  *
  * An item is built from the row's columns: each attribute column that is
  * not NULL becomes an AttributeValue of its declared type (SQL NULL leaves
@@ -25,6 +26,36 @@
 #include "utils/lsyscache.h"
 
 #include "fdw/fdw.h"
+
+/*
+ * "(id, sk)=(a1, 5)": a key for messages, the way PostgreSQL shows keys.
+ * keys[1] and values[1] are unused when keys[1] is NULL.
+ */
+char *
+awstore_key_text(const char *const keys[2], const char *const values[2])
+{
+	if (keys[1] == NULL)
+		return psprintf("(%s)=(%s)", keys[0], values[0]);
+	return psprintf("(%s, %s)=(%s, %s)", keys[0], keys[1], values[0], values[1]);
+}
+
+/* The key of an item, for messages. */
+char *
+awstore_item_key_text(DynValue *item, const char *pk, const char *sk)
+{
+	const char *keys[2] = {pk, sk};
+	const char *values[2] = {"?", "?"};
+
+	for (int i = 0; i < 2 && keys[i]; i++)
+	{
+		DynValue   *inner;
+		DynType		t = dyn_attr(dyn_get(item, keys[i]), &inner);
+
+		if (t == DYN_T_S || t == DYN_T_N || t == DYN_T_B)
+			values[i] = dyn_string(inner, NULL);
+	}
+	return awstore_key_text(keys, values);
+}
 
 /*
  * The key of a row for messages, "(id)=(a1)": from its key columns, or

@@ -31,7 +31,6 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
-#include "commands/explain.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "parser/parsetree.h"
@@ -452,31 +451,24 @@ awstoreEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 	rinfo->ri_FdwState = NULL;
 }
 
+/*
+ * How the modification of rinfo writes, and with analyze, what it has
+ * written, for EXPLAIN (explain.c).  The writes still batched are finished
+ * first, so that the figures are complete.
+ */
 void
-awstoreExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
-							List *fdw_private, int subplan_index, ExplainState *es)
+awstore_modify_report(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
+					  bool analyze, AwModifyReport *report)
 {
 	AwModifyState *m = rinfo->ri_FdwState;
 	CmdType		op = mtstate->operation;
-	bool		on_conflict = fdw_private && intVal(list_nth(fdw_private, AwModOnConflict));
 	bool		returning = fdw_private && intVal(list_nth(fdw_private, AwModReturning));
-	bool		per_row = returning || aw_after_row_triggers(rinfo, op);
 
-	(void) subplan_index;
-	if (op == CMD_INSERT && on_conflict)
-		ExplainPropertyText("DynamoDB Write", "PutItem per row, if attribute_not_exists(partition key)", es);
-	else if (op == CMD_INSERT && per_row)
-		ExplainPropertyText("DynamoDB Write", "PutItem per row", es);
-	else if (op == CMD_INSERT)
-		ExplainPropertyText("DynamoDB Write", "BatchWriteItem PutRequests", es);
-	else if (op == CMD_UPDATE)
-		ExplainPropertyText("DynamoDB Write", "UpdateItem per row, if the item exists", es);
-	else if (op == CMD_DELETE && per_row)
-		ExplainPropertyText("DynamoDB Write", "DeleteItem per row, if the item exists", es);
-	else if (op == CMD_DELETE)
-		ExplainPropertyText("DynamoDB Write", "BatchWriteItem DeleteRequests", es);
+	memset(report, 0, sizeof(AwModifyReport));
+	report->on_conflict = fdw_private && intVal(list_nth(fdw_private, AwModOnConflict));
+	report->per_row = returning || aw_after_row_triggers(rinfo, op);
 
-	if (es->analyze && m)
+	if (analyze && m)
 	{
 		AwWriteStats st = m->stats;
 
@@ -492,10 +484,8 @@ awstoreExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 			st.retries += ws->retries + ws->unprocessed_retries;
 			st.capacity += ws->capacity;
 		}
-		ExplainPropertyInteger("DynamoDB Write Requests", NULL, st.requests, es);
-		ExplainPropertyInteger("DynamoDB Write Retries", NULL, st.retries, es);
-		ExplainPropertyInteger("DynamoDB Items Written", NULL,
-							   m->writer ? awstore_writer_stats(m->writer)->items : m->rows, es);
-		ExplainPropertyFloat("DynamoDB Write Capacity", NULL, st.capacity, 1, es);
+		st.items = m->writer ? awstore_writer_stats(m->writer)->items : m->rows;
+		report->stats = st;
+		report->executed = true;
 	}
 }

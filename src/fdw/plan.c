@@ -19,9 +19,10 @@
  * ANALYZE), so key lookups win over scans.
  *
  * GetForeignPlan re-derives the key conditions from the clauses it is
- * given, hands the other shippable ones to DynamoDB as FilterExpression,
- * projects only the attributes needed, and uses Select=COUNT when no
- * attribute is needed at all.  Shipped filters are also kept in
+ * given (keycond.c), hands the other shippable ones to DynamoDB as
+ * FilterExpression, projects only the attributes needed, uses Select=COUNT
+ * when no attribute is needed at all, and stores what it decided as an
+ * AwScanPlan (scanplan.c).  Shipped filters are also kept in
  * fdw_recheck_quals: at execution a value that cannot be sent (a NULL
  * parameter, say) makes the scan check them locally instead.  So are the
  * sort key range conditions: a bound known only at execution that
@@ -34,11 +35,8 @@
 
 #include <math.h>
 
-#include "access/stratnum.h"
 #include "access/table.h"
-#include "catalog/pg_type.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
@@ -46,10 +44,7 @@
 #include "optimizer/paths.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
-#include "parser/parsetree.h"
 #include "utils/array.h"
-#include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "fdw/fdw.h"
@@ -75,50 +70,12 @@ typedef struct AwRelInfo
 	Bitmapset  *attrs_all;		/* ... and in every restriction */
 } AwRelInfo;
 
-/* The key conditions found for a table or an index. */
-typedef struct AwKeyMatch
-{
-	RestrictInfo *pk_eq;		/* pk = value */
-	Expr	   *pk_value;
-	RestrictInfo *pk_in;		/* pk = ANY (array) */
-	Expr	   *pk_array;
-	RestrictInfo *sk_eq;		/* sk = value */
-	Expr	   *sk_value;
-	RestrictInfo *sk_lower;		/* sk > or >= value */
-	Expr	   *sk_lower_value;
-	int			sk_lower_strategy;
-	RestrictInfo *sk_upper;		/* sk < or <= value */
-	Expr	   *sk_upper_value;
-	int			sk_upper_strategy;
-	RestrictInfo *sk_prefix;	/* sk LIKE 'prefix%' */
-	Const	   *sk_prefix_value;
-} AwKeyMatch;
-
 /* What a path is (ForeignPath.fdw_private). */
 enum AwPathPrivateIndex
 {
 	AwPathOperation,			/* Integer: AwOperation */
 	AwPathIndex					/* String: index name, "" for the table */
 };
-
-const char *
-awstore_operation_name(AwOperation op)
-{
-	switch (op)
-	{
-		case AW_OP_SCAN:
-			return "Scan";
-		case AW_OP_QUERY:
-			return "Query";
-		case AW_OP_GET_ITEM:
-			return "GetItem";
-		case AW_OP_BATCH_GET_ITEM:
-			return "BatchGetItem";
-		case AW_OP_MULTI_QUERY:
-			return "Query per key";
-	}
-	return "?";
-}
 
 static double aw_items(AwTableInfo *tinfo);
 
@@ -181,157 +138,6 @@ awstoreGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntabl
 					   &info->attrs_all);
 
 	set_baserel_size_estimates(root, baserel);
-}
-
-/* ---------------------------------------------------------------------
- * Key conditions
- * ---------------------------------------------------------------------
- */
-
-/* Is col the key attribute name of type type, comparable as needed? */
-static bool
-aw_is_key_column(AwColumn *col, const char *name, DynType type)
-{
-	return col != NULL && name != NULL && strcmp(col->attname, name) == 0 &&
-		col->atype == type;
-}
-
-/* Is value a constant empty string or binary? */
-static bool
-aw_is_empty_const(Expr *value)
-{
-	Const	   *c;
-
-	while (value && IsA(value, RelabelType))
-		value = ((RelabelType *) value)->arg;
-	if (value == NULL || !IsA(value, Const))
-		return false;
-	c = (Const *) value;
-	if (c->constisnull)
-		return false;
-	switch (c->consttype)
-	{
-		case TEXTOID:
-		case VARCHAROID:
-		case BYTEAOID:
-			return VARSIZE_ANY_EXHDR(DatumGetPointer(c->constvalue)) == 0;
-		default:
-			return false;
-	}
-}
-
-/*
- * Finds, among clauses, the conditions on a key schema (partition key pk,
- * sort key sk) that DynamoDB can take as KeyConditionExpression or as a
- * GetItem key.  Values may use columns of outer_relids.
- */
-static void
-aw_match_keys(AwDeparseContext *ctx, List *clauses, const char *pk, DynType pk_type,
-			  const char *sk, DynType sk_type, Relids outer_relids, AwKeyMatch *m)
-{
-	ListCell   *lc;
-
-	memset(m, 0, sizeof(AwKeyMatch));
-	foreach(lc, clauses)
-	{
-		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-		Expr	   *clause = ri->clause;
-		AwColumn   *col;
-		Expr	   *value;
-		int			strategy;
-		Const	   *prefix;
-
-		if (ri->pseudoconstant)
-			continue;
-
-		if (IsA(clause, ScalarArrayOpExpr))
-		{
-			ScalarArrayOpExpr *sa = (ScalarArrayOpExpr *) clause;
-			Expr	   *arr = lsecond(sa->args);
-
-			col = awstore_column_of(ctx, linitial(sa->args));
-			if (sa->useOr && m->pk_in == NULL && aw_is_key_column(col, pk, pk_type) &&
-				awstore_type_comparable(col, sa->inputcollid, false) &&
-				awstore_expr_is_value(ctx, arr, outer_relids) &&
-				awstore_operator_strategy(sa->opno, col) == BTEqualStrategyNumber)
-			{
-				Oid			elemtype = get_element_type(exprType((Node *) arr));
-
-				if (OidIsValid(elemtype) && awstore_type_encodable(elemtype, pk_type))
-				{
-					m->pk_in = ri;
-					m->pk_array = arr;
-				}
-			}
-			continue;
-		}
-
-		col = awstore_match_prefix(ctx, clause, &prefix);
-		if (col && aw_is_key_column(col, sk, sk_type) && m->sk_prefix == NULL)
-		{
-			m->sk_prefix = ri;
-			m->sk_prefix_value = prefix;
-			continue;
-		}
-
-		col = awstore_match_comparison(ctx, clause, outer_relids, &value, &strategy);
-		if (col == NULL || strategy == -1)
-			continue;
-		if (aw_is_key_column(col, pk, pk_type) && strategy == BTEqualStrategyNumber &&
-			m->pk_eq == NULL)
-		{
-			m->pk_eq = ri;
-			m->pk_value = value;
-		}
-		else if (aw_is_key_column(col, sk, sk_type))
-		{
-			/*
-			 * An empty bound: key attributes are never empty, so "sk > ''"
-			 * holds for every item, yet DynamoDB refuses an empty key
-			 * value.  It is checked locally instead.
-			 */
-			if (strategy != BTEqualStrategyNumber && aw_is_empty_const(value))
-				continue;
-			if (strategy == BTEqualStrategyNumber && m->sk_eq == NULL)
-			{
-				m->sk_eq = ri;
-				m->sk_value = value;
-			}
-			else if ((strategy == BTGreaterStrategyNumber ||
-					  strategy == BTGreaterEqualStrategyNumber) && m->sk_lower == NULL)
-			{
-				m->sk_lower = ri;
-				m->sk_lower_value = value;
-				m->sk_lower_strategy = strategy;
-			}
-			else if ((strategy == BTLessStrategyNumber ||
-					  strategy == BTLessEqualStrategyNumber) && m->sk_upper == NULL)
-			{
-				m->sk_upper = ri;
-				m->sk_upper_value = value;
-				m->sk_upper_strategy = strategy;
-			}
-		}
-	}
-}
-
-/* The sort key clauses a Query uses (one condition, as DynamoDB allows). */
-static List *
-aw_sort_key_clauses(AwKeyMatch *m)
-{
-	if (m->sk_eq)
-		return list_make1(m->sk_eq);
-	if (m->sk_lower && m->sk_upper &&
-		m->sk_lower_strategy == BTGreaterEqualStrategyNumber &&
-		m->sk_upper_strategy == BTLessEqualStrategyNumber)
-		return list_make2(m->sk_lower, m->sk_upper);	/* BETWEEN */
-	if (m->sk_prefix)
-		return list_make1(m->sk_prefix);
-	if (m->sk_lower)
-		return list_make1(m->sk_lower);
-	if (m->sk_upper)
-		return list_make1(m->sk_upper);
-	return NIL;
 }
 
 /* ---------------------------------------------------------------------
@@ -455,7 +261,7 @@ aw_add_key_paths(PlannerInfo *root, RelOptInfo *baserel, AwRelInfo *info,
 	double		sel;
 
 	aw_init_context(&ctx, root, baserel, info->columns);
-	aw_match_keys(&ctx, clauses, t->partition_key, t->partition_type,
+	awstore_match_keys(&ctx, clauses, t->partition_key, t->partition_type,
 				  t->sort_key, t->sort_type, outer, &m);
 
 	if (m.pk_eq && (t->sort_key == NULL || m.sk_eq))
@@ -465,7 +271,7 @@ aw_add_key_paths(PlannerInfo *root, RelOptInfo *baserel, AwRelInfo *info,
 	}
 	else if (m.pk_eq)
 	{
-		sel = clauselist_selectivity(root, list_concat(list_make1(m.pk_eq), aw_sort_key_clauses(&m)),
+		sel = clauselist_selectivity(root, list_concat(list_make1(m.pk_eq), awstore_sort_key_clauses(&m)),
 									 baserel->relid, JOIN_INNER, NULL);
 		aw_read_cost(t, Max(baserel->tuples * sel, 1), 1, 1, &startup, &total);
 		aw_add_path(root, baserel, AW_OP_QUERY, NULL, rows, startup, total, outer);
@@ -480,7 +286,7 @@ aw_add_key_paths(PlannerInfo *root, RelOptInfo *baserel, AwRelInfo *info,
 		}
 		else
 		{
-			sel = clauselist_selectivity(root, list_concat(list_make1(m.pk_in), aw_sort_key_clauses(&m)),
+			sel = clauselist_selectivity(root, list_concat(list_make1(m.pk_in), awstore_sort_key_clauses(&m)),
 										 baserel->relid, JOIN_INNER, NULL);
 			aw_read_cost(t, Max(baserel->tuples * sel, n), n, 1, &startup, &total);
 			aw_add_path(root, baserel, AW_OP_MULTI_QUERY, NULL, rows, startup, total, outer);
@@ -500,11 +306,11 @@ aw_add_key_paths(PlannerInfo *root, RelOptInfo *baserel, AwRelInfo *info,
 		if (awstore_update_moves_index(root, baserel, info->columns,
 									   ix->partition_key, ix->sort_key))
 			continue;
-		aw_match_keys(&ctx, clauses, ix->partition_key, ix->partition_type,
+		awstore_match_keys(&ctx, clauses, ix->partition_key, ix->partition_type,
 					  ix->sort_key, ix->sort_type, outer, &m);
 		if (m.pk_eq)
 		{
-			sel = clauselist_selectivity(root, list_concat(list_make1(m.pk_eq), aw_sort_key_clauses(&m)),
+			sel = clauselist_selectivity(root, list_concat(list_make1(m.pk_eq), awstore_sort_key_clauses(&m)),
 										 baserel->relid, JOIN_INNER, NULL);
 			aw_read_cost(t, Max(baserel->tuples * sel, 1), 1, 1, &startup, &total);
 			aw_add_path(root, baserel, AW_OP_QUERY, ix->name, rows, startup, total, outer);
@@ -595,48 +401,6 @@ awstoreGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
  * ---------------------------------------------------------------------
  */
 
-/* How to show a value in EXPLAIN. */
-static char *
-aw_value_text(PlannerInfo *root, Expr *expr)
-{
-	expr = (Expr *) strip_implicit_coercions((Node *) expr);
-	if (IsA(expr, Const))
-	{
-		Const	   *c = (Const *) expr;
-		Oid			outfunc;
-		bool		isvarlena;
-		char	   *s;
-
-		if (c->constisnull)
-			return "NULL";
-		getTypeOutputInfo(c->consttype, &outfunc, &isvarlena);
-		s = OidOutputFunctionCall(outfunc, c->constvalue);
-		switch (c->consttype)
-		{
-			case INT2OID:
-			case INT4OID:
-			case INT8OID:
-			case NUMERICOID:
-			case BOOLOID:
-				return s;
-			default:
-				return quote_literal_cstr(s);
-		}
-	}
-	if (IsA(expr, Param) && ((Param *) expr)->paramkind == PARAM_EXTERN)
-		return psprintf("$%d", ((Param *) expr)->paramid);
-	if (IsA(expr, Var))
-	{
-		Var		   *var = (Var *) expr;
-		RangeTblEntry *rte = planner_rt_fetch(var->varno, root);
-		char	   *attname = get_rte_attribute_name(rte, var->varattno);
-
-		return psprintf("%s.%s", quote_identifier(rte->eref->aliasname),
-						quote_identifier(attname));
-	}
-	return "(expression)";
-}
-
 /* Names of the columns in attrs for the ProjectionExpression. */
 static void
 aw_projection(AwDeparseContext *ctx, AwRelInfo *info, Bitmapset *attrs,
@@ -717,38 +481,6 @@ aw_limit_applies(PlannerInfo *root, RelOptInfo *baserel)
 		bms_is_member(baserel->relid, root->all_baserels);
 }
 
-static List *
-aw_clause_attnames(AwDeparseContext *ctx, Expr *clause)
-{
-	Bitmapset  *attrs = NULL;
-	List	   *names = NIL;
-	int			attno = -1;
-
-	pull_varattnos((Node *) clause, ctx->baserel->relid, &attrs);
-	while ((attno = bms_next_member(attrs, attno)) >= 0)
-	{
-		int			attnum = attno + FirstLowInvalidHeapAttributeNumber;
-
-		if (attnum > 0 && attnum <= ctx->columns->ncolumns &&
-			!ctx->columns->columns[attnum - 1].dropped)
-			names = lappend(names, ctx->columns->columns[attnum - 1].attname);
-	}
-	return names;
-}
-
-static bool
-aw_mentions(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	if (name == NULL)
-		return false;
-	foreach(lc, names)
-		if (strcmp((char *) lfirst(lc), name) == 0)
-			return true;
-	return false;
-}
-
 ForeignScan *
 awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 					  ForeignPath *best_path, List *tlist, List *scan_clauses,
@@ -765,23 +497,13 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	DynType		sk_type = t->sort_type;
 	Relids		outer = PATH_REQ_OUTER(&best_path->path);
 	AwDeparseContext ctx;
-	AwKeyMatch	m;
-	List	   *key_clauses = NIL;
+	AwKeyCondition kc;
 	List	   *local_exprs = NIL;
 	List	   *remote_exprs = NIL;
-	StringInfoData keycond;
 	StringInfoData filter;
 	StringInfoData projection;
-	List	   *key_values;
-	int			pk_idx = -1;
-	int			sk_idx = -1;
-	int			sk_hi_idx = -1;
-	AwSortKeyCondition sk_cond = AW_SK_NONE;
-	int			pk_keycond_len = 0;
-	List	   *sk_range_exprs = NIL;
 	bool		sk_may_drop = false;
 	List	   *recheck_exprs;
-	bool		key_prefix = false;
 	Bitmapset  *needed = NULL;
 	List	   *retrieved;
 	bool		whole_item;
@@ -789,7 +511,7 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	bool		constant_filter = true;
 	int			limit = 0;
 	List	   *value_texts = NIL;
-	List	   *fdw_private;
+	AwScanPlan	sp;
 	List	   *scan_tlist;
 	ListCell   *lc;
 
@@ -808,87 +530,12 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	}
 
 	aw_init_context(&ctx, root, baserel, info->columns);
-	initStringInfo(&keycond);
 	initStringInfo(&filter);
 	initStringInfo(&projection);
 
 	/* key conditions */
-	if (op != AW_OP_SCAN)
-	{
-		aw_match_keys(&ctx, scan_clauses, pk, pk_type, sk, sk_type, outer, &m);
-		if (op == AW_OP_GET_ITEM || op == AW_OP_QUERY)
-		{
-			key_clauses = lappend(key_clauses, m.pk_eq);
-			pk_idx = awstore_deparse_value(&ctx, m.pk_value, pk_type);
-		}
-		else
-		{
-			key_clauses = lappend(key_clauses, m.pk_in);
-			pk_idx = awstore_deparse_value(&ctx, m.pk_array, pk_type);
-		}
-		if (op == AW_OP_GET_ITEM || op == AW_OP_BATCH_GET_ITEM)
-		{
-			if (sk)
-			{
-				key_clauses = lappend(key_clauses, m.sk_eq);
-				sk_idx = awstore_deparse_value(&ctx, m.sk_value, sk_type);
-				sk_cond = AW_SK_EQ;
-			}
-		}
-		else
-		{
-			List	   *skc = aw_sort_key_clauses(&m);
-
-			appendStringInfo(&keycond, "#n%d = :v%d", awstore_deparse_name(&ctx, pk), pk_idx);
-			pk_keycond_len = keycond.len;
-			if (skc != NIL)
-			{
-				int			n = awstore_deparse_name(&ctx, sk);
-
-				key_clauses = list_concat(key_clauses, skc);
-				foreach(lc, skc)
-					sk_range_exprs = lappend(sk_range_exprs,
-											 lfirst_node(RestrictInfo, lc)->clause);
-				if (m.sk_eq)
-				{
-					sk_idx = awstore_deparse_value(&ctx, m.sk_value, sk_type);
-					appendStringInfo(&keycond, " AND #n%d = :v%d", n, sk_idx);
-					sk_cond = AW_SK_EQ;
-				}
-				else if (list_length(skc) == 2)
-				{
-					sk_idx = awstore_deparse_value(&ctx, m.sk_lower_value, sk_type);
-					sk_hi_idx = awstore_deparse_value(&ctx, m.sk_upper_value, sk_type);
-					appendStringInfo(&keycond, " AND #n%d BETWEEN :v%d AND :v%d",
-									 n, sk_idx, sk_hi_idx);
-					sk_cond = AW_SK_RANGE;
-				}
-				else if (linitial(skc) == m.sk_prefix)
-				{
-					sk_idx = awstore_deparse_value(&ctx, (Expr *) m.sk_prefix_value, DYN_T_S);
-					appendStringInfo(&keycond, " AND begins_with(#n%d, :v%d)", n, sk_idx);
-					key_prefix = true;
-					sk_cond = AW_SK_RANGE;
-				}
-				else if (linitial(skc) == m.sk_lower)
-				{
-					sk_idx = awstore_deparse_value(&ctx, m.sk_lower_value, sk_type);
-					appendStringInfo(&keycond, " AND #n%d %s :v%d", n,
-									 m.sk_lower_strategy == BTGreaterStrategyNumber ? ">" : ">=",
-									 sk_idx);
-					sk_cond = AW_SK_RANGE;
-				}
-				else
-				{
-					sk_idx = awstore_deparse_value(&ctx, m.sk_upper_value, sk_type);
-					appendStringInfo(&keycond, " AND #n%d %s :v%d", n,
-									 m.sk_upper_strategy == BTLessStrategyNumber ? "<" : "<=",
-									 sk_idx);
-					sk_cond = AW_SK_RANGE;
-				}
-			}
-		}
-	}
+	awstore_deparse_key_condition(&ctx, scan_clauses, op, pk, pk_type, sk, sk_type,
+								  outer, &kc);
 
 	/* the other conditions: DynamoDB's filter where possible, else local */
 	foreach(lc, scan_clauses)
@@ -899,7 +546,7 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 
 		if (ri->pseudoconstant)
 			continue;
-		if (list_member_ptr(key_clauses, ri))
+		if (list_member_ptr(kc.clauses, ri))
 			continue;
 		if (op == AW_OP_GET_ITEM || op == AW_OP_BATCH_GET_ITEM)
 		{
@@ -907,15 +554,10 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 			continue;
 		}
 		/* a Query's filter may not name the key it queries by */
-		if (op != AW_OP_SCAN)
+		if (op != AW_OP_SCAN && awstore_clause_names_key(&ctx, ri->clause, pk, sk))
 		{
-			List	   *names = aw_clause_attnames(&ctx, ri->clause);
-
-			if (aw_mentions(names, pk) || aw_mentions(names, sk))
-			{
-				local_exprs = lappend(local_exprs, ri->clause);
-				continue;
-			}
+			local_exprs = lappend(local_exprs, ri->clause);
+			continue;
 		}
 		awstore_deparse_scratch(&scratch, &ctx);
 		initStringInfo(&one);
@@ -940,7 +582,7 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	{
 		Expr	   *v = list_nth(ctx.values, i);
 
-		if (i != pk_idx && i != sk_idx && i != sk_hi_idx && !IsA(v, Const))
+		if (i != kc.pk_idx && i != kc.sk_idx && i != kc.sk_hi_idx && !IsA(v, Const))
 			constant_filter = false;
 	}
 
@@ -951,15 +593,15 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	 * locally, with the shipped filter.  (Constant bounds were checked
 	 * above: an unsendable one is never a key condition.)
 	 */
-	if (sk_cond == AW_SK_RANGE)
+	if (kc.sk_cond == AW_SK_RANGE)
 	{
-		if (!IsA(list_nth(ctx.values, sk_idx), Const) ||
-			(sk_hi_idx >= 0 && !IsA(list_nth(ctx.values, sk_hi_idx), Const)))
+		if (!IsA(list_nth(ctx.values, kc.sk_idx), Const) ||
+			(kc.sk_hi_idx >= 0 && !IsA(list_nth(ctx.values, kc.sk_hi_idx), Const)))
 			sk_may_drop = true;
 	}
 	else
-		sk_range_exprs = NIL;
-	recheck_exprs = list_concat(list_copy(remote_exprs), sk_range_exprs);
+		kc.sk_range_exprs = NIL;
+	recheck_exprs = list_concat(list_copy(remote_exprs), kc.sk_range_exprs);
 
 	/* what to fetch */
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &needed);
@@ -988,36 +630,36 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 		limit = (int) root->limit_tuples;
 
 	foreach(lc, ctx.values)
-		value_texts = lappend(value_texts, makeString(aw_value_text(root, lfirst(lc))));
-	key_values = list_make5_int(pk_idx, sk_idx, sk_hi_idx, (int) sk_cond, pk_keycond_len);
+		value_texts = lappend(value_texts, makeString(awstore_explain_value_text(root, lfirst(lc))));
 
-	fdw_private = NIL;
-	fdw_private = lappend(fdw_private, makeInteger((int) op));
-	fdw_private = lappend(fdw_private, makeString(pstrdup(t->table_name)));
-	fdw_private = lappend(fdw_private, makeString(index ? pstrdup(index->name) : ""));
-	fdw_private = lappend(fdw_private, makeString(keycond.data));
-	fdw_private = lappend(fdw_private, makeString(filter.data));
-	fdw_private = lappend(fdw_private, makeString(whole_item ? "" : projection.data));
-	fdw_private = lappend(fdw_private, ctx.names);
-	fdw_private = lappend(fdw_private, ctx.constants);
-	fdw_private = lappend(fdw_private, ctx.value_types);
-	fdw_private = lappend(fdw_private, value_texts);
-	fdw_private = lappend(fdw_private, key_values);
-	fdw_private = lappend(fdw_private, retrieved);
-	fdw_private = lappend(fdw_private, makeInteger(count_only ? 1 : 0));
-	fdw_private = lappend(fdw_private, makeInteger(op == AW_OP_SCAN ? info->opts.scan_segments : 1));
-	fdw_private = lappend(fdw_private, makeInteger(limit));
-	fdw_private = lappend(fdw_private,
-						  makeInteger((info->opts.consistent_read ||
-									   awstore_update_reads_consistently(root, scan_tlist)) &&
-									  !(index && index->global) ? 1 : 0));
-	fdw_private = lappend(fdw_private, makeString(pstrdup(t->partition_key)));
-	fdw_private = lappend(fdw_private, makeString(t->sort_key ? pstrdup(t->sort_key) : ""));
-	fdw_private = lappend(fdw_private, list_make2_int((int) t->partition_type,
-													  (int) (t->sort_key ? t->sort_type : DYN_T_S)));
-	fdw_private = lappend(fdw_private, makeInteger(key_prefix ? 1 : 0));
-	Assert(list_length(fdw_private) == AwPrivCount);
+	sp.op = op;
+	sp.table = pstrdup(t->table_name);
+	sp.index = index ? pstrdup(index->name) : NULL;
+	sp.keycond = kc.expr.data;
+	sp.keycond_pk = pnstrdup(kc.expr.data, kc.pk_len);
+	sp.filter = filter.data;
+	sp.projection = whole_item ? "" : projection.data;
+	sp.names = ctx.names;
+	sp.constants = ctx.constants;
+	sp.value_types = ctx.value_types;
+	sp.value_texts = value_texts;
+	sp.pk_idx = kc.pk_idx;
+	sp.sk_idx = kc.sk_idx;
+	sp.sk_hi_idx = kc.sk_hi_idx;
+	sp.sk_cond = kc.sk_cond;
+	sp.retrieved = retrieved;
+	sp.count_only = count_only;
+	sp.nsegments = op == AW_OP_SCAN ? info->opts.scan_segments : 1;
+	sp.limit = limit;
+	sp.consistent = (info->opts.consistent_read ||
+					 awstore_update_reads_consistently(root, scan_tlist)) &&
+		!(index && index->global);
+	sp.pk = t->partition_key;
+	sp.pk_type = t->partition_type;
+	sp.sk = t->sort_key;
+	sp.sk_type = t->sort_key ? t->sort_type : DYN_T_S;
 
 	return make_foreignscan(tlist, local_exprs, baserel->relid, ctx.values,
-							fdw_private, scan_tlist, recheck_exprs, outer_plan);
+							awstore_scan_plan_to_list(&sp), scan_tlist, recheck_exprs,
+							outer_plan);
 }

@@ -33,12 +33,9 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
-#include "catalog/pg_type.h"
-#include "common/base64.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -66,23 +63,18 @@ typedef struct AwSegment
 
 struct AwScanState
 {
-	/* from the plan */
+	/* the plan, decoded once (scanplan.c); EXPLAIN reads it too */
+	AwScanPlan *plan;
+	/* ... and the members the requests are built from */
 	AwOperation op;
 	char	   *table;
 	char	   *index;			/* NULL for the table */
 	char	   *keycond;
 	char	   *filter;
 	char	   *projection;
-	List	   *names;
-	List	   *constants;
-	List	   *value_types;
-	List	   *value_texts;
 	int			pk_idx;
 	int			sk_idx;
-	int			sk_hi_idx;
-	AwSortKeyCondition sk_cond;
 	char	   *keycond_pk;		/* keycond without its sort key part */
-	List	   *retrieved;
 	bool		count_only;
 	int			nsegments;
 	int			limit;
@@ -144,217 +136,19 @@ static void aw_set_start_key(AwSegment *seg, char *key);
  * ---------------------------------------------------------------------
  */
 
-static bool
-aw_string_key_empty(const char *json)
-{
-	return strcmp(json, "{\"S\":\"\"}") == 0 || strcmp(json, "{\"B\":\"\"}") == 0;
-}
-
-/* Encodes a Datum, or NULL (with *why) when DynamoDB cannot hold it. */
-static char *
-aw_encode(Datum value, Oid typid, DynType type, const char **why)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	if (awstore_datum_to_attr(value, typid, type, &buf, why))
-		return buf.data;
-	pfree(buf.data);
-	return NULL;
-}
-
-/* The distinct, sendable keys of an array value (BatchGetItem, per-key Query). */
-static void
-aw_prepare_key_list(AwScanState *s, Datum array, DynType type)
-{
-	ArrayType  *arr = DatumGetArrayTypeP(array);
-	Oid			elemtype = ARR_ELEMTYPE(arr);
-	int16		elmlen;
-	bool		elmbyval;
-	char		elmalign;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	int			k = 0;
-
-	get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
-	deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign, &elems, &nulls, &n);
-	s->keys = palloc(sizeof(char *) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-	{
-		const char *why;
-		char	   *json;
-
-		if (nulls[i])
-			continue;			/* pk = NULL matches nothing */
-		json = aw_encode(elems[i], elemtype, type, &why);
-		if (json == NULL || aw_string_key_empty(json))
-			continue;			/* no item can have such a key */
-		s->keys[k++] = json;
-	}
-	qsort(s->keys, k, sizeof(char *), pg_qsort_strcmp);
-	s->nkeys = 0;
-	for (int i = 0; i < k; i++)
-		if (s->nkeys == 0 || strcmp(s->keys[s->nkeys - 1], s->keys[i]) != 0)
-			s->keys[s->nkeys++] = s->keys[i];
-	if (s->nkeys == 0)
-		s->known_empty = true;
-}
-
-/* Is placeholder "<prefix><i>" used in one of the expressions? */
-static bool
-aw_placeholder_used(const char *placeholder, const char *const *exprs, int nexprs)
-{
-	size_t		len = strlen(placeholder);
-
-	for (int e = 0; e < nexprs; e++)
-	{
-		const char *p = exprs[e];
-
-		while (p && (p = strstr(p, placeholder)) != NULL)
-		{
-			if (p[len] < '0' || p[len] > '9')
-				return true;
-			p += len;
-		}
-	}
-	return false;
-}
-
 /*
- * ExpressionAttributeNames and ExpressionAttributeValues holding exactly
- * the placeholders the expressions sent use (DynamoDB refuses unused ones).
- * key_value, when given, stands for the partition key value.
+ * The placeholders of the request this execution sends (see
+ * awstore_scan_placeholders); key_value, when given, stands for the
+ * partition key value.
  */
 static void
 aw_build_placeholders(AwScanState *s, const char *key_value, char **names_json,
 					  char **values_json)
 {
-	const char *exprs[3];
-	StringInfoData names;
-	StringInfoData values;
-	ListCell   *lc;
-	int			i;
-
-	exprs[0] = s->sk_local ? s->keycond_pk : s->keycond;
-	exprs[1] = s->filter_local ? NULL : s->filter;
-	exprs[2] = s->count_only ? NULL : s->projection;
-
-	initStringInfo(&names);
-	i = 0;
-	foreach(lc, s->names)
-	{
-		char		ph[16];
-
-		snprintf(ph, sizeof(ph), "#n%d", i);
-		if (aw_placeholder_used(ph, exprs, 3))
-			appendStringInfo(&names, "%s\"%s\":%s", names.len ? "," : "{", ph,
-							 awstore_json_string(strVal(lfirst(lc))));
-		i++;
-	}
-	if (names.len)
-		appendStringInfoChar(&names, '}');
-
-	initStringInfo(&values);
-	for (i = 0; i < list_length(s->value_types); i++)
-	{
-		char		ph[16];
-		const char *json = (i == s->pk_idx && key_value) ? key_value : s->value_json[i];
-
-		snprintf(ph, sizeof(ph), ":v%d", i);
-		if (json && aw_placeholder_used(ph, exprs, 2))
-			appendStringInfo(&values, "%s\"%s\":%s", values.len ? "," : "{", ph, json);
-	}
-	i = 0;
-	foreach(lc, s->constants)
-	{
-		char		ph[16];
-
-		snprintf(ph, sizeof(ph), ":c%d", i);
-		if (aw_placeholder_used(ph, exprs, 2))
-			appendStringInfo(&values, "%s\"%s\":%s", values.len ? "," : "{", ph,
-							 strVal(lfirst(lc)));
-		i++;
-	}
-	if (values.len)
-		appendStringInfoChar(&values, '}');
-
-	*names_json = names.len ? names.data : NULL;
-	*values_json = values.len ? values.data : NULL;
-}
-
-/* An encoded binary's bytes (palloc'd), or NULL when not valid base64. */
-static char *
-aw_decode_binary(const char *b64, size_t len, int *nbytes)
-{
-	char	   *bytes = palloc(pg_b64_dec_len((int) len) + 1);
-
-	*nbytes = pg_b64_decode(b64, (int) len, bytes, pg_b64_dec_len((int) len));
-	return *nbytes < 0 ? NULL : bytes;
-}
-
-/*
- * Compares two encoded key values of type type as DynamoDB orders them:
- * N by value, S by UTF-8 bytes, B by bytes (unsigned, not by their base64
- * text).  Sets *cmp to <0, 0 or >0; false when a value is not of the type.
- */
-static bool
-aw_compare_key_values(DynType type, const char *a, const char *b, int *cmp)
-{
-	DynValue   *va = dyn_parse(a, strlen(a));
-	DynValue   *vb = dyn_parse(b, strlen(b));
-	DynValue   *ia;
-	DynValue   *ib;
-	char	   *sa = NULL;
-	char	   *sb = NULL;
-	size_t		la = 0;
-	size_t		lb = 0;
-
-	if (va && vb && dyn_attr(va, &ia) == type && dyn_attr(vb, &ib) == type)
-	{
-		const char *ta = dyn_string(ia, &la);
-		const char *tb = dyn_string(ib, &lb);
-
-		if (ta && tb)
-		{
-			sa = pnstrdup(ta, la);
-			sb = pnstrdup(tb, lb);
-		}
-	}
-	dyn_value_free(va);
-	dyn_value_free(vb);
-	if (sa == NULL)
-		return false;
-	switch (type)
-	{
-		case DYN_T_N:
-			*cmp = DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-													 DirectFunctionCall3(numeric_in, CStringGetDatum(sa),
-																		 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)),
-													 DirectFunctionCall3(numeric_in, CStringGetDatum(sb),
-																		 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))));
-			return true;
-		case DYN_T_B:
-			{
-				int			na;
-				int			nb;
-				char	   *ba = aw_decode_binary(sa, la, &na);
-				char	   *bb = aw_decode_binary(sb, lb, &nb);
-
-				if (ba == NULL || bb == NULL)
-					return false;
-				*cmp = memcmp(ba, bb, Min(na, nb));
-				if (*cmp == 0)
-					*cmp = (na > nb) - (na < nb);
-				return true;
-			}
-		case DYN_T_S:
-			/* strings of valid UTF-8 without NUL: byte order is strcmp's */
-			*cmp = strcmp(sa, sb);
-			return true;
-		default:
-			return false;
-	}
+	awstore_scan_placeholders(s->plan, s->sk_local ? s->keycond_pk : s->keycond,
+							  s->filter_local ? NULL : s->filter,
+							  s->count_only ? NULL : s->projection,
+							  s->value_json, key_value, names_json, values_json);
 }
 
 /*
@@ -380,10 +174,10 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 	foreach(lc, s->value_states)
 	{
 		ExprState  *state = lfirst(lc);
-		DynType		type = (DynType) list_nth_int(s->value_types, i);
-		bool		is_key = i == s->pk_idx || i == s->sk_idx || i == s->sk_hi_idx;
-		bool		sk_range = (i == s->sk_idx || i == s->sk_hi_idx) &&
-			s->sk_cond == AW_SK_RANGE;
+		DynType		type = (DynType) list_nth_int(s->plan->value_types, i);
+		bool		is_key = i == s->pk_idx || i == s->sk_idx || i == s->plan->sk_hi_idx;
+		bool		sk_range = (i == s->sk_idx || i == s->plan->sk_hi_idx) &&
+			s->plan->sk_cond == AW_SK_RANGE;
 		bool		isnull;
 		Datum		value;
 		const char *why = NULL;
@@ -400,10 +194,14 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 		}
 		else if (i == s->pk_idx &&
 				 (s->op == AW_OP_BATCH_GET_ITEM || s->op == AW_OP_MULTI_QUERY))
-			aw_prepare_key_list(s, value, type);
+		{
+			s->keys = awstore_encode_key_list(value, type, &s->nkeys);
+			if (s->nkeys == 0)
+				s->known_empty = true;
+		}
 		else
 		{
-			s->value_json[i] = aw_encode(value, typid, type, &why);
+			s->value_json[i] = awstore_encode_value(value, typid, type, &why);
 			if (!is_key)
 			{
 				if (s->value_json[i] == NULL)
@@ -417,10 +215,10 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 				 * every item's key is greater): ask for the whole partition
 				 * and check the range locally.
 				 */
-				if (s->value_json[i] == NULL || aw_string_key_empty(s->value_json[i]))
+				if (s->value_json[i] == NULL || awstore_key_value_empty(s->value_json[i]))
 					s->sk_local = true;
 			}
-			else if (s->value_json[i] == NULL || aw_string_key_empty(s->value_json[i]))
+			else if (s->value_json[i] == NULL || awstore_key_value_empty(s->value_json[i]))
 			{
 				/*
 				 * Equality with a key value no item can have: DynamoDB holds
@@ -431,9 +229,9 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 		}
 		i++;
 	}
-	if (!s->known_empty && !s->sk_local && s->sk_hi_idx >= 0)
+	if (!s->known_empty && !s->sk_local && s->plan->sk_hi_idx >= 0)
 	{
-		DynType		type = (DynType) list_nth_int(s->value_types, s->sk_idx);
+		DynType		type = (DynType) list_nth_int(s->plan->value_types, s->sk_idx);
 		int			cmp;
 
 		/*
@@ -441,8 +239,8 @@ aw_prepare_values(ForeignScanState *node, AwScanState *s)
 		 * DynamoDB refuses it); bounds it cannot compare are checked
 		 * locally.
 		 */
-		if (!aw_compare_key_values(type, s->value_json[s->sk_idx],
-								   s->value_json[s->sk_hi_idx], &cmp))
+		if (!awstore_compare_key_values(type, s->value_json[s->sk_idx],
+										s->value_json[s->plan->sk_hi_idx], &cmp))
 			s->sk_local = true;
 		else if (cmp > 0)
 			s->known_empty = true;
@@ -825,7 +623,6 @@ void
 awstoreBeginForeignScan(ForeignScanState *node, int eflags)
 {
 	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
-	List	   *priv = plan->fdw_private;
 	AwScanState *s;
 	EState	   *estate = node->ss.ps.state;
 	RangeTblEntry *rte;
@@ -833,43 +630,34 @@ awstoreBeginForeignScan(ForeignScanState *node, int eflags)
 	ForeignServer *server;
 	UserMapping *user;
 	Oid			userid;
-	List	   *key_values;
 	ListCell   *lc;
-
-	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
-		return;
 
 	s = palloc0(sizeof(AwScanState));
 	node->fdw_state = s;
-	s->op = (AwOperation) intVal(list_nth(priv, AwPrivOperation));
-	s->table = strVal(list_nth(priv, AwPrivTable));
-	s->index = strVal(list_nth(priv, AwPrivIndex))[0] ? strVal(list_nth(priv, AwPrivIndex)) : NULL;
-	s->keycond = strVal(list_nth(priv, AwPrivKeyCondition));
-	s->filter = strVal(list_nth(priv, AwPrivFilter));
-	s->projection = strVal(list_nth(priv, AwPrivProjection));
-	s->names = list_nth(priv, AwPrivNames);
-	s->constants = list_nth(priv, AwPrivConstants);
-	s->value_types = list_nth(priv, AwPrivValueTypes);
-	s->value_texts = list_nth(priv, AwPrivValueTexts);
-	key_values = list_nth(priv, AwPrivKeyValues);
-	s->pk_idx = list_nth_int(key_values, 0);
-	s->sk_idx = list_nth_int(key_values, 1);
-	s->sk_hi_idx = list_nth_int(key_values, 2);
-	s->sk_cond = (AwSortKeyCondition) list_nth_int(key_values, 3);
-	s->keycond_pk = pnstrdup(s->keycond, list_nth_int(key_values, 4));
-	s->retrieved = list_nth(priv, AwPrivRetrievedAttrs);
-	s->count_only = intVal(list_nth(priv, AwPrivCountOnly)) != 0;
-	s->nsegments = intVal(list_nth(priv, AwPrivSegments));
-	s->limit = intVal(list_nth(priv, AwPrivLimit));
-	s->consistent = intVal(list_nth(priv, AwPrivConsistentRead)) != 0;
-	s->pk = strVal(list_nth(priv, AwPrivPartitionKey));
-	s->sk = strVal(list_nth(priv, AwPrivSortKey))[0] ? strVal(list_nth(priv, AwPrivSortKey)) : NULL;
+	s->plan = awstore_scan_plan_from_list(plan->fdw_private);
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	s->op = s->plan->op;
+	s->table = s->plan->table;
+	s->index = s->plan->index;
+	s->keycond = s->plan->keycond;
+	s->filter = s->plan->filter;
+	s->projection = s->plan->projection;
+	s->pk_idx = s->plan->pk_idx;
+	s->sk_idx = s->plan->sk_idx;
+	s->keycond_pk = s->plan->keycond_pk;
+	s->count_only = s->plan->count_only;
+	s->nsegments = s->plan->nsegments;
+	s->limit = s->plan->limit;
+	s->consistent = s->plan->consistent;
+	s->pk = s->plan->pk;
+	s->sk = s->plan->sk;
 
 	s->rel = node->ss.ss_currentRelation;
 	s->columns = awstore_get_columns(s->rel);
-	awstore_columns_use_key_types(s->columns, s->pk,
-								  (DynType) linitial_int(list_nth(priv, AwPrivKeyTypes)),
-								  s->sk, (DynType) lsecond_int(list_nth(priv, AwPrivKeyTypes)));
+	awstore_columns_use_key_types(s->columns, s->pk, s->plan->pk_type,
+								  s->sk, s->plan->sk_type);
 	rte = exec_rt_fetch(plan->scan.scanrelid, estate);
 	userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 	table = GetForeignTable(RelationGetRelid(s->rel));
@@ -960,7 +748,7 @@ aw_store_item(AwScanState *s, TupleTableSlot *slot, DynValue *item)
 	ErrorContextCallback errcb;
 	MemoryContext old;
 
-	if (s->retrieved == NIL && s->key_att == 0)
+	if (s->plan->retrieved == NIL && s->key_att == 0)
 	{
 		/* no column is needed, only the row */
 		ExecClearTuple(slot);
@@ -973,8 +761,8 @@ aw_store_item(AwScanState *s, TupleTableSlot *slot, DynValue *item)
 	errcb.arg = s;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
-	if (s->retrieved != NIL)
-		awstore_fill_slot(slot, s->columns, s->retrieved, item, &s->conv);
+	if (s->plan->retrieved != NIL)
+		awstore_fill_slot(slot, s->columns, s->plan->retrieved, item, &s->conv);
 	else
 	{
 		ExecClearTuple(slot);
@@ -1048,8 +836,8 @@ awstoreEndForeignScan(ForeignScanState *node)
 {
 	AwScanState *s = node->fdw_state;
 
-	if (s == NULL)
-		return;
+	if (s == NULL || s->scan_cxt == NULL)
+		return;					/* EXPLAIN without ANALYZE */
 	/* aborts requests still in flight and frees the pages */
 	MemoryContextDelete(s->scan_cxt);
 	MemoryContextDelete(s->temp_cxt);
@@ -1057,114 +845,35 @@ awstoreEndForeignScan(ForeignScanState *node)
 }
 
 /* ---------------------------------------------------------------------
- * EXPLAIN
+ * For EXPLAIN (explain.c)
  * ---------------------------------------------------------------------
  */
 
-/* A constant AttributeValue as EXPLAIN shows it. */
-static char *
-aw_constant_text(const char *json)
+/*
+ * The plan of a scan, as awstoreBeginForeignScan decoded it (which it does
+ * under EXPLAIN without ANALYZE too).
+ */
+const AwScanPlan *
+awstore_scan_plan(ForeignScanState *node)
 {
-	DynValue   *v = dyn_parse(json, strlen(json));
-	DynValue   *inner;
-	char	   *text = pstrdup(json);
+	AwScanState *s = node->fdw_state;
 
-	if (v)
-	{
-		switch (dyn_attr(v, &inner))
-		{
-			case DYN_T_S:
-				text = quote_literal_cstr(dyn_string(inner, NULL));
-				break;
-			case DYN_T_BOOL:
-				text = pstrdup(dyn_boolean(inner) ? "true" : "false");
-				break;
-			default:
-				break;
-		}
-		dyn_value_free(v);
-	}
-	return text;
+	if (s == NULL)
+		elog(ERROR, "awstore: the foreign scan was not begun");
+	return s->plan;
 }
 
-void
-awstoreExplainForeignScan(ForeignScanState *node, ExplainState *es)
+/* What a scan has done so far; false when it was not executed. */
+bool
+awstore_scan_counts(ForeignScanState *node, AwScanCounts *counts)
 {
-	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
-	List	   *priv = plan->fdw_private;
-	AwOperation op = (AwOperation) intVal(list_nth(priv, AwPrivOperation));
-	const char *index = strVal(list_nth(priv, AwPrivIndex));
-	const char *keycond = strVal(list_nth(priv, AwPrivKeyCondition));
-	const char *filter = strVal(list_nth(priv, AwPrivFilter));
-	const char *projection = strVal(list_nth(priv, AwPrivProjection));
-	List	   *names = list_nth(priv, AwPrivNames);
-	List	   *value_texts = list_nth(priv, AwPrivValueTexts);
-	List	   *constant_texts = NIL;
-	int			segments = intVal(list_nth(priv, AwPrivSegments));
-	int			limit = intVal(list_nth(priv, AwPrivLimit));
-	ListCell   *lc;
+	AwScanState *s = node->fdw_state;
 
-	foreach(lc, (List *) list_nth(priv, AwPrivConstants))
-		constant_texts = lappend(constant_texts, makeString(aw_constant_text(strVal(lfirst(lc)))));
-	if (op == AW_OP_MULTI_QUERY)
-	{
-		/* one Query per element of the partition key array */
-		int			pk_idx = list_nth_int(list_nth(priv, AwPrivKeyValues), 0);
-
-		value_texts = list_copy(value_texts);
-		list_nth_cell(value_texts, pk_idx)->ptr_value =
-			makeString(psprintf("ANY (%s)", strVal(list_nth(value_texts, pk_idx))));
-	}
-
-	if (op == AW_OP_SCAN && segments > 1)
-		ExplainPropertyText("DynamoDB Operation",
-							psprintf("Parallel Scan (%d segments)", segments), es);
-	else
-		ExplainPropertyText("DynamoDB Operation", awstore_operation_name(op), es);
-	ExplainPropertyText("DynamoDB Table", strVal(list_nth(priv, AwPrivTable)), es);
-	if (index[0])
-		ExplainPropertyText("DynamoDB Index", index, es);
-	if (op == AW_OP_GET_ITEM || op == AW_OP_BATCH_GET_ITEM)
-	{
-		List	   *key_values = list_nth(priv, AwPrivKeyValues);
-		int			pk_idx = list_nth_int(key_values, 0);
-		int			sk_idx = list_nth_int(key_values, 1);
-		const char *sk = strVal(list_nth(priv, AwPrivSortKey));
-		char	   *key;
-
-		key = psprintf(op == AW_OP_GET_ITEM ? "%s = %s" : "%s = ANY (%s)",
-					   quote_identifier(strVal(list_nth(priv, AwPrivPartitionKey))),
-					   strVal(list_nth(value_texts, pk_idx)));
-		if (sk_idx >= 0)
-			key = psprintf("%s AND %s = %s", key, quote_identifier(sk),
-						   strVal(list_nth(value_texts, sk_idx)));
-		ExplainPropertyText("DynamoDB Key", key, es);
-	}
-	if (keycond[0])
-		ExplainPropertyText("DynamoDB Key Condition",
-							awstore_explain_expression(keycond, names, value_texts, constant_texts), es);
-	if (filter[0])
-		ExplainPropertyText("DynamoDB Filter",
-							awstore_explain_expression(filter, names, value_texts, constant_texts), es);
-	if (intVal(list_nth(priv, AwPrivCountOnly)))
-		ExplainPropertyText("DynamoDB Select", "COUNT", es);
-	else if (projection[0])
-		ExplainPropertyText("DynamoDB Projection",
-							awstore_explain_expression(projection, names, NIL, NIL), es);
-	else
-		ExplainPropertyText("DynamoDB Projection", "(all attributes)", es);
-	if (limit > 0)
-		ExplainPropertyInteger("DynamoDB Limit", NULL, limit, es);
-	if (intVal(list_nth(priv, AwPrivConsistentRead)))
-		ExplainPropertyBool("DynamoDB Consistent Read", true, es);
-
-	if (es->analyze && node->fdw_state)
-	{
-		AwScanState *s = node->fdw_state;
-
-		ExplainPropertyInteger("DynamoDB Requests", NULL, s->requests, es);
-		ExplainPropertyInteger("DynamoDB Pages", NULL, s->pages, es);
-		ExplainPropertyInteger("DynamoDB Retries", NULL, s->retries, es);
-		ExplainPropertyFloat("DynamoDB Consumed Capacity", NULL, s->capacity, 1, es);
-	}
+	if (s == NULL || s->scan_cxt == NULL)
+		return false;
+	counts->requests = s->requests;
+	counts->pages = s->pages;
+	counts->retries = s->retries;
+	counts->capacity = s->capacity;
+	return true;
 }
