@@ -15,7 +15,7 @@ PGFILEDESC = "awstore - ActingWeb schema, TTL cleanup and a DynamoDB FDW"
 # Files that include postgres.h, and files that must not (the outside world:
 # libcurl, json-c, OpenSSL), kept apart as the design requires.
 PG_SRCS = $(wildcard src/*.c src/fdw/*.c)
-NOPG_SRCS = $(wildcard src/http/*.c src/dynamo/*.c) src/deps.c
+NOPG_SRCS = $(wildcard src/http/*.c src/dynamo/*.c src/aws/*.c) src/deps.c
 OBJS = $(sort $(patsubst %.c,%.o,$(PG_SRCS) $(NOPG_SRCS)))
 
 PKG_CONFIG ?= pkg-config
@@ -62,7 +62,7 @@ UNIT_CFLAGS = -O1 -g -Wall -Wextra $(PG_CFLAGS) -Isrc -Itest/unit $(DEPS_CFLAGS)
 
 # A test that includes one of our .c files (to reach its static functions)
 # is linked with the other ones.
-test/unit/bin/%: test/unit/%.c test/unit/unit.h $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
+test/unit/bin/%: test/unit/%.c test/unit/unit.h $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h src/aws/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< \
 		$(filter-out $(call fuzz_included,$<),$(NOPG_SRCS)) $(DEPS_LIBS) -lm
@@ -70,7 +70,7 @@ test/unit/bin/%: test/unit/%.c test/unit/unit.h $(NOPG_SRCS) $(wildcard src/http
 # Each fuzz target also runs over its seed corpus with any compiler.
 REPLAY_BINS = $(patsubst test/fuzz/fuzz_%.c,test/unit/bin/replay_%,$(wildcard test/fuzz/fuzz_*.c))
 
-test/unit/bin/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
+test/unit/bin/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h src/aws/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -Itest/fuzz -DFUZZ_TARGET='"fuzz_$*"' \
 		-DFUZZ_CORPUS='"test/fuzz/corpus/$*"' -o $@ $< test/fuzz/replay.c \
@@ -93,7 +93,7 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-Wall -Wextra $(PG_CFLAGS) -Isrc -Itest/fuzz $(DEPS_CFLAGS)
 fuzz_included = $(patsubst %,src/%,$(shell sed -n 's/^\#include "\(.*\.c\)"/\1/p' $(1)))
 
-test/fuzz/bin/%: test/fuzz/%.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
+test/fuzz/bin/%: test/fuzz/%.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h src/aws/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< \
 		$(filter-out $(call fuzz_included,$< $(wildcard test/fuzz/*.h)),$(NOPG_SRCS)) \
