@@ -4,6 +4,7 @@
 #   make installcheck           pg_regress on a temporary instance (needs a
 #                               running dynalite: see test/run)
 #   make unit                   C unit tests that need no server
+#   make aws-live               the credential layer's test (needs awsmeta)
 #
 # CI passes -Werror through PG_CFLAGS, not through this file.
 
@@ -81,6 +82,12 @@ unit: $(UNIT_BINS) $(REPLAY_BINS)
 	@for t in $(UNIT_BINS) $(REPLAY_BINS); do ./$$t || exit 1; done
 
 .PHONY: unit
+
+# The credential layer against test/awsmeta.py (test/run starts it and runs
+# test/unit/bin/aws_live with AWSTORE_AWSMETA_ENDPOINT).
+aws-live: test/unit/bin/aws_live
+
+.PHONY: aws-live
 
 # --- libFuzzer targets (clang) -------------------------------------------
 # A target that includes one of our .c files (to reach its static

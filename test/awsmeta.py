@@ -181,9 +181,12 @@ def check_sigv4(handler, body):
     want = hmac.new(signing_key(secret, date, region, service), to_sign.encode(),
                     hashlib.sha256).hexdigest()
     if not hmac.compare_digest(want, signature):
+        # as AWS does: the canonical request follows, session token included
         return None, sts_error(
             'SignatureDoesNotMatch',
-            'The request signature we calculated does not match the signature you provided.', 403)
+            'The request signature we calculated does not match the signature you provided. '
+            'Check your AWS Secret Access Key and signing method.\n\n'
+            'The Canonical String for this request should have been\n\'%s\'' % canonical, 403)
     return arn, None
 
 

@@ -16,8 +16,9 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <errno.h>
+#define _GNU_SOURCE
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,27 @@ aws_sts_endpoint(const AwsContext *ctx, char *errbuf, size_t errlen)
 }
 
 /*
+ * Cuts what must not reach a message out of an STS error message: AWS's
+ * SignatureDoesNotMatch goes on, after a blank line, with the canonical
+ * request, which holds the X-Amz-Security-Token header.
+ */
+static void
+sts_scrub(char *message)
+{
+	char	   *p;
+
+	if (message == NULL)
+		return;
+	message[strcspn(message, "\r\n")] = '\0';
+	p = strcasestr(message, "x-amz-security-token");
+	if (p != NULL)
+		*p = '\0';
+	p = strstr(message, "The Canonical String");
+	if (p != NULL)
+		*p = '\0';
+}
+
+/*
  * Sends one STS action (body already holds Action and Version) and parses
  * the answer into *reply.  sign: NULL for an unsigned call.
  */
@@ -130,6 +152,7 @@ sts_call(const AwsContext *ctx, const char *action, const char *body,
 	}
 	else if (reply->code != NULL)
 	{
+		sts_scrub(reply->message);
 		aws_error(errbuf, errlen, "STS refused %s: %s: %s", action, reply->code,
 				  reply->message ? reply->message : "(no message)");
 		status = AWS_FAILED;

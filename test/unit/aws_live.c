@@ -393,6 +393,14 @@ test_assume_role(void)
 							 &c2, errbuf, sizeof(errbuf));
 		unit_check(st == AWS_OK, "AssumeRole: chained on temporary credentials", "%s", errbuf);
 		aws_credentials_clear(&c2);
+
+		/* AWS's SignatureDoesNotMatch quotes the canonical request: scrubbed */
+		c.secret_access_key[0] ^= 1;
+		st = aws_get_caller_identity(&ctx, &c, &id, errbuf, sizeof(errbuf));
+		EXPECT_FAIL("GetCallerIdentity: a wrong secret with a session token", st, AWS_FAILED,
+					"SignatureDoesNotMatch: The request signature we calculated");
+		UNIT_TRUE("GetCallerIdentity: the canonical request is cut off",
+				  strstr(errbuf, "x-amz") == NULL && strstr(errbuf, "Canonical") == NULL);
 		aws_credentials_clear(&c);
 	}
 
