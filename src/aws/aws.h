@@ -29,6 +29,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/*
+ * aws_ is a common prefix (the AWS C libraries use it): these names stay
+ * inside awstore.so, never exported to other modules of the backend.
+ */
+#pragma GCC visibility push(hidden)
+
 /* Where credentials come from (the user mapping's credential_source). */
 typedef enum AwsSource
 {
@@ -169,5 +175,7 @@ extern void aws_cache_reset(AwsCredCache *cache);
 
 /* Number of resolutions the cache has made (for tests and monitoring). */
 extern long aws_cache_resolutions(const AwsCredCache *cache);
+
+#pragma GCC visibility pop
 
 #endif							/* AWSTORE_AWS_H */

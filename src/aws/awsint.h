@@ -16,6 +16,8 @@
 
 #include "aws/aws.h"
 
+#pragma GCC visibility push(hidden)
+
 /* Longest answer read from IMDS, a container endpoint or STS. */
 #define AWS_MAX_BODY (64 * 1024)
 /* Longest token file or shared config file read. */
@@ -147,5 +149,7 @@ extern AwsStatus aws_assume_role_with_web_identity(const AwsContext *ctx,
 												   const char *source_label,
 												   AwsCredentials *out,
 												   char *errbuf, size_t errlen);
+
+#pragma GCC visibility pop
 
 #endif							/* AWSTORE_AWSINT_H */
