@@ -25,9 +25,6 @@
 
 /* --- parse.c -------------------------------------------------------- */
 
-/* "2026-12-02T17:00:00Z" (fraction and +hh:mm allowed) to epoch seconds. */
-extern bool aws_parse_time(const char *text, long long *epoch);
-
 /*
  * An STS Query-protocol answer.  On success (the XML has Credentials or
  * the identity) the fields are set; on an ErrorResponse code and message
@@ -133,12 +130,42 @@ extern bool aws_form_add(char **body, const char *key, const char *value);
 /* Reads a whole small file (<= AWS_MAX_FILE); NULL and errno on failure. */
 extern char *aws_read_file(const char *path, size_t *len);
 
-/* snprintf into errbuf (a no-op when errbuf is NULL). */
+/* snprintf into errbuf (a no-op when errbuf is NULL); creds.c. */
 extern void aws_error(char *errbuf, size_t errlen, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));
 
-/* malloc'd copy or NULL (NULL in, NULL out). */
+/* malloc'd copy or NULL (NULL in, NULL out); creds.c. */
 extern char *aws_strdup(const char *s);
+
+/* --- creds.c -------------------------------------------------------- */
+
+/* "2026-12-02T17:00:00Z" (fraction and +hh:mm allowed) to epoch seconds. */
+extern bool aws_parse_time(const char *text, long long *epoch);
+
+/* Fills *out with copies of the strings; false when out of memory. */
+extern bool aws_creds_set(AwsCredentials *out, const char *key, const char *secret,
+						  const char *token, long long expiration, const char *label);
+
+/* getenv(), with an empty value taken as unset. */
+extern const char *aws_getenv(const char *name);
+
+/*
+ * The sources.  Each returns AWS_OK with *out filled, AWS_NOT_CONFIGURED
+ * (not set up here), AWS_FAILED or AWS_ABORTED, with a bare reason (no
+ * source name in front) in errbuf.
+ */
+extern AwsStatus aws_source_static(const AwsCredSpec *spec, AwsCredentials *out,
+								   char *errbuf, size_t errlen);
+extern AwsStatus aws_source_environment(AwsCredentials *out, char *errbuf, size_t errlen);
+
+/* --- metadata.c, profile.c ------------------------------------------- */
+
+extern AwsStatus aws_source_container(const AwsContext *ctx, AwsCredentials *out,
+									  char *errbuf, size_t errlen);
+extern AwsStatus aws_source_instance(const AwsContext *ctx, AwsCredentials *out,
+									 char *errbuf, size_t errlen);
+extern AwsStatus aws_source_profile(const AwsContext *ctx, AwsCredentials *out,
+									char *errbuf, size_t errlen);
 
 /* --- sts.c ---------------------------------------------------------- */
 

@@ -17,12 +17,10 @@
 #define _GNU_SOURCE
 #endif
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <json-c/json.h>
 
@@ -30,24 +28,6 @@
 
 /* Longest value kept from an XML element or ini line. */
 #define AWS_MAX_VALUE (16 * 1024)
-
-char *
-aws_strdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-void
-aws_error(char *errbuf, size_t errlen, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Position of needle (nlen bytes) in hay (hlen bytes), or NULL. */
 static const char *
@@ -229,69 +209,6 @@ aws_xml_text(const char *body, size_t len, const char *tag)
 		return aws_xml_decode(gt + 1, (size_t) (end - gt - 1));
 	}
 	return NULL;
-}
-
-bool
-aws_parse_time(const char *text, long long *epoch)
-{
-	struct tm	tm;
-	int			y,
-				mo,
-				d,
-				h,
-				mi,
-				s,
-				n = 0;
-	const char *p;
-	time_t		t;
-	long		offset = 0;
-
-	if (text == NULL ||
-		sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 ||
-		n != 19)
-		return false;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 ||
-		h < 0 || mi < 0 || s < 0)
-		return false;
-	p = text + n;
-	if (*p == '.')
-	{
-		p++;
-		if (!isdigit((unsigned char) *p))
-			return false;
-		while (isdigit((unsigned char) *p))
-			p++;
-	}
-	if (*p == 'Z')
-		p++;
-	else if (*p == '+' || *p == '-')
-	{
-		int			oh,
-					om,
-					m = 0;
-
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &m) != 2 || m != 5 || oh > 23 || om > 59 ||
-			oh < 0 || om < 0)
-			return false;
-		offset = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
-		p += 6;
-	}
-	else
-		return false;
-	if (*p != '\0')
-		return false;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	t = timegm(&tm);
-	if (t == (time_t) -1)
-		return false;
-	*epoch = (long long) t - offset;
-	return true;
 }
 
 void

@@ -313,12 +313,3 @@ aws_get_caller_identity(const AwsContext *ctx, const AwsCredentials *creds,
 	aws_sts_reply_clear(&reply);
 	return AWS_OK;
 }
-
-void
-aws_identity_clear(AwsIdentity *id)
-{
-	free(id->account);
-	free(id->arn);
-	free(id->user_id);
-	memset(id, 0, sizeof(*id));
-}
