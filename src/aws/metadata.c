@@ -12,7 +12,9 @@
  * token first, then the role's name, then its credentials; a service that
  * does not hand out tokens is an error, never a reason to fall back to
  * IMDSv1.  An IMDS that does not answer at all means "not on EC2"
- * (AWS_NOT_CONFIGURED), so a chain moves on.  No message quotes a token.
+ * (AWS_NOT_CONFIGURED), so a chain moves on; as in botocore, one attempt
+ * of one second unless AWS_METADATA_SERVICE_TIMEOUT / _NUM_ATTEMPTS say
+ * otherwise.  No message quotes a token.
  *
  *-------------------------------------------------------------------------
  */
@@ -84,6 +86,34 @@ aws_url_host(const char *url, char *buf, size_t len)
 	memcpy(buf, p, n);
 	buf[n] = '\0';
 	return true;
+}
+
+/*
+ * Timeout and attempts of a metadata request: AWS_METADATA_SERVICE_TIMEOUT
+ * (seconds) and AWS_METADATA_SERVICE_NUM_ATTEMPTS as the SDKs read them,
+ * else one attempt of one second (botocore's defaults: off EC2 the chain
+ * must not wait long for a service that is not there), never more than
+ * the context allows.
+ */
+static void
+aws_metadata_limits(const AwsContext *ctx, AwsHttpRequest *req)
+{
+	const char *t = aws_getenv("AWS_METADATA_SERVICE_TIMEOUT");
+	const char *n = aws_getenv("AWS_METADATA_SERVICE_NUM_ATTEMPTS");
+	long		timeout_ms = 1000;
+	int			attempts = 1;
+
+	if (t != NULL && atoi(t) > 0 && atoi(t) <= 60)
+		timeout_ms = atoi(t) * 1000L;
+	if (n != NULL && atoi(n) > 0 && atoi(n) <= 10)
+		attempts = atoi(n);
+	if (ctx->timeout_ms > 0 && timeout_ms > ctx->timeout_ms)
+		timeout_ms = ctx->timeout_ms;
+	if (ctx->max_attempts > 0 && attempts > ctx->max_attempts)
+		attempts = ctx->max_attempts;
+	req->connect_timeout_ms = timeout_ms;
+	req->timeout_ms = timeout_ms;
+	req->max_attempts = attempts;
 }
 
 /* Reads the body of a credential JSON answer into *out. */
@@ -208,6 +238,7 @@ aws_source_container(const AwsContext *ctx, AwsCredentials *out, char *errbuf, s
 	headers[n] = NULL;
 
 	memset(&req, 0, sizeof(req));
+	aws_metadata_limits(ctx, &req);
 	req.method = "GET";
 	req.url = url;
 	req.headers = headers;
@@ -242,6 +273,7 @@ aws_imds_get(const AwsContext *ctx, const char *base, const char *path,
 
 	snprintf(url, sizeof(url), "%s%s", base, path);
 	memset(&req, 0, sizeof(req));
+	aws_metadata_limits(ctx, &req);
 	req.method = "GET";
 	req.url = url;
 	req.headers = headers;
@@ -279,6 +311,7 @@ aws_source_instance(const AwsContext *ctx, AwsCredentials *out, char *errbuf, si
 	/* a session token first; IMDSv1 (no token) is never used */
 	snprintf(url, sizeof(url), "%s/latest/api/token", base);
 	memset(&req, 0, sizeof(req));
+	aws_metadata_limits(ctx, &req);
 	req.method = "PUT";
 	req.url = url;
 	req.headers = token_req_headers;
