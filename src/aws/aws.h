@@ -160,7 +160,8 @@ extern void aws_cache_destroy(AwsCredCache *cache);
  * Credentials for key: from the cache, or resolved (aws_resolve) and kept.
  * On AWS_OK *out is the caller's own copy, freed with
  * aws_credentials_clear().  *refreshed, when not NULL, says whether this
- * call resolved them.
+ * call resolved them.  The cache compares keys only: when what a key
+ * stands for changes (an altered user mapping), the caller invalidates it.
  */
 extern AwsStatus aws_cache_get(AwsCredCache *cache, const char *key,
 							   const AwsContext *ctx, const AwsCredSpec *spec,

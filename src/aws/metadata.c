@@ -176,6 +176,13 @@ aws_source_container(const AwsContext *ctx, AwsCredentials *out, char *errbuf, s
 	}
 	else
 	{
+		/* no user:password@ in it: the URL is quoted in messages */
+		if (strchr(full, '@') != NULL &&
+			strchr(full, '@') < full + strcspn(full + 8, "/?#") + 8)
+		{
+			aws_error(errbuf, errlen, "AWS_CONTAINER_CREDENTIALS_FULL_URI must not hold a user name or password");
+			return AWS_FAILED;
+		}
 		if (strncmp(full, "https://", 8) != 0 &&
 			(strncmp(full, "http://", 7) != 0 || !aws_url_host(full, host, sizeof(host)) ||
 			 !aws_container_host_allowed(host)))

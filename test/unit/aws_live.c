@@ -299,6 +299,10 @@ test_container(void)
 	EXPECT_FAIL("container: token file missing", st, AWS_FAILED, "is not readable");
 
 	unsetenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "https://user:pw@example.com/creds", 1);
+	st = aws_resolve(&ctx, &spec, &c, errbuf, sizeof(errbuf));
+	EXPECT_FAIL("container: no password in the URL", st, AWS_FAILED, "must not hold a user name");
+	UNIT_TRUE("container: the password is not quoted", strstr(errbuf, "pw@") == NULL);
 	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://192.0.2.1/creds", 1);
 	st = aws_resolve(&ctx, &spec, &c, errbuf, sizeof(errbuf));
 	EXPECT_FAIL("container: a plain http host that is not allowed", st, AWS_FAILED,
