@@ -25,7 +25,8 @@ to --external-id.
 
 Control (for tests): GET /__stats (JSON counts of every call served),
 POST /__stats/reset, POST /__config with JSON {"expiry": s, "role": name
-("" for none), "imds": "off" (403 on token PUT) / "on"}.
+("" for none), "imds": "off" (403 on token PUT) / "on", "sts_fail": n (the
+next n STS requests answer 503 ServiceUnavailable)}.
 
 Listens on --port (0: a free one) and prints "awsmeta listening on <port>".
 Stops on SIGTERM.  Standard library only.
@@ -295,13 +296,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == '/__config':
             conf = json.loads(body or b'{}')
             with lock:
-                state.update({k: conf[k] for k in ('expiry', 'role', 'imds') if k in conf})
+                state.update({k: conf[k] for k in ('expiry', 'role', 'imds', 'sts_fail')
+                              if k in conf})
             return self.answer(200, '{}', 'application/json')
         form = {k: v[0] for k, v in urllib.parse.parse_qs(
             body.decode('utf-8', 'replace'), keep_blank_values=True).items()}
         action = form.get('Action', '')
         bump('sts_' + (action or 'none'))
-        if form.get('Version') != '2011-06-15':
+        with lock:
+            fail = state['sts_fail'] > 0
+            if fail:
+                state['sts_fail'] -= 1
+        if fail:
+            status, xml = sts_error('ServiceUnavailable', 'Service is unavailable', 503, 'Receiver')
+        elif form.get('Version') != '2011-06-15':
             status, xml = sts_error('InvalidAction', 'Version must be 2011-06-15')
         elif action == 'AssumeRole':
             status, xml = self.assume_role(form, body)
@@ -389,7 +397,7 @@ def main():
                   'account': a.account, 'role': a.role, 'expiry': a.expiry,
                   'container_token': a.container_token,
                   'web_identity_token': a.web_identity_token,
-                  'external_id': a.external_id, 'imds': 'on'})
+                  'external_id': a.external_id, 'imds': 'on', 'sts_fail': 0})
     server = Server(('127.0.0.1', a.port), Handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print('awsmeta listening on %d' % server.server_address[1], flush=True)

@@ -409,6 +409,20 @@ test_assume_role(void)
 		aws_credentials_clear(&c);
 	}
 
+	/* a 503 is retried, a bounded number of times */
+	configure("{\"sts_fail\": 1}");
+	reset_stats();
+	st = aws_resolve(&ctx, &spec, &c, errbuf, sizeof(errbuf));
+	unit_check(st == AWS_OK, "AssumeRole: a 503 is retried", "%s", errbuf);
+	UNIT_EQ_INT("AssumeRole: two calls for one 503", served("sts_AssumeRole"), 2);
+	aws_credentials_clear(&c);
+	configure("{\"sts_fail\": 5}");
+	reset_stats();
+	st = aws_resolve(&ctx, &spec, &c, errbuf, sizeof(errbuf));
+	EXPECT_FAIL("AssumeRole: STS unavailable", st, AWS_FAILED, "STS refused AssumeRole: ServiceUnavailable");
+	UNIT_EQ_INT("AssumeRole: retries stop at max_attempts", served("sts_AssumeRole"), 2);
+	configure("{\"sts_fail\": 0}");
+
 	spec.role_arn = "arn:aws:iam::123456789012:role/denied-role";
 	st = aws_resolve(&ctx, &spec, &c, errbuf, sizeof(errbuf));
 	EXPECT_FAIL("AssumeRole: refused", st, AWS_FAILED, "STS refused AssumeRole: AccessDenied: ");
