@@ -23,7 +23,7 @@ Temporary credentials expire --expiry seconds after they are issued
 (AccessDenied); one whose name contains "external" needs ExternalId equal
 to --external-id.
 
-Control (for tests): GET /__stats (JSON counts of every call served),
+Control (for tests): GET /__stall answers after 10 s; GET /__stats (JSON counts of every call served),
 POST /__stats/reset, POST /__config with JSON {"expiry": s, "role": name
 ("" for none), "imds": "off" (403 on token PUT) / "on", "sts_fail": n (the
 next n STS requests answer 503 ServiceUnavailable)}.
@@ -42,6 +42,7 @@ import signal
 import socketserver
 import sys
 import threading
+import time
 import urllib.parse
 
 NS = 'https://sts.amazonaws.com/doc/2011-06-15/'
@@ -270,6 +271,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 'AccessKeyId': cred['key'], 'SecretAccessKey': cred['secret'],
                 'Token': cred['token'], 'Expiration': iso(cred['expiry'])}),
                 'application/json')
+        if self.path == '/__stall':
+            # never answers in time: for cancellation tests
+            time.sleep(10)
+            return self.answer(200, '{}', 'application/json')
         if self.path == '/container/credentials':
             bump('container')
             if self.headers.get('Authorization') != state['container_token']:

@@ -725,6 +725,51 @@ test_abort(void)
 	EXPECT_FAIL("abort: the hook cancels a call", st, AWS_ABORTED, "canceled");
 }
 
+static double
+seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double abort_after;
+
+static bool
+abort_later(void *arg)
+{
+	(void) arg;
+	return seconds_now() >= abort_after;
+}
+
+/* A cancel stops a call in flight: the endpoint would answer in 10 s. */
+static void
+test_abort_in_flight(void)
+{
+	AwsContext	ctx;
+	AwsCredSpec spec;
+	AwsCredentials c;
+	AwsStatus	st;
+	char		url[512];
+	double		start;
+
+	ctx_init(&ctx);
+	ctx.timeout_ms = 20000;
+	ctx.abort_fn = abort_later;
+	clear_env();
+	snprintf(url, sizeof(url), "%s/__stall", endpoint);
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", url, 1);
+	setenv("AWS_METADATA_SERVICE_TIMEOUT", "20", 1);
+	spec_init(&spec, AWS_SOURCE_CONTAINER);
+	start = seconds_now();
+	abort_after = start + 0.3;
+	st = aws_resolve(&ctx, &spec, &c, errbuf, sizeof(errbuf));
+	EXPECT_FAIL("abort: a call in flight is canceled", st, AWS_ABORTED, "canceled");
+	unit_check(seconds_now() - start < 2.0, "abort: within two seconds",
+			   "took %.2f s", seconds_now() - start);
+}
+
 int
 main(void)
 {
@@ -745,6 +790,7 @@ main(void)
 	test_chain();
 	test_cache();
 	test_abort();
+	test_abort_in_flight();
 	{
 		char		cmd[600];
 
