@@ -4,6 +4,7 @@
 #   make installcheck           pg_regress on a temporary instance (needs a
 #                               running dynalite: see test/run)
 #   make unit                   C unit tests that need no server
+#   make aws-live               the credential layer's test (needs awsmeta)
 #
 # CI passes -Werror through PG_CFLAGS, not through this file.
 
@@ -21,7 +22,7 @@ PGFILEDESC = "awstore - ActingWeb schema, TTL cleanup and a DynamoDB FDW"
 # Files that include postgres.h, and files that must not (the outside world:
 # libcurl, json-c), kept apart as the design requires.
 PG_SRCS = $(wildcard src/*.c src/fdw/*.c)
-NOPG_SRCS = $(wildcard src/http/*.c src/dynamo/*.c) src/deps.c
+NOPG_SRCS = $(wildcard src/http/*.c src/dynamo/*.c src/aws/*.c) src/deps.c
 OBJS = $(sort $(patsubst %.c,%.o,$(PG_SRCS) $(NOPG_SRCS)))
 
 PKG_CONFIG ?= pkg-config
@@ -72,7 +73,7 @@ UNIT_CFLAGS = -O1 -g -Wall -Wextra $(PG_CFLAGS) -Isrc -Itest/unit $(DEPS_CFLAGS)
 
 # A test that includes one of our .c files (to reach its static functions)
 # is linked with the other ones.
-test/unit/bin/%: test/unit/%.c test/unit/unit.h $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
+test/unit/bin/%: test/unit/%.c test/unit/unit.h $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h src/aws/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< \
 		$(filter-out $(call fuzz_included,$<),$(NOPG_SRCS)) $(DEPS_LIBS) -lm
@@ -80,7 +81,7 @@ test/unit/bin/%: test/unit/%.c test/unit/unit.h $(NOPG_SRCS) $(wildcard src/http
 # Each fuzz target also runs over its seed corpus with any compiler.
 REPLAY_BINS = $(patsubst test/fuzz/fuzz_%.c,test/unit/bin/replay_%,$(wildcard test/fuzz/fuzz_*.c))
 
-test/unit/bin/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
+test/unit/bin/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h src/aws/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -Itest/fuzz -DFUZZ_TARGET='"fuzz_$*"' \
 		-DFUZZ_CORPUS='"test/fuzz/corpus/$*"' -o $@ $< test/fuzz/replay.c \
@@ -91,6 +92,12 @@ unit: $(UNIT_BINS) $(REPLAY_BINS)
 	@for t in $(UNIT_BINS) $(REPLAY_BINS); do ./$$t || exit 1; done
 
 .PHONY: unit
+
+# The credential layer against test/awsmeta.py (test/run starts it and runs
+# test/unit/bin/aws_live with AWSTORE_AWSMETA_ENDPOINT).
+aws-live: test/unit/bin/aws_live
+
+.PHONY: aws-live
 
 # --- libFuzzer targets (clang) -------------------------------------------
 # A target that includes one of our .c files (to reach its static
@@ -105,7 +112,7 @@ fuzz_included = $(patsubst %,src/%,$(shell sed -n 's/^\#include "\(.*\.c\)"/\1/p
 # ... and the headers of test/fuzz/ that a target includes (response.h)
 fuzz_headers_of = $(wildcard $(addprefix test/fuzz/,$(shell sed -n 's/^\#include "\([^/]*\.h\)"/\1/p' $(1))))
 
-test/fuzz/bin/%: test/fuzz/%.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h)
+test/fuzz/bin/%: test/fuzz/%.c $(wildcard test/fuzz/*.h) $(NOPG_SRCS) $(wildcard src/http/*.h src/dynamo/*.h src/aws/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< \
 		$(filter-out $(call fuzz_included,$< $(call fuzz_headers_of,$<)),$(NOPG_SRCS)) \

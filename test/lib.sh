@@ -326,3 +326,36 @@ awstore_cleanup() {
 		wait "$pid" 2>/dev/null || true
 	done
 }
+
+# Start test/awsmeta.py (IMDSv2, container credentials and STS on one
+# loopback port) as the test user; awstore_cleanup stops it.  Extra
+# arguments go to awsmeta.py (--expiry, --role, ...).  Exports
+#   AWSTORE_AWSMETA_ENDPOINT  http://127.0.0.1:<port>
+#   AWSTORE_AWSMETA_PORT      <port>
+# Output goes to <logdir>/awsmeta.out, its log to <logdir>/awsmeta.log.
+awstore_start_awsmeta() {
+	local logdir=$1 script pid port i
+	shift
+	# The test user may not be able to read the checkout (/root): run a copy.
+	script=$logdir/awsmeta.py
+	cp "$AWSTORE_ROOT/test/awsmeta.py" "$script" && chmod 644 "$script" ||
+		awstore_die "could not copy awsmeta.py to $logdir"
+	awstore_as_test_user /usr/bin/python3 "$script" --port 0 "$@" \
+		>"$logdir/awsmeta.out" 2>"$logdir/awsmeta.log" &
+	pid=$!
+	_awstore_pids+=("$pid")
+	for ((i = 0; i < 200; i++)); do
+		port=$(sed -n 's/^awsmeta listening on \([0-9][0-9]*\)$/\1/p' \
+			"$logdir/awsmeta.out" 2>/dev/null)
+		if [ -n "$port" ]; then
+			AWSTORE_AWSMETA_PORT=$port
+			AWSTORE_AWSMETA_ENDPOINT="http://127.0.0.1:$port"
+			export AWSTORE_AWSMETA_PORT AWSTORE_AWSMETA_ENDPOINT
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$logdir/awsmeta.log" >&2
+	awstore_die "awsmeta did not start"
+}
