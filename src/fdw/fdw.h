@@ -17,7 +17,8 @@
  *   keycond.c             which quals pin a key, and the key values sent
  *   plan.c                paths, costs, and the plan of a scan
  *   scanplan.c            the plan of a scan as one struct, to and from fdw_private
- *   scan.c                executing reads
+ *   scan.c                executing reads: the executor callbacks
+ *   scanpage.c            sending a scan's requests, taking its pages
  *   decode.c              AttributeValue -> Datum, items into slots
  *   encode.c              Datum -> AttributeValue, into a palloc'd StringInfo
  *   jsontext.c            JSON text in palloc'd memory (DynBuf, string literals)
@@ -531,6 +532,24 @@ extern void awstore_deparse_key_condition(AwDeparseContext *ctx, List *clauses,
 extern bool awstore_key_value_empty(const char *json);
 extern const char **awstore_encode_key_list(Datum array, DynType type, int *nkeys);
 extern bool awstore_compare_key_values(DynType type, const char *a, const char *b, int *cmp);
+
+/*
+ * The values of a scan's conditions for one execution (keycond.c), and
+ * what of them can be sent.
+ */
+typedef struct AwScanValues
+{
+	char	  **value_json;		/* AttributeValue of each fdw_expr */
+	bool		known_empty;	/* a key condition that no item can meet */
+	bool		filter_local;	/* a filter value cannot be sent */
+	bool		sk_local;		/* a sort key bound cannot be sent */
+	const char **keys;			/* BatchGetItem keys / Query-per-key values */
+	int			nkeys;
+} AwScanValues;
+
+extern void awstore_scan_values(const AwScanPlan *plan, List *value_states,
+								ExprContext *econtext, bool recheckable,
+								AwScanValues *values);
 
 /* plan.c: FDW callbacks for planning */
 extern void awstoreGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,

@@ -18,9 +18,10 @@
  * constant empty bound, which DynamoDB refuses as a key value, is left to
  * be checked locally.
  *
- * At execution the key values are known: a list of partition keys is
- * encoded, without the values no item can have, and the bounds of a
- * BETWEEN are compared as DynamoDB orders keys.
+ * At execution the key values are known: awstore_scan_values() evaluates
+ * them and decides what is sent and what is checked locally.  A list of
+ * partition keys is encoded, without the values no item can have, and the
+ * bounds of a BETWEEN are compared as DynamoDB orders keys.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +31,7 @@
 #include "access/sysattr.h"
 #include "catalog/pg_type.h"
 #include "common/base64.h"
+#include "executor/executor.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/pathnodes.h"
 #include "optimizer/optimizer.h"
@@ -468,4 +470,109 @@ awstore_compare_key_values(DynType type, const char *a, const char *b, int *cmp)
 		default:
 			return false;
 	}
+}
+
+/*
+ * Evaluates the values of a scan's conditions (value_states, one ExprState
+ * per fdw_expr, in econtext) for this execution and decides what will be
+ * sent, into *values, palloc'd in the current memory context.  recheckable
+ * says whether the scan can check its shipped filter locally
+ * (fdw_recheck_quals); a value that cannot be sent when nothing can check
+ * it locally is an internal error.
+ */
+void
+awstore_scan_values(const AwScanPlan *plan, List *value_states,
+					ExprContext *econtext, bool recheckable, AwScanValues *values)
+{
+	int			nvalues = list_length(value_states);
+	ListCell   *lc;
+	int			i = 0;
+
+	values->value_json = palloc0(sizeof(char *) * Max(nvalues, 1));
+	values->known_empty = false;
+	values->filter_local = false;
+	values->sk_local = false;
+	values->keys = NULL;
+	values->nkeys = 0;
+
+	foreach(lc, value_states)
+	{
+		ExprState  *state = lfirst(lc);
+		DynType		type = (DynType) list_nth_int(plan->value_types, i);
+		bool		is_key = i == plan->pk_idx || i == plan->sk_idx || i == plan->sk_hi_idx;
+		bool		sk_range = (i == plan->sk_idx || i == plan->sk_hi_idx) &&
+			plan->sk_cond == AW_SK_RANGE;
+		bool		isnull;
+		Datum		value;
+		const char *why = NULL;
+		Oid			typid = exprType((Node *) state->expr);
+
+		value = ExecEvalExpr(state, econtext, &isnull);
+		if (isnull)
+		{
+			/* key comparisons are strict: key = NULL, key > NULL hold for no row */
+			if (is_key)
+				values->known_empty = true;
+			else
+				values->filter_local = true;
+		}
+		else if (i == plan->pk_idx &&
+				 (plan->op == AW_OP_BATCH_GET_ITEM || plan->op == AW_OP_MULTI_QUERY))
+		{
+			values->keys = awstore_encode_key_list(value, type, &values->nkeys);
+			if (values->nkeys == 0)
+				values->known_empty = true;
+		}
+		else
+		{
+			values->value_json[i] = awstore_encode_value(value, typid, type, &why);
+			if (!is_key)
+			{
+				if (values->value_json[i] == NULL)
+					values->filter_local = true;
+			}
+			else if (sk_range)
+			{
+				/*
+				 * A bound DynamoDB cannot take (a number it cannot hold, an
+				 * empty string, which it refuses as a key value, though
+				 * every item's key is greater): ask for the whole partition
+				 * and check the range locally.
+				 */
+				if (values->value_json[i] == NULL ||
+					awstore_key_value_empty(values->value_json[i]))
+					values->sk_local = true;
+			}
+			else if (values->value_json[i] == NULL ||
+					 awstore_key_value_empty(values->value_json[i]))
+			{
+				/*
+				 * Equality with a key value no item can have: DynamoDB holds
+				 * no such number, and key attributes are never empty.
+				 */
+				values->known_empty = true;
+			}
+		}
+		i++;
+	}
+	if (!values->known_empty && !values->sk_local && plan->sk_hi_idx >= 0)
+	{
+		DynType		type = (DynType) list_nth_int(plan->value_types, plan->sk_idx);
+		int			cmp;
+
+		/*
+		 * BETWEEN with bounds the wrong way round matches nothing (and
+		 * DynamoDB refuses it); bounds it cannot compare are checked
+		 * locally.
+		 */
+		if (!awstore_compare_key_values(type, values->value_json[plan->sk_idx],
+										values->value_json[plan->sk_hi_idx], &cmp))
+			values->sk_local = true;
+		else if (cmp > 0)
+			values->known_empty = true;
+	}
+	if (values->sk_local && (!recheckable || plan->count_only))
+		elog(ERROR, "awstore: a sort key bound cannot be sent and cannot be checked locally");
+	if (values->filter_local && (!recheckable || plan->count_only))
+		elog(ERROR, "awstore: a filter value cannot be sent and the filter cannot be checked locally");
 }

@@ -609,7 +609,7 @@ awstoreGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	if (!constant_filter || sk_may_drop)
 		pull_varattnos((Node *) recheck_exprs, baserel->relid, &needed);
 	aw_projection(&ctx, info, needed, &retrieved, &whole_item, &projection);
-	/* the target of UPDATE or DELETE returns each item's key (modify.c) */
+	/* the target of UPDATE or DELETE returns each item's key (modifyplan.c) */
 	scan_tlist = awstore_row_key_scan_tlist(baserel->relid, info->columns,
 											baserel->reltarget->exprs,
 											list_concat(list_copy(local_exprs), recheck_exprs));

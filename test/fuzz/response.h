@@ -118,7 +118,7 @@ fuzz_walk_items(DynValue *items)
 		fuzz_walk_item(dyn_array_get(items, i));
 }
 
-/* Reads a successful response the way scan.c, modify.c and dynamodb_functions.c do. */
+/* Reads a successful response the way scanpage.c, modify.c and dynamodb_functions.c do. */
 static void
 fuzz_walk_response(DynValue *resp)
 {

@@ -1,0 +1,429 @@
+/*-------------------------------------------------------------------------
+ *
+ * scanpage.c
+ *		A scan's requests and pages: segments, lookahead, key lookups.
+ *
+ * A scan runs one DynamoDB operation, chosen at planning: Scan (in
+ * TotalSegments segments, each with a request in flight at once), Query,
+ * Query per partition key value, GetItem, or BatchGetItem (100 keys a
+ * request, UnprocessedKeys sent again with backoff).  The requests are
+ * built from the plan (AwScanPlan, read as it is) and from the values of
+ * this execution (AwScanValues, see keycond.c).  scan.c calls
+ * awstore_scan_start() when the executor first pulls a row,
+ * awstore_scan_next_page() when a page has been read, and
+ * awstore_scan_release_page() before that.
+ *
+ * Paging is lazy with one page of lookahead per segment: when the executor
+ * takes a page, the segment's next request is sent, so the next page
+ * travels while this one is converted.  The next request goes out before
+ * the page is even parsed: its LastEvaluatedKey is taken from the page as
+ * received, where the streaming check noted it (dyn_call_raw_member), so
+ * DynamoDB prepares the next page while this one is parsed and read.  At
+ * most one request per segment is in flight and one page is being read, so
+ * memory stays bounded whatever the table's size.  A page without items but with a LastEvaluatedKey is
+ * not the end.  When the executor stops pulling (LIMIT), nothing more is
+ * sent and what is in flight is aborted at the end of the scan.
+ *
+ * Memory: DynamoDB calls and their parsed pages are malloc'd; each is held
+ * by an AwCallHolder in a context of its own under scan_cxt, deleted when
+ * the page has been read, or with scan_cxt — at rescan, at the end of the
+ * scan, or when an error unwinds the query.  A segment keeps only its
+ * latest LastEvaluatedKey, so memory is flat per page.  A failed request
+ * is reported here (awstore_report_error, errors.c), naming the table.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "fdw/scan.h"
+
+#define AW_BATCH_GET_KEYS 100
+
+static void aw_continue(AwScanState *s, AwSegment *seg);
+static void aw_set_start_key(AwSegment *seg, char *key);
+
+/*
+ * The placeholders of the request this execution sends (see
+ * awstore_scan_placeholders); key_value, when given, stands for the
+ * partition key value.
+ */
+static void
+aw_build_placeholders(AwScanState *s, const char *key_value, char **names_json,
+					  char **values_json)
+{
+	AwScanPlan *plan = s->plan;
+
+	awstore_scan_placeholders(plan, s->values.sk_local ? plan->keycond_pk : plan->keycond,
+							  s->values.filter_local ? NULL : plan->filter,
+							  plan->count_only ? NULL : plan->projection,
+							  s->values.value_json, key_value, names_json, values_json);
+}
+
+/* The primary key of a GetItem / BatchGetItem request. */
+static char *
+aw_key_object(AwScanState *s, const char *pk_value)
+{
+	AwScanPlan *plan = s->plan;
+	DynBuf		buf;
+
+	dynbuf_init(&buf);
+	dynbuf_append_char(&buf, '{');
+	dynbuf_append_json_string(&buf, plan->pk, strlen(plan->pk));
+	dynbuf_append_char(&buf, ':');
+	dynbuf_append_str(&buf, pk_value);
+	if (plan->sk)
+	{
+		dynbuf_append_char(&buf, ',');
+		dynbuf_append_json_string(&buf, plan->sk, strlen(plan->sk));
+		dynbuf_append_char(&buf, ':');
+		dynbuf_append_str(&buf, s->values.value_json[plan->sk_idx]);
+	}
+	dynbuf_append_char(&buf, '}');
+	return awstore_dynbuf_pstrdup(&buf);
+}
+
+/*
+ * Sends the segment's next request.  The request is held in scan_cxt; the
+ * body and key objects are built in the current memory context.
+ */
+static void
+aw_send(AwScanState *s, AwSegment *seg)
+{
+	AwScanPlan *plan = s->plan;
+	char	   *body = NULL;
+	size_t		len = 0;
+	const char *action = NULL;
+
+	switch (plan->op)
+	{
+		case AW_OP_SCAN:
+		case AW_OP_QUERY:
+		case AW_OP_MULTI_QUERY:
+			{
+				DynReadRequest req;
+				char	   *values_json = s->values_json;
+				char	   *names_json = s->names_json;
+
+				if (plan->op == AW_OP_MULTI_QUERY)
+					aw_build_placeholders(s, seg->key_value, &names_json, &values_json);
+				memset(&req, 0, sizeof(req));
+				req.table = plan->table;
+				req.index = plan->index;
+				req.key_condition = plan->op == AW_OP_SCAN ? NULL :
+					s->values.sk_local ? plan->keycond_pk : plan->keycond;
+				req.filter = (s->values.filter_local || plan->filter[0] == '\0') ? NULL :
+					plan->filter;
+				req.projection = plan->projection[0] ? plan->projection : NULL;
+				req.names_json = names_json;
+				req.values_json = values_json;
+				req.start_key_json = seg->start_key;
+				req.consistent_read = plan->consistent;
+				req.count_only = plan->count_only;
+				req.limit = plan->limit > 0 ? s->limit_left : 0;
+				req.segment = seg->segment;
+				req.total_segments = plan->nsegments;
+				if (plan->op == AW_OP_SCAN)
+				{
+					action = "Scan";
+					body = dyn_body_scan(&req, &len);
+				}
+				else
+				{
+					action = "Query";
+					body = dyn_body_query(&req, &len);
+				}
+				break;
+			}
+		case AW_OP_GET_ITEM:
+			action = "GetItem";
+			body = dyn_body_get_item(plan->table,
+									 aw_key_object(s, s->values.value_json[plan->pk_idx]),
+									 plan->projection[0] ? plan->projection : NULL,
+									 s->names_json, plan->consistent, &len);
+			break;
+		case AW_OP_BATCH_GET_ITEM:
+			action = "BatchGetItem";
+			if (seg->unprocessed)
+			{
+				body = dyn_body_batch_get_item(plan->table, NULL, NULL, NULL, false,
+											   seg->unprocessed, &len);
+				pfree(seg->unprocessed);
+				seg->unprocessed = NULL;
+			}
+			else
+			{
+				StringInfoData keys;
+				int			end = Min(s->next_key + AW_BATCH_GET_KEYS, s->values.nkeys);
+
+				initStringInfo(&keys);
+				appendStringInfoChar(&keys, '[');
+				for (int k = s->next_key; k < end; k++)
+					appendStringInfo(&keys, "%s%s", k > s->next_key ? "," : "",
+									 aw_key_object(s, s->values.keys[k]));
+				appendStringInfoChar(&keys, ']');
+				s->next_key = end;
+				body = dyn_body_batch_get_item(plan->table, keys.data,
+											   plan->projection[0] ? plan->projection : NULL,
+											   s->names_json, plan->consistent, NULL, &len);
+			}
+			break;
+	}
+	seg->holder = awstore_start_call(s->client, action, body, len, s->scan_cxt);
+	dyn_call_set_user(seg->holder->call, seg);
+	seg->started = true;
+}
+
+/* Starts whatever the segment has to do next, if anything. */
+static void
+aw_continue(AwScanState *s, AwSegment *seg)
+{
+	AwScanPlan *plan = s->plan;
+
+	if (s->values.known_empty || seg->holder)
+		return;
+	switch (plan->op)
+	{
+		case AW_OP_SCAN:
+		case AW_OP_QUERY:
+			if (!seg->exhausted)
+				aw_send(s, seg);
+			break;
+		case AW_OP_GET_ITEM:
+			if (!seg->started)
+				aw_send(s, seg);
+			break;
+		case AW_OP_MULTI_QUERY:
+			if (seg->started && !seg->exhausted)
+				aw_send(s, seg);
+			else if (s->next_key < s->values.nkeys)
+			{
+				seg->key_value = s->values.keys[s->next_key++];
+				aw_set_start_key(seg, NULL);
+				seg->exhausted = false;
+				aw_send(s, seg);
+			}
+			break;
+		case AW_OP_BATCH_GET_ITEM:
+			if (seg->unprocessed)
+			{
+				uint64_t	rng = (uint64_t) GetCurrentTimestamp();
+
+				if (seg->unprocessed_tries++ >= s->opts.max_retries)
+					ereport(ERROR,
+							(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+							 errmsg("DynamoDB left keys unprocessed after %d retries",
+									seg->unprocessed_tries - 1),
+							 errhint("Raise the table's read capacity or the server's max_retries."),
+							 errcontext("DynamoDB BatchGetItem on table \"%s\"", plan->table)));
+				awstore_pause(dyn_backoff_ms(50, 5000, seg->unprocessed_tries, &rng));
+				aw_send(s, seg);
+			}
+			else if (s->next_key < s->values.nkeys)
+				aw_send(s, seg);
+			break;
+	}
+}
+
+/*
+ * Sends the first requests of this execution, one per segment, once
+ * awstore_scan_values() has filled s->values.  The placeholders are built
+ * in scan_cxt, for every request of the execution.
+ */
+void
+awstore_scan_start(AwScanState *s)
+{
+	MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
+
+	aw_build_placeholders(s, NULL, &s->names_json, &s->values_json);
+	MemoryContextSwitchTo(old);
+	s->next_key = 0;
+	for (int i = 0; i < s->plan->nsegments; i++)
+		aw_continue(s, &s->segs[i]);
+}
+
+/*
+ * Replaces the segment's LastEvaluatedKey.  The old one went into a request
+ * body already: freed, so that a scan's memory stays flat page after page.
+ */
+static void
+aw_set_start_key(AwSegment *seg, char *key)
+{
+	if (seg->start_key)
+		pfree(seg->start_key);
+	seg->start_key = key;
+}
+
+/* Takes a finished request's page as the page being read. */
+static void
+aw_take_page(AwScanState *s, AwSegment *seg)
+{
+	AwScanPlan *plan = s->plan;
+	AwCallHolder *holder = seg->holder;
+	DynCall    *call = holder->call;
+	bool		sent_next = false;
+	bool		ok;
+	const DynStats *stats = dyn_call_stats(call);
+	DynValue   *resp;
+	DynValue   *v;
+
+	seg->holder = NULL;
+
+	/*
+	 * A Scan or Query page's LastEvaluatedKey can be taken from the page as
+	 * received: then the next request goes out before this page is parsed,
+	 * and DynamoDB prepares the next page while this one is parsed and
+	 * read.  (With a LIMIT or a count the page is parsed first: whether to
+	 * go on depends on its items.)
+	 */
+	if ((plan->op == AW_OP_SCAN || plan->op == AW_OP_QUERY || plan->op == AW_OP_MULTI_QUERY) &&
+		plan->limit <= 0 && !plan->count_only)
+	{
+		char	   *lek;
+
+		switch (awstore_page_raw_next_key(call, s->scan_cxt, &lek))
+		{
+			case 1:
+				aw_set_start_key(seg, lek);
+				sent_next = true;
+				break;
+			case 0:
+				seg->exhausted = true;
+				sent_next = true;
+				break;
+			default:
+				break;			/* taken from the parsed page below */
+		}
+		if (sent_next)
+			aw_continue(s, seg);
+	}
+
+	ok = dyn_call_ok(call);		/* parses the page: capacity counts */
+	s->requests += stats->requests;
+	s->retries += stats->retries;
+	s->capacity += stats->capacity;
+	if (!ok)
+	{
+		DynError	err = *dyn_call_error(call);
+		char		action[40];
+
+		strlcpy(action, dyn_call_action(call), sizeof(action));
+		awstore_release_call(holder);
+		awstore_report_error(&err, action, plan->table);
+	}
+	s->pages++;
+	resp = dyn_call_response(call);
+	s->page = holder;
+	s->items = NULL;
+	s->single = NULL;
+	s->nitems = 0;
+	s->pos = 0;
+
+	switch (plan->op)
+	{
+		case AW_OP_SCAN:
+		case AW_OP_QUERY:
+		case AW_OP_MULTI_QUERY:
+			s->items = dyn_get(resp, "Items");
+			s->nitems = dyn_array_length(s->items);
+			if (plan->count_only)
+				s->count_pending += dyn_integer(dyn_get(resp, "Count"));
+			if (!sent_next)
+			{
+				MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
+				char	   *lek = awstore_page_next_key(resp);
+
+				MemoryContextSwitchTo(old);
+				if (lek)
+					aw_set_start_key(seg, lek);
+				else
+					seg->exhausted = true;
+			}
+			if (plan->limit > 0)
+			{
+				s->limit_left -= plan->count_only ?
+					dyn_integer(dyn_get(resp, "Count")) : s->nitems;
+				if (s->limit_left <= 0)
+				{
+					/* enough for the LIMIT above: no more pages */
+					for (int i = 0; i < plan->nsegments; i++)
+						s->segs[i].exhausted = true;
+				}
+			}
+			break;
+		case AW_OP_GET_ITEM:
+			s->single = dyn_get(resp, "Item");
+			s->nitems = s->single ? 1 : 0;
+			seg->exhausted = true;
+			break;
+		case AW_OP_BATCH_GET_ITEM:
+			s->items = dyn_get(dyn_get(resp, "Responses"), plan->table);
+			s->nitems = dyn_array_length(s->items);
+			v = dyn_get(resp, "UnprocessedKeys");
+			if (v && dyn_object_size(v) > 0)
+			{
+				MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
+
+				seg->unprocessed = awstore_value_json(v);
+				MemoryContextSwitchTo(old);
+			}
+			else
+				seg->unprocessed_tries = 0;
+			break;
+	}
+	/* the next page travels while this one is read */
+	if (!sent_next)
+		aw_continue(s, seg);
+}
+
+/*
+ * Makes the next page to arrive, of any segment, the page being read (the
+ * segment's next request is sent); false at the end of the scan.  Waits,
+ * interruptibly, while requests are in flight; a failed request is
+ * reported.  The caller has released the page it read.
+ */
+bool
+awstore_scan_next_page(AwScanState *s)
+{
+	AwScanPlan *plan = s->plan;
+
+	for (;;)
+	{
+		bool		in_flight = false;
+
+		for (int i = 0; i < plan->nsegments; i++)
+		{
+			AwSegment  *seg = &s->segs[(s->rr + i) % plan->nsegments];
+
+			if (seg->holder == NULL)
+				continue;
+			if (dyn_call_finished(seg->holder->call))
+			{
+				s->rr = (seg->segment + 1) % plan->nsegments;
+				aw_take_page(s, seg);
+				return true;
+			}
+			in_flight = true;
+		}
+		if (!in_flight)
+			return false;
+		awstore_wait_any(s->client);
+	}
+}
+
+/* Frees the page that was read, and forgets its items. */
+void
+awstore_scan_release_page(AwScanState *s)
+{
+	if (s->page)
+	{
+		awstore_release_call(s->page);
+		s->page = NULL;
+	}
+	s->items = NULL;
+	s->single = NULL;
+	s->nitems = 0;
+	s->pos = 0;
+}
