@@ -401,43 +401,47 @@ aw_decode_binary(const char *b64, size_t len, int *nbytes)
 bool
 awstore_compare_key_values(DynType type, const char *a, const char *b, int *cmp)
 {
-	DynValue   *volatile va = NULL;
-	DynValue   *volatile vb = NULL;
-	char	   *volatile sa = NULL;
-	char	   *volatile sb = NULL;
-	volatile size_t la = 0;
-	volatile size_t lb = 0;
+	DynValue   *va = dyn_parse(a, strlen(a));
+	DynValue   *vb = dyn_parse(b, strlen(b));
+	DynValue   *ia;
+	DynValue   *ib;
+	const char *ta = NULL;
+	const char *tb = NULL;
+	size_t		la = 0;
+	size_t		lb = 0;
+	char	   *sa = NULL;
+	char	   *sb = NULL;
+	bool		oom = false;
 
-	/* the parsed values are malloc'd: freed whatever pnstrdup does */
-	PG_TRY();
+	/*
+	 * The parsed values are malloc'd: copy the two texts out with
+	 * allocations that cannot raise an error, free the values, and only
+	 * then report a failed allocation.
+	 */
+	if (va && vb && dyn_attr(va, &ia) == type && dyn_attr(vb, &ib) == type)
 	{
-		DynValue   *ia;
-		DynValue   *ib;
-
-		va = dyn_parse(a, strlen(a));
-		vb = dyn_parse(b, strlen(b));
-		if (va && vb && dyn_attr(va, &ia) == type && dyn_attr(vb, &ib) == type)
+		ta = dyn_string(ia, &la);
+		tb = dyn_string(ib, &lb);
+	}
+	if (ta && tb)
+	{
+		sa = palloc_extended(la + 1, MCXT_ALLOC_NO_OOM);
+		sb = palloc_extended(lb + 1, MCXT_ALLOC_NO_OOM);
+		oom = sa == NULL || sb == NULL;
+		if (!oom)
 		{
-			size_t		l;
-			const char *ta = dyn_string(ia, &l);
-			const char *tb;
-
-			la = l;
-			tb = dyn_string(ib, &l);
-			lb = l;
-			if (ta && tb)
-			{
-				sa = pnstrdup(ta, la);
-				sb = pnstrdup(tb, lb);
-			}
+			memcpy(sa, ta, la);
+			sa[la] = '\0';
+			memcpy(sb, tb, lb);
+			sb[lb] = '\0';
 		}
 	}
-	PG_FINALLY();
-	{
-		dyn_value_free(va);
-		dyn_value_free(vb);
-	}
-	PG_END_TRY();
+	dyn_value_free(va);
+	dyn_value_free(vb);
+	if (oom)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
 	if (sa == NULL || sb == NULL)
 		return false;
 	switch (type)
