@@ -41,7 +41,7 @@
 
 # Start the proxy; see above.
 awstore_start_faultproxy() {
-	local logdir=$1 upstream=$2 script pid port i
+	local logdir=$1 upstream=$2
 	local args
 
 	AWSTORE_FAULT_ACCESS_KEY=${AWSTORE_FAULT_ACCESS_KEY:-AKIDAWSTORETEST}
@@ -49,11 +49,6 @@ awstore_start_faultproxy() {
 	AWSTORE_FAULT_REGION=${AWSTORE_FAULT_REGION:-us-east-1}
 	export AWSTORE_FAULT_ACCESS_KEY AWSTORE_FAULT_SECRET_KEY AWSTORE_FAULT_REGION
 	[ -n "${AWSTORE_FAULT_SESSION_TOKEN:-}" ] && export AWSTORE_FAULT_SESSION_TOKEN
-
-	# The test user may not be able to read the checkout (/root): run a copy.
-	script=$logdir/faultproxy.py
-	cp "$AWSTORE_ROOT/test/faultproxy.py" "$script" && chmod 644 "$script" ||
-		awstore_die "could not copy faultproxy.py to $logdir"
 
 	args=(--listen-port 0 --upstream "$upstream"
 		--access-key "$AWSTORE_FAULT_ACCESS_KEY"
@@ -69,27 +64,10 @@ awstore_start_faultproxy() {
 		args+=(--allow-absent-signed-headers)
 	fi
 
-	# Debian's python3 has botocore (python3-boto3); the first python3 on
-	# PATH may not.
-	awstore_as_test_user /usr/bin/python3 "$script" "${args[@]}" \
-		>"$logdir/faultproxy.out" 2>"$logdir/faultproxy.log" &
-	pid=$!
-	_awstore_pids+=("$pid")
-
-	for ((i = 0; i < 200; i++)); do
-		port=$(sed -n 's/^faultproxy listening on \([0-9][0-9]*\)$/\1/p' \
-			"$logdir/faultproxy.out" 2>/dev/null)
-		if [ -n "$port" ]; then
-			AWSTORE_FAULT_PORT=$port
-			AWSTORE_FAULT_ENDPOINT="http://127.0.0.1:$port"
-			export AWSTORE_FAULT_PORT AWSTORE_FAULT_ENDPOINT
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$logdir/faultproxy.log" >&2
-	awstore_die "faultproxy did not start"
+	awstore_start_py_server faultproxy "$logdir" "${args[@]}"
+	AWSTORE_FAULT_PORT=$AWSTORE_STARTED_PORT
+	AWSTORE_FAULT_ENDPOINT="http://127.0.0.1:$AWSTORE_STARTED_PORT"
+	export AWSTORE_FAULT_PORT AWSTORE_FAULT_ENDPOINT
 }
 
 # Arm a fault: awstore_fault '<json>' (see test/faultproxy.py for the modes).

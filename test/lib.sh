@@ -334,30 +334,44 @@ awstore_cleanup() {
 #   AWSTORE_AWSMETA_PORT      <port>
 # Output goes to <logdir>/awsmeta.out, its log to <logdir>/awsmeta.log.
 awstore_start_awsmeta() {
-	local logdir=$1 script pid port i
+	local logdir=$1
 	shift
-	# The test user may not be able to read the checkout (/root): run a copy.
-	script=$logdir/awsmeta.py
-	cp "$AWSTORE_ROOT/test/awsmeta.py" "$script" && chmod 644 "$script" ||
-		awstore_die "could not copy awsmeta.py to $logdir"
-	awstore_as_test_user /usr/bin/python3 "$script" --port 0 "$@" \
-		>"$logdir/awsmeta.out" 2>"$logdir/awsmeta.log" &
+	awstore_start_py_server awsmeta "$logdir" --port 0 "$@"
+	AWSTORE_AWSMETA_PORT=$AWSTORE_STARTED_PORT
+	AWSTORE_AWSMETA_ENDPOINT="http://127.0.0.1:$AWSTORE_STARTED_PORT"
+	export AWSTORE_AWSMETA_PORT AWSTORE_AWSMETA_ENDPOINT
+}
+
+# Start one of the harness's Python endpoints, test/<name>.py, as the test
+# user on a port it chooses itself, and wait until it prints
+# "<name> listening on <port>": awstore_start_py_server <name> <logdir>
+# <arguments…>.  The test user may not be able to read the checkout
+# (/root), so a copy in <logdir> runs.  Sets AWSTORE_STARTED_PORT; output
+# goes to <logdir>/<name>.out, its log to <logdir>/<name>.log;
+# awstore_cleanup stops it.  Debian's python3 has botocore
+# (python3-boto3); the first python3 on PATH may not.
+awstore_start_py_server() {
+	local name=$1 logdir=$2 script pid port i
+	shift 2
+	script=$logdir/$name.py
+	cp "$AWSTORE_ROOT/test/$name.py" "$script" && chmod 644 "$script" ||
+		awstore_die "could not copy $name.py to $logdir"
+	awstore_as_test_user /usr/bin/python3 "$script" "$@" \
+		>"$logdir/$name.out" 2>"$logdir/$name.log" &
 	pid=$!
 	_awstore_pids+=("$pid")
 	for ((i = 0; i < 200; i++)); do
-		port=$(sed -n 's/^awsmeta listening on \([0-9][0-9]*\)$/\1/p' \
-			"$logdir/awsmeta.out" 2>/dev/null)
+		port=$(sed -n "s/^$name listening on \([0-9][0-9]*\)\$/\1/p" \
+			"$logdir/$name.out" 2>/dev/null)
 		if [ -n "$port" ]; then
-			AWSTORE_AWSMETA_PORT=$port
-			AWSTORE_AWSMETA_ENDPOINT="http://127.0.0.1:$port"
-			export AWSTORE_AWSMETA_PORT AWSTORE_AWSMETA_ENDPOINT
+			AWSTORE_STARTED_PORT=$port
 			return 0
 		fi
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	cat "$logdir/awsmeta.log" >&2
-	awstore_die "awsmeta did not start"
+	cat "$logdir/$name.log" >&2
+	awstore_die "$name did not start"
 }
 
 # Everything a pg_regress suite needs to test each AWS credential source,
