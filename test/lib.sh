@@ -351,7 +351,7 @@ awstore_start_awsmeta() {
 # awstore_cleanup stops it.  Debian's python3 has botocore
 # (python3-boto3); the first python3 on PATH may not.
 awstore_start_py_server() {
-	local name=$1 logdir=$2 script pid port i
+	local name=$1 logdir=$2 script pid
 	shift 2
 	script=$logdir/$name.py
 	cp "$AWSTORE_ROOT/test/$name.py" "$script" && chmod 644 "$script" ||
@@ -360,9 +360,20 @@ awstore_start_py_server() {
 		>"$logdir/$name.out" 2>"$logdir/$name.log" &
 	pid=$!
 	_awstore_pids+=("$pid")
+	awstore_await_port "$pid" "$logdir/$name.log" \
+		sed -n "s/^$name listening on \([0-9][0-9]*\)\$/\1/p" "$logdir/$name.out" ||
+		awstore_die "$name did not start"
+}
+
+# Wait until a command (awstore_await_port <pid> <log> <command…>) prints
+# the port that the process <pid> listens on, for up to 20 s; sets
+# AWSTORE_STARTED_PORT.  Fails, printing <log>, when the process ends first
+# or the time is up.
+awstore_await_port() {
+	local pid=$1 log=$2 port i
+	shift 2
 	for ((i = 0; i < 200; i++)); do
-		port=$(sed -n "s/^$name listening on \([0-9][0-9]*\)\$/\1/p" \
-			"$logdir/$name.out" 2>/dev/null)
+		port=$("$@" 2>/dev/null)
 		if [ -n "$port" ]; then
 			AWSTORE_STARTED_PORT=$port
 			return 0
@@ -370,8 +381,8 @@ awstore_start_py_server() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	cat "$logdir/$name.log" >&2
-	awstore_die "$name did not start"
+	cat "$log" >&2
+	return 1
 }
 
 # Everything a pg_regress suite needs to test each AWS credential source,

@@ -62,24 +62,15 @@ _awstore_tls_setup() {
 # sets _awstore_tls_port.  (Not run in $(…): the pid must reach
 # _awstore_pids of this shell, for awstore_cleanup to stop the front.)
 _awstore_tls_front() {
-	local d=$1 name=$2 mode=$3 pid i port
+	local d=$1 name=$2 mode=$3 pid
 	shift 3
 	awstore_as_test_user /usr/bin/python3 "$d/tlsfront.py" "$mode" \
 		--port-file "$d/$name.port" --count-file "$d/$name.count" "$@" \
 		>"$d/$name.log" 2>&1 &
 	pid=$!
 	_awstore_pids+=("$pid")
-	for ((i = 0; i < 100; i++)); do
-		port=$(cat "$d/$name.port" 2>/dev/null)
-		if [ -n "$port" ]; then
-			_awstore_tls_port=$port
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$d/$name.log" >&2
-	return 1
+	awstore_await_port "$pid" "$d/$name.log" cat "$d/$name.port" || return 1
+	_awstore_tls_port=$AWSTORE_STARTED_PORT
 }
 
 awstore_start_tls() {
