@@ -24,7 +24,10 @@ Temporary credentials expire --expiry seconds after they are issued
 to --external-id.
 
 Control (for tests): GET /__stall answers after 10 s; GET /__stats (JSON counts of every call served),
-POST /__stats/reset, POST /__config with JSON {"expiry": s, "role": name
+POST /__stats/reset, GET /__issued (JSON: every temporary key issued so far,
+{"<access key>": {"secret", "token", "expiry" (epoch seconds), "expiration"
+(ISO 8601), "arn"}}; test/faultproxy.py --awsmeta reads it to accept these
+keys in DynamoDB requests; not counted in /__stats), POST /__config with JSON {"expiry": s, "role": name
 ("" for none), "imds": "off" (403 on token PUT) / "on", "sts_fail": n (the
 next n STS requests answer 503 ServiceUnavailable)}.
 
@@ -252,6 +255,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == '/__stats':
             with lock:
                 return self.answer(200, json.dumps(counts), 'application/json')
+        if self.path == '/__issued':
+            with lock:
+                table = {k: {'secret': c['secret'], 'token': c['token'],
+                             'expiry': c['expiry'], 'expiration': iso(c['expiry']),
+                             'arn': c['arn']} for k, c in issued.items()}
+            return self.answer(200, json.dumps(table), 'application/json')
         if self.path.startswith(prefix):
             name = self.path[len(prefix):]
             bump('imds_role' if name == '' else 'imds_credentials')

@@ -20,6 +20,18 @@ request (POST with X-Amz-Target) is
   3. otherwise forwarded to dynalite, the reply relayed unchanged (status,
      body, x-amz-crc32, x-amzn-RequestId, Content-Type ...).
 
+Keys: the static --access-key/--secret-key (with --session-token, when
+given, required in every request) and, with --awsmeta URL, every temporary
+key test/awsmeta.py issued (read from URL/__issued when an unknown key
+arrives).  A temporary key is accepted only with its own session token,
+sent in X-Amz-Security-Token and signed (else UnrecognizedClientException
+or InvalidSignatureException, as from AWS), and only until its expiry;
+after that the answer is DynamoDB's: HTTP 400
+{"__type": "com.amazon.coral.service#ExpiredTokenException",
+ "message": "The security token included in the request is expired"}.
+/__stats counts verified requests signed with a temporary key
+(temporary_ok) and the distinct temporary keys seen (temporary_keys).
+
 Control, on the same port, under paths DynamoDB never uses:
 
   POST /__fault        {"mode": "throttle", "count": 2}
@@ -107,6 +119,7 @@ DDB = 'com.amazonaws.dynamodb.v20120810#'
 CORAL = 'com.amazon.coral.service#'
 
 MSG_BAD_TOKEN = 'The security token included in the request is invalid.'
+MSG_EXPIRED_TOKEN = 'The security token included in the request is expired'
 MSG_BAD_SIGNATURE = ('The request signature we calculated does not match the '
                      'signature you provided. Check your AWS Secret Access Key '
                      'and signing method. Consult the service documentation '
@@ -181,17 +194,54 @@ class _SigV4KeepingAllHeaders(SigV4Auth):
         return header_map
 
 
+class IssuedKeys:
+    """The temporary keys test/awsmeta.py issued, read from its GET /__issued.
+
+    get(key) answers (secret, token, expiry epoch) for a key awsmeta issued,
+    or None.  A key not seen yet makes it read the whole table again (a key
+    is issued before any request is signed with it); what it read is kept,
+    since awsmeta never changes an issued key."""
+
+    def __init__(self, url):
+        self.url = url.rstrip('/') + '/__issued'
+        self.lock = threading.Lock()
+        self.keys = {}
+
+    def get(self, key):
+        with self.lock:
+            if key not in self.keys:
+                try:
+                    conn = http.client.HTTPConnection(
+                        urllib.parse.urlsplit(self.url).netloc, timeout=5)
+                    conn.request('GET', urllib.parse.urlsplit(self.url).path)
+                    resp = conn.getresponse()
+                    data = resp.read()
+                    conn.close()
+                    if resp.status == 200:
+                        for k, c in json.loads(data).items():
+                            self.keys[k] = (c['secret'], c['token'], float(c['expiry']))
+                except (OSError, ValueError, KeyError, http.client.HTTPException) as e:
+                    log('could not read %s: %s' % (self.url, e))
+            return self.keys.get(key)
+
+
 class Verifier:
-    """Checks SigV4 on received requests; raises AuthError."""
+    """Checks SigV4 on received requests; raises AuthError.
+
+    Accepts the static key (with session_token when one is configured) and,
+    with issued (an IssuedKeys), every temporary key awsmeta issued: its
+    session token must be sent, signed and equal, and after its expiry the
+    request gets DynamoDB's ExpiredTokenException."""
 
     def __init__(self, access_key, secret_key, region, session_token=None,
-                 max_skew=900, allow_absent=False):
+                 max_skew=900, allow_absent=False, issued=None):
         self.access_key = access_key
         self.credentials = Credentials(access_key, secret_key)
         self.region = region
         self.session_token = session_token
         self.max_skew = max_skew
         self.allow_absent = allow_absent
+        self.issued = issued
 
     @staticmethod
     def parse_authorization(value):
@@ -276,10 +326,15 @@ class Verifier:
                     "'%s'." % (scope_date, amz_date[:8], amz_date))
         if msg:
             raise AuthError(400, CORAL + 'InvalidSignatureException', msg)
+        credentials, want_token, expiry = self.credentials, self.session_token, None
         if key_id != self.access_key:
-            raise AuthError(400, CORAL + 'UnrecognizedClientException',
-                            MSG_BAD_TOKEN,
-                            'unknown access key %r' % key_id)
+            temporary = self.issued.get(key_id) if self.issued else None
+            if temporary is None:
+                raise AuthError(400, CORAL + 'UnrecognizedClientException',
+                                MSG_BAD_TOKEN,
+                                'unknown access key %r' % key_id)
+            secret, want_token, expiry = temporary
+            credentials = Credentials(key_id, secret)
 
         present = {name.lower() for name in headers.keys()}
         absent = [h for h in signed_list if h not in present]
@@ -303,7 +358,7 @@ class Verifier:
         request.context['timestamp'] = amz_date
         signer_cls = (_SigV4KeepingAllHeaders if signed & set(SIGNED_HEADERS_BLACKLIST)
                       else SigV4Auth)
-        signer = signer_cls(self.credentials, scope_service, scope_region)
+        signer = signer_cls(credentials, scope_service, scope_region)
 
         canonical = signer.canonical_request(request)
         string_to_sign = signer.string_to_sign(request, canonical)
@@ -317,7 +372,7 @@ class Verifier:
             raise AuthError(400, CORAL + 'InvalidSignatureException',
                             MSG_BAD_SIGNATURE,
                             reason + '; canonical request was:\n' +
-                            self._redact(canonical))
+                            self._redact(canonical, want_token))
 
         sha_header = headers.get('X-Amz-Content-SHA256')
         if sha_header is not None and sha_header.strip() != hashlib.sha256(body).hexdigest():
@@ -334,18 +389,25 @@ class Verifier:
                             % params['SignedHeaders'])
         if token is not None:
             token = token.strip()
-        if token != self.session_token:
+        if token != want_token:
             why = ('session token missing' if token is None else
-                   'session token sent but none configured' if self.session_token is None
+                   'session token sent but none configured' if want_token is None
                    else 'session token differs')
+            if expiry is not None:
+                why += ' (temporary key %s)' % key_id
             raise AuthError(400, CORAL + 'UnrecognizedClientException',
                             MSG_BAD_TOKEN, why)
+        if expiry is not None and time.time() >= expiry:
+            raise AuthError(400, CORAL + 'ExpiredTokenException', MSG_EXPIRED_TOKEN,
+                            'temporary key %s expired %.0f s ago'
+                            % (key_id, time.time() - expiry))
         return {'signed_headers': params['SignedHeaders'], 'absent': absent,
-                'unsigned_expected': [h for h in EXPECTED_SIGNED if h not in signed]}
+                'unsigned_expected': [h for h in EXPECTED_SIGNED if h not in signed],
+                'temporary_key': key_id if expiry is not None else None}
 
-    def _redact(self, canonical):
-        if self.session_token:
-            canonical = canonical.replace(self.session_token, '<token>')
+    def _redact(self, canonical, token):
+        if token:
+            canonical = canonical.replace(token, '<token>')
         return re.sub(r'(?m)^(x-amz-security-token:).*$', r'\1<redacted>', canonical)
 
 
@@ -482,6 +544,8 @@ class Stats:
             self.stalls_aborted = 0
             self.empty_page_replayed = 0
             self.empty_page_skipped = 0
+            self.temporary_ok = 0
+            self.temporary_keys = {}
 
     def add(self, field, key=None, n=1):
         with self.lock:
@@ -518,6 +582,8 @@ class Stats:
                 'stalls_aborted': self.stalls_aborted,
                 'empty_page_replayed': self.empty_page_replayed,
                 'empty_page_skipped': self.empty_page_skipped,
+                'temporary_ok': self.temporary_ok,
+                'temporary_keys': len(self.temporary_keys),
             }
 
 
@@ -562,7 +628,8 @@ class Proxy(socketserver.ThreadingMixIn, http.server.HTTPServer):
             raise SystemExit('faultproxy: --upstream must be an http:// URL')
         self.verifier = Verifier(args.access_key, args.secret_key, args.region,
                                  args.session_token, args.max_skew,
-                                 args.allow_absent_signed_headers)
+                                 args.allow_absent_signed_headers,
+                                 IssuedKeys(args.awsmeta) if args.awsmeta else None)
         self.plan = FaultPlan()
         self.stats = Stats()
         self.empty_pages = EmptyPages()
@@ -818,6 +885,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         stats.add('signed_headers_seen', facts['signed_headers'])
         for h in facts['absent']:
             stats.add('absent_signed_headers', h)
+        if facts['temporary_key']:
+            stats.add('temporary_ok')
+            stats.add('temporary_keys', facts['temporary_key'])
         for h in facts['unsigned_expected']:
             stats.add('unsigned_expected', h)
             log('%s: %s is not among the signed headers' % (action, h))
@@ -994,6 +1064,10 @@ def main(argv=None):
     p.add_argument('--secret-key', required=True)
     p.add_argument('--region', default='us-east-1')
     p.add_argument('--session-token', default=None)
+    p.add_argument('--awsmeta', default=None, metavar='URL',
+                   help='test/awsmeta.py\'s endpoint: also accept the temporary '
+                   'keys it issued (GET URL/__issued), each only with its session '
+                   'token and until it expires')
     p.add_argument('--max-skew', type=int, default=900,
                    help='seconds X-Amz-Date may be off (0: no check)')
     p.add_argument('--allow-absent-signed-headers', action='store_true',

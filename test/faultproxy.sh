@@ -17,6 +17,10 @@
 #   AWSTORE_FAULT_REGION         default us-east-1
 #   AWSTORE_FAULT_SESSION_TOKEN  default unset; when set, every request must
 #                                carry it, signed, in X-Amz-Security-Token
+# With AWSTORE_FAULT_AWSMETA set to test/awsmeta.py's endpoint (test/run
+# sets it to AWSTORE_AWSMETA_ENDPOINT), the proxy also accepts every
+# temporary key awsmeta issued, only with its session token (signed) and
+# until it expires; then it answers DynamoDB's ExpiredTokenException.
 # Set them before the call to override.  By default a header named in
 # SignedHeaders but absent from the request is refused, as AWS services do;
 # libcurl before 8.3.0 signs such a header whenever a default header is
@@ -57,6 +61,9 @@ awstore_start_faultproxy() {
 		--region "$AWSTORE_FAULT_REGION")
 	if [ -n "${AWSTORE_FAULT_SESSION_TOKEN:-}" ]; then
 		args+=(--session-token "$AWSTORE_FAULT_SESSION_TOKEN")
+	fi
+	if [ -n "${AWSTORE_FAULT_AWSMETA:-}" ]; then
+		args+=(--awsmeta "$AWSTORE_FAULT_AWSMETA")
 	fi
 	if [ "${AWSTORE_FAULT_ALLOW_ABSENT_SIGNED:-0}" = 1 ]; then
 		args+=(--allow-absent-signed-headers)

@@ -2,8 +2,9 @@
 """
 test/faultproxy_selftest.py — checks test/faultproxy.py end to end.
 
-Starts dynalite and two proxies in front of it on loopback (one plain and
-strict, one with a session token that tolerates absent signed headers), then
+Starts dynalite and three proxies in front of it on loopback (one plain and
+strict, one with a session token that tolerates absent signed headers, one
+that also accepts the temporary keys test/awsmeta.py issues), then
 talks to them with boto3, with raw HTTP signed by botocore, and with the curl
 command line (libcurl's own SigV4, the signer awstore uses).  Prints one
 "ok - ..." or "not ok - ..." line per check, TAP style, and exits non-zero
@@ -47,6 +48,8 @@ from botocore.exceptions import ClientError         # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 DYNALITE = os.path.join(HERE, 'node_modules', 'dynalite', 'cli.js')
 PROXY = os.path.join(HERE, 'faultproxy.py')
+AWSMETA = os.path.join(HERE, 'awsmeta.py')
+CONTAINER_TOKEN = 'awstore-container-token'     # awsmeta.py's default
 ACCESS, SECRET, REGION = 'AKIDAWSTORETEST', 'awstore/test+secret', 'us-east-1'
 TOKEN = 'selftest-session-token'
 AMZ_JSON = 'application/x-amz-json-1.0'
@@ -150,6 +153,16 @@ def start_proxy(upstream_port, name, *extra):
     line = p.stdout.readline().decode() if ready else ''
     if not line.startswith('faultproxy listening on '):
         raise RuntimeError('%s did not start (%r); see %s' % (name, line, _tmp))
+    return int(line.split()[-1])
+
+
+def start_awsmeta():
+    p = spawn(['/usr/bin/python3', AWSMETA, '--port', '0'], 'awsmeta.log',
+              stdout=subprocess.PIPE)
+    ready, _, _ = select.select([p.stdout], [], [], 20)
+    line = p.stdout.readline().decode() if ready else ''
+    if not line.startswith('awsmeta listening on '):
+        raise RuntimeError('awsmeta did not start (%r); see %s' % (line, _tmp))
     return int(line.split()[-1])
 
 
@@ -369,6 +382,80 @@ def test_session_token(p2):
     check('session token: an unsigned X-Amz-Security-Token is refused',
           status == 400 and aws_type(data) == 'InvalidSignatureException'
           and b"'X-Amz-Security-Token' must be a 'SignedHeader'" in data, data)
+
+
+def container_credentials(meta):
+    """Temporary credentials from awsmeta's container endpoint:
+    (key, secret, token)."""
+    c = http.client.HTTPConnection('127.0.0.1', meta, timeout=10)
+    try:
+        c.request('GET', '/container/credentials',
+                  headers={'Authorization': CONTAINER_TOKEN})
+        r = c.getresponse()
+        cred = json.loads(r.read())
+    finally:
+        c.close()
+    return cred['AccessKeyId'], cred['SecretAccessKey'], cred['Token']
+
+
+def test_temporary_keys(p3, meta):
+    control(p3, '/__stats/reset', {})
+    err, _ = error_of(client(p3).list_tables)
+    check('temporary keys: the static key still passes', err is None, err)
+    key_id, secret, token = container_credentials(meta)
+    err, _ = error_of(client(p3, key=key_id, secret=secret, token=token).list_tables)
+    check('temporary keys: an issued key with its session token passes', err is None, err)
+    st = stats(p3)
+    check('temporary keys: /__stats counts it', st['temporary_ok'] == 1
+          and st['temporary_keys'] == 1, st)
+    code, msg = error_of(client(p3, key=key_id, secret=secret,
+                                token=token[:-4] + 'XXXX').list_tables)
+    check('temporary keys: a wrong token gives UnrecognizedClientException',
+          code == 'UnrecognizedClientException'
+          and msg == 'The security token included in the request is invalid.', (code, msg))
+    code, msg = error_of(client(p3, key=key_id, secret=secret).list_tables)
+    check('temporary keys: no token gives UnrecognizedClientException',
+          code == 'UnrecognizedClientException', (code, msg))
+    other = container_credentials(meta)
+    code, msg = error_of(client(p3, key=key_id, secret=secret, token=other[2]).list_tables)
+    check('temporary keys: another key\'s token gives UnrecognizedClientException',
+          code == 'UnrecognizedClientException', (code, msg))
+    code, msg = error_of(client(p3, key=key_id, secret='not-the-secret',
+                                token=token).list_tables)
+    check('temporary keys: a wrong secret gives InvalidSignatureException',
+          code == 'InvalidSignatureException', (code, msg))
+    body, headers = signed(p3, 'ListTables', {}, key=key_id, secret=secret)
+    headers['X-Amz-Security-Token'] = token         # added after signing
+    status, _, data = send(p3, body, headers)
+    check('temporary keys: an unsigned X-Amz-Security-Token is refused',
+          status == 400 and aws_type(data) == 'InvalidSignatureException', data)
+    code, msg = error_of(client(p3, key='ASIA0000000000000000', secret=secret,
+                                token=token).list_tables)
+    check('temporary keys: a key awsmeta never issued gives UnrecognizedClientException',
+          code == 'UnrecognizedClientException', (code, msg))
+
+    # a key that expires one second after it is issued
+    control(meta, '/__config', {'expiry': 1})
+    try:
+        key_id, secret, token = container_credentials(meta)
+    finally:
+        control(meta, '/__config', {'expiry': 900})
+    err, _ = error_of(client(p3, key=key_id, secret=secret, token=token).list_tables)
+    check('temporary keys: a short-lived key passes before its expiry', err is None, err)
+    time.sleep(1.2)
+    status, headers, data = raw(p3, 'ListTables', {}, key=key_id, secret=secret, token=token)
+    check('temporary keys: after its expiry, DynamoDB\'s ExpiredTokenException',
+          status == 400 and json.loads(data) == {
+              '__type': 'com.amazon.coral.service#ExpiredTokenException',
+              'message': 'The security token included in the request is expired'}
+          and crc_ok(headers, data), (status, data))
+    code, msg = error_of(client(p3, key=key_id, secret=secret, token=token).list_tables)
+    check('temporary keys: boto3 sees ExpiredTokenException',
+          code == 'ExpiredTokenException', (code, msg))
+    st = stats(p3)
+    check('temporary keys: refusals are never forwarded',
+          st['forwarded'] == 3 and st['bad_by_type'].get('ExpiredTokenException') == 2,
+          st)
 
 
 def test_curl(p1, p2):
@@ -746,8 +833,10 @@ def main():
         p1 = start_proxy(dport, 'proxy-strict')
         p2 = start_proxy(dport, 'proxy-token', '--session-token', TOKEN,
                          '--allow-absent-signed-headers')
-        note('dynalite on %d, strict proxy on %d, token proxy on %d; logs in %s'
-             % (dport, p1, p2, _tmp))
+        meta = start_awsmeta()
+        p3 = start_proxy(dport, 'proxy-awsmeta', '--awsmeta', 'http://127.0.0.1:%d' % meta)
+        note('dynalite on %d, strict proxy on %d, token proxy on %d, awsmeta on %d, '
+             'awsmeta proxy on %d; logs in %s' % (dport, p1, p2, meta, p3, _tmp))
         client(p1).create_table(
             TableName='pages',
             AttributeDefinitions=[{'AttributeName': 'pk', 'AttributeType': 'S'}],
@@ -755,6 +844,7 @@ def main():
             BillingMode='PAY_PER_REQUEST')
         test_signatures(p1)
         test_session_token(p2)
+        test_temporary_keys(p3, meta)
         test_curl(p1, p2)
         test_json_faults(p1)
         test_other_faults(p1)

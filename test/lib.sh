@@ -359,3 +359,109 @@ awstore_start_awsmeta() {
 	cat "$logdir/awsmeta.log" >&2
 	awstore_die "awsmeta did not start"
 }
+
+# Everything a pg_regress suite needs to test each AWS credential source,
+# set up before pg_regress starts its server (a postmaster's environment is
+# fixed at start): awstore_credential_fixture <dir> starts an awsmeta of
+# its own (awstore_start_awsmeta <dir>; not the one the C tests
+# reconfigure) and writes into <dir>
+#   config, credentials    shared AWS files, profiles listed in docs/testing.md
+#   web-identity-token     the web identity token awsmeta accepts
+#   container-token        the container Authorization token awsmeta accepts
+#   unreadable-token       a token file no one may read (mode 000)
+# Both tokens are random for each run, so the secret scan finds any leak.
+# Fills the array AWSTORE_CREDENTIAL_ENV with NAME=value words for the
+# server's environment (test/run passes them to pg_regress only); see
+# docs/testing.md for the list.  Call it after awstore_ensure_test_user.
+awstore_credential_fixture() {
+	local dir=$1 web_token container_token account=123456789012
+	mkdir -p "$dir" && chmod 755 "$dir" || awstore_die "could not create $dir"
+	[ "$(id -u)" -eq 0 ] && chown "$AWSTORE_TEST_USER" "$dir"
+	web_token="awstore-web-identity-$(openssl rand -hex 16)"
+	container_token="awstore-container-$(openssl rand -hex 16)"
+	awstore_start_awsmeta "$dir" --account "$account" \
+		--access-key "${AWSTORE_FAULT_ACCESS_KEY:-AKIDAWSTORETEST}" \
+		--secret-key "${AWSTORE_FAULT_SECRET_KEY:-awstore/test+secret}" \
+		--web-identity-token "$web_token" --container-token "$container_token"
+	AWSTORE_CREDENTIAL_WEB_TOKEN=$web_token
+	AWSTORE_CREDENTIAL_CONTAINER_TOKEN=$container_token
+	printf '%s' "$web_token" >"$dir/web-identity-token"
+	printf '%s' "$container_token" >"$dir/container-token"
+	printf '%s' "$web_token" >"$dir/unreadable-token"
+	cat >"$dir/credentials" <<-CREDENTIALS
+		[default]
+		aws_access_key_id = ${AWSTORE_FAULT_ACCESS_KEY:-AKIDAWSTORETEST}
+		aws_secret_access_key = ${AWSTORE_FAULT_SECRET_KEY:-awstore/test+secret}
+
+		[awstore-static]
+		aws_access_key_id = ${AWSTORE_FAULT_ACCESS_KEY:-AKIDAWSTORETEST}
+		aws_secret_access_key = ${AWSTORE_FAULT_SECRET_KEY:-awstore/test+secret}
+
+		[awstore-unknown-key]
+		aws_access_key_id = AKIDAWSTOREUNKNOWN
+		aws_secret_access_key = not-a-known-secret
+	CREDENTIALS
+	cat >"$dir/config" <<-CONFIG
+		[default]
+		region = us-east-1
+
+		[profile awstore-static]
+		region = us-east-1
+
+		[profile awstore-config-static]
+		aws_access_key_id = ${AWSTORE_FAULT_ACCESS_KEY:-AKIDAWSTORETEST}
+		aws_secret_access_key = ${AWSTORE_FAULT_SECRET_KEY:-awstore/test+secret}
+
+		[profile awstore-assume]
+		role_arn = arn:aws:iam::$account:role/awstore-assumed-role
+		source_profile = awstore-static
+		role_session_name = awstore-profile-assume
+
+		[profile awstore-external]
+		role_arn = arn:aws:iam::$account:role/awstore-external-role
+		source_profile = awstore-static
+		external_id = awstore-external-id
+
+		[profile awstore-denied]
+		role_arn = arn:aws:iam::$account:role/awstore-denied-role
+		source_profile = awstore-static
+
+		[profile awstore-web-identity]
+		role_arn = arn:aws:iam::$account:role/awstore-web-identity-role
+		web_identity_token_file = $dir/web-identity-token
+		role_session_name = awstore-profile-web-identity
+
+		[profile awstore-missing-source]
+		role_arn = arn:aws:iam::$account:role/awstore-assumed-role
+		source_profile = awstore-no-such-profile
+	CONFIG
+	chmod 644 "$dir/config" "$dir/credentials" "$dir/web-identity-token" \
+		"$dir/container-token"
+	chmod 000 "$dir/unreadable-token"
+	[ "$(id -u)" -eq 0 ] && chown "$AWSTORE_TEST_USER" "$dir"/*
+	AWSTORE_CREDENTIAL_ENV=(
+		AWSTORE_AWSMETA_ENDPOINT="$AWSTORE_AWSMETA_ENDPOINT"
+		AWSTORE_AWS_DIR="$dir"
+		AWS_CONFIG_FILE="$dir/config"
+		AWS_SHARED_CREDENTIALS_FILE="$dir/credentials"
+		AWS_EC2_METADATA_SERVICE_ENDPOINT="$AWSTORE_AWSMETA_ENDPOINT"
+		AWS_CONTAINER_CREDENTIALS_FULL_URI="$AWSTORE_AWSMETA_ENDPOINT/container/credentials"
+		AWS_CONTAINER_AUTHORIZATION_TOKEN="$container_token"
+		AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="$dir/container-token"
+		AWS_WEB_IDENTITY_TOKEN_FILE="$dir/web-identity-token"
+		AWS_ROLE_ARN="arn:aws:iam::$account:role/awstore-web-identity-role"
+		AWS_ROLE_SESSION_NAME=awstore-regress
+		AWS_ENDPOINT_URL_STS="$AWSTORE_AWSMETA_ENDPOINT"
+	)
+}
+
+# Print, one a line, every secret the fixture's awsmeta issued (secret keys
+# and session tokens, from its GET /__issued) and the fixture's two tokens:
+# what the secret scan looks for in the suites' outputs.
+awstore_credential_secrets() {
+	printf '%s\n' "$AWSTORE_CREDENTIAL_WEB_TOKEN" "$AWSTORE_CREDENTIAL_CONTAINER_TOKEN"
+	curl -sf --noproxy '*' "$AWSTORE_AWSMETA_ENDPOINT/__issued" |
+		/usr/bin/python3 -c 'import json, sys
+for c in json.load(sys.stdin).values():
+    print(c["secret"]); print(c["token"])'
+}
