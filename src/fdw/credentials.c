@@ -166,6 +166,12 @@ awstore_cred_create(ForeignServer *server, UserMapping *user, AwOptions *opts,
 		spec.source = AWS_SOURCE_ENVIRONMENT;
 		own_identity = true;
 	}
+	else if (!own_identity && !co.access_key_id && !co.secret_access_key)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("user mapping for server \"%s\" has no access_key_id and secret_access_key",
+						server->servername),
+				 errdetail("Credential source \"static\" takes the keys from the user mapping.")));
 	else if (!own_identity && !(co.access_key_id && co.secret_access_key))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),

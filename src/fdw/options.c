@@ -75,6 +75,7 @@ typedef struct AwOptionDef
 static const AwOptionDef aw_options[] = {
 	{"region", ForeignServerRelationId, AW_CHECK_REGION},
 	{"endpoint", ForeignServerRelationId, AW_CHECK_ENDPOINT},
+	{"sts_endpoint", ForeignServerRelationId, AW_CHECK_STS_ENDPOINT},
 	{"ca_bundle", ForeignServerRelationId, AW_CHECK_CA_BUNDLE},
 	{"proxy", ForeignServerRelationId, AW_CHECK_PROXY},
 	{"connect_timeout", ForeignServerRelationId, AW_CHECK_DURATION},
@@ -83,7 +84,6 @@ static const AwOptionDef aw_options[] = {
 	{"consistent_read", ForeignServerRelationId, AW_CHECK_BOOL},
 	{"scan_segments", ForeignServerRelationId, AW_CHECK_SEGMENTS},
 	{"batch_size", ForeignServerRelationId, AW_CHECK_BATCH_SIZE},
-	{"sts_endpoint", ForeignServerRelationId, AW_CHECK_STS_ENDPOINT},
 
 	{"access_key_id", UserMappingRelationId, AW_CHECK_STRING},
 	{"secret_access_key", UserMappingRelationId, AW_CHECK_SECRET},
