@@ -293,3 +293,5 @@ DROP OWNED BY regress_cred_user, regress_cred_owner;
 DROP ROLE regress_cred_user, regress_cred_owner;
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/actingweb_dataset.py" --endpoint "$AWSTORE_DYNAMODB_ENDPOINT" --prefix regcred drop > /dev/null
 \! /usr/bin/python3 "$PG_ABS_SRCDIR/test/actingweb_dataset.py" --endpoint "$AWSTORE_DYNAMODB_ENDPOINT" --prefix regcredback drop > /dev/null
+DROP EXTENSION awstore;
+DROP SCHEMA aw CASCADE;
