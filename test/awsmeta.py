@@ -29,7 +29,9 @@ POST /__stats/reset, GET /__issued (JSON: every temporary key issued so far,
 (ISO 8601), "arn"}}; test/faultproxy.py --awsmeta reads it to accept these
 keys in DynamoDB requests; not counted in /__stats), POST /__config with JSON {"expiry": s, "role": name
 ("" for none), "imds": "off" (403 on token PUT) / "on", "sts_fail": n (the
-next n STS requests answer 503 ServiceUnavailable)}.
+next n STS requests answer 503 ServiceUnavailable), "container_token" and
+"web_identity_token" (the tokens it accepts from now on)}, POST
+/__config/reset (the configuration it started with).
 
 Listens on --port (0: a free one) and prints "awsmeta listening on <port>".
 Stops on SIGTERM.  Standard library only.
@@ -55,6 +57,7 @@ counts = {}
 imds_tokens = {}      # token -> expiry (epoch)
 issued = {}           # access key -> {secret, token, expiry, arn}
 state = {}
+initial = {}          # the configuration at start, for /__config/reset
 
 
 def bump(name):
@@ -307,10 +310,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with lock:
                 counts.clear()
             return self.answer(200, '{}', 'application/json')
+        if self.path == '/__config/reset':
+            with lock:
+                state.update(initial)
+            return self.answer(200, '{}', 'application/json')
         if self.path == '/__config':
             conf = json.loads(body or b'{}')
             with lock:
-                state.update({k: conf[k] for k in ('expiry', 'role', 'imds', 'sts_fail')
+                state.update({k: conf[k] for k in ('expiry', 'role', 'imds', 'sts_fail',
+                                                   'container_token', 'web_identity_token')
                               if k in conf})
             return self.answer(200, '{}', 'application/json')
         form = {k: v[0] for k, v in urllib.parse.parse_qs(
@@ -412,6 +420,7 @@ def main():
                   'container_token': a.container_token,
                   'web_identity_token': a.web_identity_token,
                   'external_id': a.external_id, 'imds': 'on', 'sts_fail': 0})
+    initial.update(state)
     server = Server(('127.0.0.1', a.port), Handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print('awsmeta listening on %d' % server.server_address[1], flush=True)
