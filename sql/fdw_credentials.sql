@@ -127,7 +127,8 @@ SELECT count(*) AS rows, sum(v) AS total
 SELECT coalesce((:'meta_stats'::jsonb ->> 'imds_credentials')::int, 0) BETWEEN 1 AND 7 AS imds_not_per_request,
        coalesce((:'meta_stats'::jsonb ->> 'imds_token')::int, 0) <= 7 AS imds_tokens_not_per_request,
        (:'proxy_stats'::jsonb ->> 'temporary_keys')::int >= 2 AS several_keys_in_one_statement,
-       (:'proxy_stats'::jsonb ->> 'temporary_ok')::int >= 16 AS every_request_signed;
+       (:'proxy_stats'::jsonb ->> 'temporary_ok')::int >= 16 AS every_request_signed,
+       coalesce((:'proxy_stats'::jsonb #>> '{bad_by_type,ExpiredTokenException}')::int, 0) = 0 AS none_sent_expired;
 
 -- A cursor open while the user mapping changes goes on with its
 -- credentials; the next statement uses the new mapping.
@@ -168,7 +169,17 @@ SELECT pg_temp.err('SELECT count(*) FROM ct');
 \! curl -sf --noproxy '*' -o /dev/null -X POST "$AWSTORE_AWSMETA_ENDPOINT/__config" -d '{"sts_fail": 20}'
 SELECT pg_temp.use($$credential_source 'web_identity'$$);
 SELECT pg_temp.err('SELECT count(*) FROM ct');
-\! curl -sf --noproxy '*' -o /dev/null -X POST "$AWSTORE_AWSMETA_ENDPOINT/__config" -d '{"sts_fail": 0}'
+\! curl -sf --noproxy '*' -o /dev/null -X POST "$AWSTORE_AWSMETA_ENDPOINT/__config" -d '{"sts_fail": 0, "web_identity_token": "another-token"}'
+SELECT pg_temp.use($$credential_source 'web_identity'$$);
+SELECT pg_temp.err('SELECT count(*) FROM ct');
+\! curl -sf --noproxy '*' -o /dev/null -X POST "$AWSTORE_AWSMETA_ENDPOINT/__config" -d '{"container_token": "another-token"}'
+SELECT pg_temp.use($$credential_source 'container'$$);
+SELECT pg_temp.err('SELECT count(*) FROM ct');
+\! curl -sf --noproxy '*' -o /dev/null -X POST "$AWSTORE_AWSMETA_ENDPOINT/__config/reset"
+-- a web identity token file the server cannot read
+\! printf '\n[profile regress-unreadable]\nrole_arn = arn:aws:iam::123456789012:role/awstore-web-identity-role\nweb_identity_token_file = %s/unreadable-token\n' "$AWSTORE_AWS_DIR" >> "$AWSTORE_AWS_DIR/config"
+SELECT pg_temp.use($$credential_source 'profile', profile 'regress-unreadable'$$);
+SELECT pg_temp.err('SELECT count(*) FROM ct');
 SELECT pg_temp.use($$credential_source 'static'$$);
 SELECT pg_temp.err('SELECT count(*) FROM ct');
 -- STS that does not answer: a cancel stops the wait.
