@@ -934,3 +934,14 @@ CREATE EVENT TRIGGER awstore_keep_data_on_drop
     ON ddl_command_start
     WHEN TAG IN ('DROP EXTENSION', 'DROP OWNED')
     EXECUTE FUNCTION awstore.keep_data_on_drop();
+
+CREATE FUNCTION awstore.dynamodb_whoami(server name,
+                                        OUT account text, OUT arn text,
+                                        OUT credential_source text,
+                                        OUT expiration timestamptz)
+RETURNS record
+LANGUAGE C STRICT
+AS 'MODULE_PATHNAME', 'awstore_dynamodb_whoami';
+COMMENT ON FUNCTION awstore.dynamodb_whoami(name) IS
+    'who the credentials of the calling role''s user mapping belong to (STS GetCallerIdentity), their source and expiry; never a secret';
+REVOKE ALL ON FUNCTION awstore.dynamodb_whoami(name) FROM PUBLIC;

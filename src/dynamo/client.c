@@ -12,6 +12,14 @@
  * by dyn_wait().  The client owns every call until dyn_call_free(); the
  * call owns its request body.
  *
+ * Temporary credentials: a client given a credentials callback asks it
+ * before every request it sends, so that each request is signed with the
+ * credentials current when it leaves (a long scan outlives several sets).
+ * A request refused because its token expired is sent once more, after
+ * the callback renewed the credentials; only when nothing renewed them
+ * since that request was signed is it told they expired, so that the
+ * calls of a parallel scan renew them once, not once each.
+ *
  *-------------------------------------------------------------------------
  */
 #include "dynamo_int.h"
@@ -58,7 +66,20 @@ dyn_client_create(const DynConfig *cfg, DynError *err)
 	client->backoff_base_ms = cfg->backoff_base_ms;
 	client->backoff_cap_ms = cfg->backoff_cap_ms;
 	client->rng = ((uint64_t) dyn_now_ms() << 16) ^ (uint64_t) getpid() ^ 0x9E3779B97F4A7C15ull;
+	client->credentials_fn = cfg->credentials_fn;
+	client->credentials_arg = cfg->credentials_arg;
 	return client;
+}
+
+bool
+dyn_client_set_credentials(DynClient *client, const char *access_key_id,
+						   const char *secret_access_key, const char *session_token)
+{
+	if (!http_session_set_credentials(client->http, access_key_id,
+									  secret_access_key, session_token))
+		return false;
+	client->credentials_generation++;
+	return true;
 }
 
 void
@@ -101,7 +122,25 @@ dyn_reset_attempt(DynCall *call)
 static void
 dyn_send(DynCall *call)
 {
+	DynClient  *client = call->client;
+
 	dyn_reset_attempt(call);
+	if (client->credentials_fn)
+	{
+		bool		expired = call->expired &&
+			call->sent_generation == client->credentials_generation;
+
+		call->expired = false;
+		if (!client->credentials_fn(client, client->credentials_arg, expired,
+									&call->error))
+		{
+			call->error.type[0] = '\0';
+			call->error.retryable = false;
+			call->state = DYN_CALL_DONE;
+			return;
+		}
+		call->sent_generation = client->credentials_generation;
+	}
 	dyn_json_check_init(&call->check);
 	call->tok = call->deferred ? NULL : json_tokener_new_ex(DYN_JSON_TOKENER_DEPTH);
 	if (call->tok || call->deferred)
@@ -157,6 +196,18 @@ dyn_finish_attempt(DynCall *call)
 		call->retry_at = dyn_now_ms() +
 			dyn_backoff_ms(client->backoff_base_ms, client->backoff_cap_ms,
 						   (int) call->stats.retries, &client->rng);
+		dyn_reset_attempt(call);
+		call->state = DYN_CALL_WAITING;
+		return;
+	}
+	if (client->credentials_fn && !call->renewed &&
+		dyn_error_expired_token(&call->error))
+	{
+		/* once, at once, with renewed credentials */
+		call->renewed = true;
+		call->expired = true;
+		call->stats.retries++;
+		call->retry_at = dyn_now_ms();
 		dyn_reset_attempt(call);
 		call->state = DYN_CALL_WAITING;
 		return;

@@ -99,7 +99,8 @@ typedef enum DynErrorKind
 	DYN_ERR_RESPONSE,			/* a corrupt, truncated or malformed body */
 	DYN_ERR_CANCELED,			/* the wait was interrupted */
 	DYN_ERR_INTERNAL,			/* out of memory, libcurl refused */
-	DYN_ERR_NO_SOCKET			/* the caller's fd accounting refused a socket */
+	DYN_ERR_NO_SOCKET,			/* the caller's fd accounting refused a socket */
+	DYN_ERR_CREDENTIALS			/* the credentials callback found none */
 } DynErrorKind;
 
 typedef struct DynError
@@ -124,16 +125,37 @@ extern void dyn_scrub_error_message(char *msg, size_t size);
 /* Is this DynamoDB __type a throttling error that is retried? */
 extern bool dyn_error_type_throttling(const char *type);
 
+/*
+ * Did the request fail because its temporary credentials had expired
+ * (ExpiredTokenException, or an expired-token 403)?
+ */
+extern bool dyn_error_expired_token(const DynError *err);
+
 /* ---------------------------------------------------------------------
  * Client and calls
  * ---------------------------------------------------------------------
  */
+/*
+ * Called right before each request is sent, when the credentials may
+ * change (temporary ones): it brings the client's credentials up to date
+ * with dyn_client_set_credentials() when they were refreshed.  expired
+ * says that a request signed with the current ones was refused as
+ * expired: they must be replaced, not reused.  Returns false, with err's
+ * kind (DYN_ERR_CREDENTIALS, DYN_ERR_CANCELED) and message set, when no
+ * credentials could be had: the call then fails with that error.  It must
+ * not longjmp.
+ */
+typedef bool (*DynCredentialsFn) (DynClient *client, void *arg, bool expired,
+								  DynError *err);
+
 typedef struct DynConfig
 {
 	HttpConfig	http;
 	int			max_retries;
 	long		backoff_base_ms;
 	long		backoff_cap_ms;
+	DynCredentialsFn credentials_fn;	/* NULL: the credentials never change */
+	void	   *credentials_arg;
 } DynConfig;
 
 /* Counters a call accumulates, for EXPLAIN ANALYZE. */
@@ -154,6 +176,14 @@ typedef enum DynWaitResult
 
 extern DynClient *dyn_client_create(const DynConfig *cfg, DynError *err);
 extern void dyn_client_destroy(DynClient *client);
+
+/*
+ * Signs the requests sent from now on with these credentials (copied);
+ * calls in flight keep theirs.  Returns false when out of memory.
+ */
+extern bool dyn_client_set_credentials(DynClient *client, const char *access_key_id,
+									   const char *secret_access_key,
+									   const char *session_token);
 
 /*
  * Starts an action ("Scan", "Query", …) with a JSON body.  The client takes

@@ -54,6 +54,9 @@ struct DynCall
 	DynError	error;
 	DynStats	stats;
 	void	   *user;
+	long		sent_generation;	/* credentials the last attempt used */
+	bool		renewed;		/* retried once with renewed credentials */
+	bool		expired;		/* the next attempt needs renewed ones */
 	DynCall    *prev;
 	DynCall    *next;
 };
@@ -66,6 +69,9 @@ struct DynClient
 	long		backoff_cap_ms;
 	uint64_t	rng;
 	size_t		max_body;		/* the session's cap of a response body */
+	DynCredentialsFn credentials_fn;
+	void	   *credentials_arg;
+	long		credentials_generation; /* bumped by dyn_client_set_credentials */
 	DynCall    *calls;			/* every call not yet freed */
 	int			in_flight;		/* calls not yet handed out */
 };

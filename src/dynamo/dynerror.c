@@ -7,7 +7,8 @@
  * src/dynamo raises errors.  DynamoDB's own message is kept, but never a
  * secret: dyn_scrub_error_message() cuts the canonical request AWS quotes
  * in signature errors and masks any security token.  The throttling
- * __types are the ones a call retries (with the HTTP 5xx).
+ * __types are the ones a call retries (with the HTTP 5xx); an expired
+ * token is retried once, with renewed credentials (client.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -31,6 +32,19 @@ dyn_error_type_throttling(const char *type)
 	return strcmp(type, "ProvisionedThroughputExceededException") == 0 ||
 		strcmp(type, "ThrottlingException") == 0 ||
 		strcmp(type, "RequestLimitExceeded") == 0;
+}
+
+bool
+dyn_error_expired_token(const DynError *err)
+{
+	if (err->kind != DYN_ERR_SERVICE && err->kind != DYN_ERR_HTTP)
+		return false;
+	if (strcmp(err->type, "ExpiredTokenException") == 0 ||
+		strcmp(err->type, "ExpiredToken") == 0)
+		return true;
+	/* a 403 saying so, whatever its type */
+	return err->http_status == 403 &&
+		(strstr(err->message, "expired") != NULL || strstr(err->message, "Expired") != NULL);
 }
 
 /*

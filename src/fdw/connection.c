@@ -25,10 +25,10 @@
  * connections beyond a few are closed (a wide parallel scan opens one per
  * segment).
  *
- * Credentials come from the user mapping.  Only when the mapping has none,
- * its user is a superuser and so is the server's owner does the server's
- * environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)
- * stand in, like postgres_fdw's password_required.
+ * Credentials: each client has its own AwCredState (credentials.c), made
+ * with it and freed with it.  A client whose credentials are temporary
+ * gets them renewed before each request (the dynamo layer's credentials
+ * callback); a replaced client's cached credentials go with it.
  *
  * Nothing here sends a request (request.c) or reports one's failure
  * (errors.c).
@@ -60,6 +60,7 @@
 typedef struct AwClient
 {
 	DynClient  *client;
+	AwCredState *cred;
 	int			refs;			/* references not yet released */
 	bool		retired;		/* replaced: destroy once unused */
 	struct AwClient *next_retired;
@@ -116,6 +117,7 @@ static void
 aw_client_destroy(AwClient *ac)
 {
 	dyn_client_destroy(ac->client);
+	awstore_cred_destroy(ac->cred);
 	pfree(ac);
 }
 
@@ -210,62 +212,6 @@ aw_release_fd(void)
 	ReleaseExternalFD();
 }
 
-static char *
-aw_option_value(List *options, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, options)
-	{
-		DefElem    *def = lfirst_node(DefElem, lc);
-
-		if (strcmp(def->defname, name) == 0)
-			return defGetString(def);
-	}
-	return NULL;
-}
-
-static void
-aw_credentials(ForeignServer *server, UserMapping *user, AwCredentials *cred)
-{
-	cred->access_key_id = aw_option_value(user->options, "access_key_id");
-	cred->secret_access_key = aw_option_value(user->options, "secret_access_key");
-	cred->session_token = aw_option_value(user->options, "session_token");
-
-	if (cred->access_key_id && cred->secret_access_key)
-		return;
-	if (cred->access_key_id || cred->secret_access_key)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("user mapping for server \"%s\" has only part of the credentials",
-						server->servername),
-				 errhint("Set both access_key_id and secret_access_key in the user mapping.")));
-	/*
-	 * The server's environment holds the instance's own credentials: only
-	 * for a superuser, and only to an endpoint a superuser chose.
-	 */
-	if (!OidIsValid(user->userid) || !superuser_arg(user->userid) ||
-		!superuser_arg(server->owner))
-		ereport(ERROR,
-				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
-				 errmsg("credentials are required for server \"%s\"", server->servername),
-				 superuser_arg(server->owner)
-				 ? errdetail("Non-superusers must give access_key_id and secret_access_key in their user mapping.")
-				 : errdetail("The server is owned by a role that is not a superuser: the server's environment credentials are not sent to its endpoint."),
-				 errhint("ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD access_key_id '...', ADD secret_access_key '...');",
-						 quote_identifier(server->servername))));
-	cred->access_key_id = getenv("AWS_ACCESS_KEY_ID");
-	cred->secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
-	cred->session_token = getenv("AWS_SESSION_TOKEN");
-	if (cred->access_key_id == NULL || cred->access_key_id[0] == '\0' ||
-		cred->secret_access_key == NULL || cred->secret_access_key[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("no credentials for server \"%s\"", server->servername),
-				 errdetail("The user mapping has none, and the server's environment has no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."),
-				 errhint("Give access_key_id and secret_access_key in the user mapping.")));
-}
-
 /*
  * Returns the cached client of a user mapping, creating it when needed.
  * opts must hold the server's options.  The client stays valid until the
@@ -318,18 +264,19 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 	if (entry->current == NULL)
 	{
 		AwClient   *ac;
-		AwCredentials cred;
+		AwCredState *cred;
+		AwsCredentials first;
 		DynConfig	cfg;
 		DynError	err;
 
-		aw_credentials(server, user, &cred);
+		cred = awstore_cred_create(server, user, opts, &first);
 		memset(&cfg, 0, sizeof(cfg));
 		cfg.http.endpoint = opts->endpoint;
 		cfg.http.region = opts->region;
 		cfg.http.service = "dynamodb";
-		cfg.http.access_key_id = cred.access_key_id;
-		cfg.http.secret_access_key = cred.secret_access_key;
-		cfg.http.session_token = cred.session_token;
+		cfg.http.access_key_id = first.access_key_id;
+		cfg.http.secret_access_key = first.secret_access_key;
+		cfg.http.session_token = first.session_token;
 		cfg.http.connect_timeout_ms = opts->connect_timeout_ms;
 		cfg.http.request_timeout_ms = opts->request_timeout_ms;
 		cfg.http.ca_bundle = opts->ca_bundle;
@@ -341,10 +288,18 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 		cfg.max_retries = opts->max_retries;
 		cfg.backoff_base_ms = 25;
 		cfg.backoff_cap_ms = 5000;
+		if (awstore_cred_renewable(cred))
+		{
+			cfg.credentials_fn = awstore_cred_renew;
+			cfg.credentials_arg = cred;
+		}
 		ac = MemoryContextAllocZero(TopMemoryContext, sizeof(AwClient));
+		ac->cred = cred;
 		ac->client = dyn_client_create(&cfg, &err);
+		aws_credentials_clear(&first);
 		if (ac->client == NULL)
 		{
+			awstore_cred_destroy(cred);
 			pfree(ac);
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
@@ -366,4 +321,20 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 	entry->current->refs++;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &ref->cb);
 	return entry->current->client;
+}
+
+/*
+ * The credential state of the user mapping's cached client (created when
+ * needed), held like the client itself: until the current memory context
+ * is reset or deleted.
+ */
+AwCredState *
+awstore_get_credentials(ForeignServer *server, UserMapping *user, AwOptions *opts)
+{
+	AwClientEntry *entry;
+
+	(void) awstore_get_client(server, user, opts);
+	entry = hash_search(aw_clients, &user->umid, HASH_FIND, NULL);
+	Assert(entry && entry->current);
+	return entry->current->cred;
 }

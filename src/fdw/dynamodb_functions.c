@@ -5,7 +5,9 @@
  *
  * Thin wrappers, one per DynamoDB action: ListTables, DescribeTable,
  * CreateTable (waiting until the table and its indexes are ACTIVE),
- * DeleteTable (waiting until it is gone) and UpdateTimeToLive.  Each uses
+ * DeleteTable (waiting until it is gone) and UpdateTimeToLive; and
+ * dynamodb_whoami, STS GetCallerIdentity with the credentials a server's
+ * requests are signed with (no secret in its answer).  Each uses
  * the calling role's user mapping for the named awstore_dynamodb server,
  * and, like a foreign table, needs USAGE on that server.  They are revoked
  * from PUBLIC: a superuser grants them.
@@ -33,15 +35,17 @@ PG_FUNCTION_INFO_V1(awstore_dynamodb_describe_table);
 PG_FUNCTION_INFO_V1(awstore_dynamodb_create_table);
 PG_FUNCTION_INFO_V1(awstore_dynamodb_delete_table);
 PG_FUNCTION_INFO_V1(awstore_dynamodb_enable_ttl);
+PG_FUNCTION_INFO_V1(awstore_dynamodb_whoami);
 
-/* The client of the calling role for a server of this wrapper. */
-static DynClient *
-aw_admin_client(Name servername, ForeignServer **server_out)
+/*
+ * The server of this wrapper, after the privilege check, and the calling
+ * role's user mapping and the server's options.
+ */
+static ForeignServer *
+aw_admin_server(Name servername, UserMapping **user, AwOptions *opts)
 {
 	ForeignServer *server = GetForeignServerByName(NameStr(*servername), false);
 	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
-	UserMapping *user;
-	AwOptions	opts;
 	AclResult	aclresult;
 
 	if (strcmp(fdw->fdwname, "awstore_dynamodb") != 0)
@@ -52,8 +56,19 @@ aw_admin_client(Name servername, ForeignServer **server_out)
 	aclresult = pg_foreign_server_aclcheck(server->serverid, GetUserId(), ACL_USAGE);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
-	user = GetUserMapping(GetUserId(), server->serverid);
-	awstore_server_options(server, &opts);
+	*user = GetUserMapping(GetUserId(), server->serverid);
+	awstore_server_options(server, opts);
+	return server;
+}
+
+/* The client of the calling role for a server of this wrapper. */
+static DynClient *
+aw_admin_client(Name servername, ForeignServer **server_out)
+{
+	UserMapping *user;
+	AwOptions	opts;
+	ForeignServer *server = aw_admin_server(servername, &user, &opts);
+
 	if (server_out)
 		*server_out = server;
 	return awstore_get_client(server, user, &opts);
@@ -510,4 +525,55 @@ awstore_dynamodb_enable_ttl(PG_FUNCTION_ARGS)
 
 	awstore_release_call(call);
 	PG_RETURN_DATUM(result);
+}
+
+/*
+ * awstore.dynamodb_whoami(server name): who the credentials of the calling
+ * role's user mapping belong to (STS GetCallerIdentity), where they come
+ * from and when they expire.  The credentials are the ones the server's
+ * requests are signed with now (renewed when due); no secret is returned.
+ */
+Datum
+awstore_dynamodb_whoami(PG_FUNCTION_ARGS)
+{
+	UserMapping *user;
+	AwOptions	opts;
+	ForeignServer *server = aw_admin_server(PG_GETARG_NAME(0), &user, &opts);
+	AwCredState *st = awstore_get_credentials(server, user, &opts);
+	AwsCredentials creds;
+	AwsContext	ctx;
+	AwsIdentity id;
+	AwsStatus	status;
+	char		msg[1024];
+	TupleDesc	tupdesc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	awstore_cred_get(st, server->servername, &creds);
+	awstore_cred_context(st, &ctx);
+	status = aws_get_caller_identity(&ctx, &creds, &id, msg, sizeof(msg));
+	values[2] = CStringGetTextDatum(creds.source);
+	if (creds.expiration > 0)
+		values[3] = TimestampTzGetDatum(time_t_to_timestamptz((pg_time_t) creds.expiration));
+	else
+		nulls[3] = true;
+	aws_credentials_clear(&creds);
+	if (status == AWS_ABORTED)
+		awstore_raise_canceled();
+	if (status != AWS_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+				 errmsg("could not ask STS who the credentials of server \"%s\" belong to",
+						server->servername),
+				 errdetail_internal("%s", msg)));
+	values[0] = CStringGetTextDatum(id.account);
+	if (id.arn)
+		values[1] = CStringGetTextDatum(id.arn);
+	else
+		nulls[1] = true;
+	aws_identity_clear(&id);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+													  values, nulls)));
 }

@@ -50,6 +50,7 @@ static const int aw_kind_sqlstates[] = {
 	[DYN_ERR_CANCELED] = ERRCODE_QUERY_CANCELED,
 	[DYN_ERR_INTERNAL] = ERRCODE_OUT_OF_MEMORY,
 	[DYN_ERR_NO_SOCKET] = ERRCODE_INSUFFICIENT_RESOURCES,
+	[DYN_ERR_CREDENTIALS] = ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
 };
 
 /* The SQLSTATE of DynamoDB's error types (its __type). */
@@ -179,6 +180,13 @@ awstore_report_error(const DynError *err, const char *action, const char *table)
 					 errmsg("could not open another connection to DynamoDB: too many open files in this backend"),
 					 errdetail("The backend may use only part of max_files_per_process for sockets, and they are in use."),
 					 errhint("Lower the scan_segments option, close cursors open on other servers, or raise max_files_per_process."),
+					 aw_error_context(action, table)));
+			break;
+		case DYN_ERR_CREDENTIALS:
+			ereport(ERROR,
+					(errcode(code),
+					 errmsg("could not renew the AWS credentials of a DynamoDB request"),
+					 errdetail_internal("%s", err->message),
 					 aw_error_context(action, table)));
 			break;
 		case DYN_ERR_SERVICE:

@@ -9,6 +9,7 @@
  *   options.c             option validator and option lookup
  *   columns.c             column <-> attribute mapping of a foreign table
  *   connection.c          DynamoDB clients cached per user mapping
+ *   credentials.c         AWS credentials of a user mapping: resolved, cached, renewed
  *   request.c             one request: start, hold, interruptible wait, paging
  *   errors.c              DynamoDB errors -> SQLSTATEs and whole messages
  *   xact.c                which (sub)transactions wrote; PREPARE refused
@@ -50,6 +51,7 @@
 #include "utils/array.h"
 #include "utils/relcache.h"
 
+#include "aws/aws.h"
 #include "dynamo/dynamo.h"
 
 /* ---------------------------------------------------------------------
@@ -71,6 +73,7 @@ typedef struct AwOptions
 	char	   *endpoint;		/* derived from region when not given */
 	char	   *ca_bundle;		/* NULL: the system's CAs */
 	char	   *proxy;			/* NULL: libcurl's default (https_proxy …) */
+	char	   *sts_endpoint;	/* NULL: AWS_ENDPOINT_URL_STS, else regional */
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
 	int			max_retries;
@@ -84,15 +87,27 @@ typedef struct AwOptions
 	char	   *sort_key;		/* NULL: discovered (or none) */
 } AwOptions;
 
-/* Credentials of a user mapping (or of the server's environment). */
-typedef struct AwCredentials
+/*
+ * What a user mapping says about credentials.  Without credential_source,
+ * the mapping's keys (static), or when it has none the server process's
+ * environment, for superusers only (connection.c).
+ */
+typedef struct AwCredOptions
 {
+	bool		source_given;	/* credential_source was set */
+	AwsSource	source;
 	char	   *access_key_id;
 	char	   *secret_access_key;
 	char	   *session_token;
-} AwCredentials;
+	char	   *profile;
+	char	   *role_arn;
+	char	   *external_id;
+	char	   *role_session_name;
+	int			duration;		/* seconds, 0: STS's default */
+} AwCredOptions;
 
 extern void awstore_server_options(ForeignServer *server, AwOptions *opts);
+extern void awstore_credential_options(UserMapping *user, AwCredOptions *co);
 extern void awstore_table_options(Oid relid, AwOptions *opts);
 
 /* ---------------------------------------------------------------------
@@ -145,6 +160,26 @@ extern void awstore_columns_use_key_types(AwColumns *cols, const char *pk, DynTy
  */
 extern DynClient *awstore_get_client(ForeignServer *server, UserMapping *user,
 									 AwOptions *opts);
+
+/* ---------------------------------------------------------------------
+ * AWS credentials of a user mapping (credentials.c)
+ * ---------------------------------------------------------------------
+ */
+typedef struct AwCredState AwCredState;
+
+extern AwCredState *awstore_cred_create(ForeignServer *server, UserMapping *user,
+										AwOptions *opts, AwsCredentials *first);
+extern void awstore_cred_destroy(AwCredState *st);
+extern bool awstore_cred_renewable(const AwCredState *st);
+extern void awstore_cred_context(const AwCredState *st, AwsContext *ctx);
+extern void awstore_cred_get(AwCredState *st, const char *servername,
+							 AwsCredentials *out);
+extern bool awstore_cred_renew(DynClient *client, void *arg, bool expired,
+							   DynError *err);
+
+/* The credential state of the cached client (connection.c). */
+extern AwCredState *awstore_get_credentials(ForeignServer *server, UserMapping *user,
+											AwOptions *opts);
 
 /* ---------------------------------------------------------------------
  * One request (request.c)

@@ -9,6 +9,14 @@
  * object, with the hint listing what is valid there, as postgres_fdw does.
  * Values of secret options are never repeated in a message.
  *
+ * Credentials: every credential_source but static, a profile, and a
+ * role assumed without the mapping's own keys use the database server's
+ * own AWS identity, so only superusers may set them (the reasoning of
+ * postgres_fdw's password_required).  The validator sees a user mapping's
+ * whole option list, ALTER USER MAPPING included, so a role that is not a
+ * superuser can neither add such an option nor keep one while changing
+ * others.
+ *
  * Lookup merges server and table options into one AwOptions: a table's
  * consistent_read, scan_segments and batch_size override the server's.
  *
@@ -49,7 +57,12 @@ typedef enum AwOptionCheck
 	AW_CHECK_BATCH_SIZE,
 	AW_CHECK_ATTRIBUTE_TYPE,
 	AW_CHECK_DOCUMENT,
-	AW_CHECK_NULL_AS
+	AW_CHECK_NULL_AS,
+	AW_CHECK_STS_ENDPOINT,		/* an endpoint without user name or password */
+	AW_CHECK_CREDENTIAL_SOURCE,
+	AW_CHECK_ROLE_ARN,
+	AW_CHECK_ROLE_SESSION_NAME,
+	AW_CHECK_ROLE_DURATION
 } AwOptionCheck;
 
 typedef struct AwOptionDef
@@ -62,6 +75,7 @@ typedef struct AwOptionDef
 static const AwOptionDef aw_options[] = {
 	{"region", ForeignServerRelationId, AW_CHECK_REGION},
 	{"endpoint", ForeignServerRelationId, AW_CHECK_ENDPOINT},
+	{"sts_endpoint", ForeignServerRelationId, AW_CHECK_STS_ENDPOINT},
 	{"ca_bundle", ForeignServerRelationId, AW_CHECK_CA_BUNDLE},
 	{"proxy", ForeignServerRelationId, AW_CHECK_PROXY},
 	{"connect_timeout", ForeignServerRelationId, AW_CHECK_DURATION},
@@ -74,6 +88,12 @@ static const AwOptionDef aw_options[] = {
 	{"access_key_id", UserMappingRelationId, AW_CHECK_STRING},
 	{"secret_access_key", UserMappingRelationId, AW_CHECK_SECRET},
 	{"session_token", UserMappingRelationId, AW_CHECK_SECRET},
+	{"credential_source", UserMappingRelationId, AW_CHECK_CREDENTIAL_SOURCE},
+	{"profile", UserMappingRelationId, AW_CHECK_STRING},
+	{"role_arn", UserMappingRelationId, AW_CHECK_ROLE_ARN},
+	{"external_id", UserMappingRelationId, AW_CHECK_STRING},
+	{"role_session_name", UserMappingRelationId, AW_CHECK_ROLE_SESSION_NAME},
+	{"duration", UserMappingRelationId, AW_CHECK_ROLE_DURATION},
 
 	{"table_name", ForeignTableRelationId, AW_CHECK_STRING},
 	{"partition_key", ForeignTableRelationId, AW_CHECK_STRING},
@@ -193,6 +213,18 @@ aw_parse_duration(DefElem *def)
 	return ms;
 }
 
+/* AssumeRole's DurationSeconds: 15 minutes to 12 hours ("1h", bare: s). */
+static int
+aw_parse_role_duration(DefElem *def)
+{
+	int			s;
+
+	if (!parse_int(defGetString(def), &s, GUC_UNIT_S, NULL) || s < 900 || s > 43200)
+		aw_bad_value(def, false,
+					 "Give a time from 15 minutes to 12 hours, such as '3600' (seconds) or '1h'.");
+	return s;
+}
+
 static int
 aw_parse_int_range(DefElem *def, int min, int max, const char *hint)
 {
@@ -236,6 +268,19 @@ aw_check_value(const AwOptionDef *opt, DefElem *def)
 					aw_bad_value(def, false, "A region looks like us-east-1 or eu-west-2.");
 				break;
 			}
+		case AW_CHECK_STS_ENDPOINT:
+			{
+				const char *host = strstr(value, "://");
+				size_t		hostlen = host ? strcspn(host + 3, "/?#") : 0;
+
+				/* its requests carry credentials: none go in the URL */
+				if (host && memchr(host + 3, '@', hostlen) != NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid value for option \"%s\"", def->defname),
+							 errdetail("An endpoint must not hold a user name or password.")));
+			}
+			/* FALLTHROUGH */
 		case AW_CHECK_ENDPOINT:
 			if ((strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) ||
 				strchr(value, ' ') != NULL)
@@ -296,7 +341,92 @@ aw_check_value(const AwOptionDef *opt, DefElem *def)
 			if (strcmp(value, "absent") != 0 && strcmp(value, "null") != 0)
 				aw_bad_value(def, false, "Give 'absent' (leave the attribute out) or 'null' (write {\"NULL\": true}).");
 			break;
+		case AW_CHECK_CREDENTIAL_SOURCE:
+			{
+				AwsSource	source;
+
+				if (!aws_source_from_name(value, &source))
+					aw_bad_value(def, false,
+								 "Valid sources are static, environment, profile, web_identity, container, instance and chain.");
+				break;
+			}
+		case AW_CHECK_ROLE_ARN:
+			if (strncmp(value, "arn:", 4) != 0 || strstr(value, ":role/") == NULL ||
+				strchr(value, ' ') != NULL)
+				aw_bad_value(def, false,
+							 "A role ARN looks like arn:aws:iam::123456789012:role/name.");
+			break;
+		case AW_CHECK_ROLE_SESSION_NAME:
+			{
+				size_t		len = strlen(value);
+				bool		ok = len >= 2 && len <= 64;
+
+				for (const char *p = value; *p; p++)
+					if (!isalnum((unsigned char) *p) && strchr("+=,.@_-", *p) == NULL)
+						ok = false;
+				if (!ok)
+					aw_bad_value(def, false,
+								 "A role session name has 2 to 64 letters, digits and +=,.@_- characters.");
+				break;
+			}
+		case AW_CHECK_ROLE_DURATION:
+			(void) aw_parse_role_duration(def);
+			break;
 	}
+}
+
+/*
+ * The rules that span a user mapping's options: which combinations make
+ * sense, and which use the database server's own AWS identity and so are
+ * for superusers only.
+ */
+static void
+aw_check_credential_options(List *options)
+{
+	AwCredOptions co;
+	UserMapping fake;
+	bool		nonstatic;
+
+	memset(&fake, 0, sizeof(fake));
+	fake.options = options;
+	awstore_credential_options(&fake, &co);
+	nonstatic = co.source_given && co.source != AWS_SOURCE_STATIC;
+
+	if (nonstatic && (co.access_key_id || co.secret_access_key || co.session_token))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("options \"access_key_id\", \"secret_access_key\" and \"session_token\" go only with credential_source \"static\""),
+				 errdetail("Credential source \"%s\" finds its own keys.", aws_source_name(co.source))));
+	if (co.profile && co.source_given && co.source != AWS_SOURCE_PROFILE &&
+		co.source != AWS_SOURCE_CHAIN)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("option \"profile\" goes only with credential_source \"profile\" or \"chain\"")));
+	if (!co.role_arn && (co.external_id || co.role_session_name || co.duration))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("options \"external_id\", \"role_session_name\" and \"duration\" go only with \"role_arn\"")));
+
+	if (superuser())
+		return;
+	if (nonstatic)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers may set option \"credential_source\" to \"%s\"",
+						aws_source_name(co.source)),
+				 errdetail("Every credential source but static uses the database server's own AWS identity."),
+				 errhint("Give access_key_id and secret_access_key instead.")));
+	if (co.profile)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers may set option \"profile\""),
+				 errdetail("A profile is part of the database server's own AWS configuration.")));
+	if (co.role_arn && co.access_key_id == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers may set option \"role_arn\" without access_key_id"),
+				 errdetail("Without keys of its own, the mapping would assume the role with the database server's own AWS identity."),
+				 errhint("Give access_key_id and secret_access_key with role_arn.")));
 }
 
 /*
@@ -362,6 +492,8 @@ awstore_dynamodb_validator(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 				 errmsg("option \"document\" cannot be combined with attribute_name, attribute_type or null_as"),
 				 errdetail("A document column holds the whole item, not one attribute.")));
+	if (catalog == UserMappingRelationId)
+		aw_check_credential_options(options);
 
 	PG_RETURN_VOID();
 }
@@ -414,6 +546,8 @@ awstore_server_options(ForeignServer *server, AwOptions *opts)
 			opts->ca_bundle = defGetString(def);
 		else if (strcmp(def->defname, "proxy") == 0)
 			opts->proxy = defGetString(def);
+		else if (strcmp(def->defname, "sts_endpoint") == 0)
+			opts->sts_endpoint = defGetString(def);
 		else if (strcmp(def->defname, "connect_timeout") == 0)
 			opts->connect_timeout_ms = aw_parse_duration(def);
 		else if (strcmp(def->defname, "request_timeout") == 0)
@@ -425,6 +559,47 @@ awstore_server_options(ForeignServer *server, AwOptions *opts)
 	}
 	if (opts->endpoint == NULL)
 		opts->endpoint = aw_endpoint_for_region(opts->region);
+}
+
+/*
+ * Fills co from a user mapping's options (pointers into them).  The source
+ * is static when credential_source is not given; source_given tells.
+ */
+void
+awstore_credential_options(UserMapping *user, AwCredOptions *co)
+{
+	ListCell   *lc;
+
+	memset(co, 0, sizeof(AwCredOptions));
+	co->source = AWS_SOURCE_STATIC;
+	foreach(lc, user->options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+		const char *name = def->defname;
+
+		if (strcmp(name, "credential_source") == 0)
+		{
+			co->source_given = aws_source_from_name(defGetString(def), &co->source);
+			if (!co->source_given)
+				co->source = AWS_SOURCE_STATIC;
+		}
+		else if (strcmp(name, "access_key_id") == 0)
+			co->access_key_id = defGetString(def);
+		else if (strcmp(name, "secret_access_key") == 0)
+			co->secret_access_key = defGetString(def);
+		else if (strcmp(name, "session_token") == 0)
+			co->session_token = defGetString(def);
+		else if (strcmp(name, "profile") == 0)
+			co->profile = defGetString(def);
+		else if (strcmp(name, "role_arn") == 0)
+			co->role_arn = defGetString(def);
+		else if (strcmp(name, "external_id") == 0)
+			co->external_id = defGetString(def);
+		else if (strcmp(name, "role_session_name") == 0)
+			co->role_session_name = defGetString(def);
+		else if (strcmp(name, "duration") == 0)
+			co->duration = aw_parse_role_duration(def);
+	}
 }
 
 /*

@@ -175,6 +175,7 @@ awstore_error_wrote_nothing(const DynError *err)
 	{
 		case DYN_ERR_UNREACHABLE:
 		case DYN_ERR_INTERNAL:
+		case DYN_ERR_CREDENTIALS:	/* renewing failed: nothing was sent */
 			return true;
 		case DYN_ERR_SERVICE:
 			return err->http_status >= 400 && err->http_status < 500;

@@ -24,7 +24,7 @@
  * Everything it allocates is malloc'd and freed by the functions here.
  *
  * The files of src/http, one job each:
- *	session.c	a session: create, destroy, close idle connections
+ *	session.c	a session: create, destroy, credentials, close idle connections
  *	transfer.c	one request: start, result, free; the pool of easy handles
  *	curlopts.c	every libcurl option of a transfer (signing, TLS, proxy)
  *	multi.c		the multi handle and http_wait() driving it
@@ -140,6 +140,17 @@ typedef struct HttpResult
 extern HttpSession *http_session_create(const HttpConfig *cfg,
 										char *errbuf, size_t errlen);
 extern void http_session_destroy(HttpSession *session);
+
+/*
+ * Replaces the session's credentials (temporary ones that were refreshed)
+ * for the transfers started from now on; running transfers keep theirs
+ * (libcurl copied them) and connections stay open.  The strings are
+ * copied.  Returns false when out of memory: the old ones are kept then.
+ */
+extern bool http_session_set_credentials(HttpSession *session,
+										 const char *access_key_id,
+										 const char *secret_access_key,
+										 const char *session_token);
 
 /*
  * Starts a POST of body with header "X-Amz-Target: target".  The body must

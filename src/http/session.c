@@ -8,7 +8,9 @@
  * and the socket accounting) into a session and gives it a libcurl multi
  * handle, whose connection cache keeps connections open between transfers
  * and between queries for as long as the session lives.
- * http_session_destroy() frees every transfer still on the session's list,
+ * http_session_set_credentials() swaps the credentials for the transfers
+ * started from then on (refreshed temporary credentials), keeping the
+ * connections.  http_session_destroy() frees every transfer still on the session's list,
  * closes every connection, and clears the secrets before freeing them.
  * http_session_close_idle() drops idle connections after a wide parallel
  * scan.  Nothing here raises errors: failures are results or messages.
@@ -26,6 +28,20 @@ static char *
 http_strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
+}
+
+/* Clears and frees a string holding a secret. */
+static void
+http_free_secret(char *s)
+{
+	if (s)
+	{
+		volatile char *p = s;
+
+		while (*p)
+			*p++ = '\0';
+		free(s);
+	}
 }
 
 HttpSession *
@@ -49,15 +65,12 @@ http_session_create(const HttpConfig *cfg, char *errbuf, size_t errlen)
 	session->url = http_strdup(cfg->endpoint);
 	len = strlen(cfg->region) + strlen(cfg->service) + 16;
 	session->sigv4 = malloc(len);
-	session->access_key_id = http_strdup(cfg->access_key_id);
-	session->secret_access_key = http_strdup(cfg->secret_access_key);
-	if (cfg->session_token && cfg->session_token[0])
+	if (!http_session_set_credentials(session, cfg->access_key_id,
+									  cfg->secret_access_key, cfg->session_token))
 	{
-		len = strlen(cfg->session_token) + 32;
-		session->token_header = malloc(len);
-		if (session->token_header)
-			snprintf(session->token_header, len, "X-Amz-Security-Token: %s",
-					 cfg->session_token);
+		http_session_destroy(session);
+		snprintf(errbuf, errlen, "out of memory");
+		return NULL;
 	}
 	if (cfg->ca_bundle)
 		session->ca_bundle = http_strdup(cfg->ca_bundle);
@@ -65,9 +78,7 @@ http_session_create(const HttpConfig *cfg, char *errbuf, size_t errlen)
 		session->proxy = http_strdup(cfg->proxy);
 	if ((cfg->ca_bundle && session->ca_bundle == NULL) ||
 		(cfg->proxy && session->proxy == NULL) ||
-		session->multi == NULL || session->url == NULL || session->sigv4 == NULL ||
-		session->access_key_id == NULL || session->secret_access_key == NULL ||
-		(cfg->session_token && cfg->session_token[0] && session->token_header == NULL))
+		session->multi == NULL || session->url == NULL || session->sigv4 == NULL)
 	{
 		http_session_destroy(session);
 		snprintf(errbuf, errlen, "out of memory");
@@ -86,18 +97,37 @@ http_session_create(const HttpConfig *cfg, char *errbuf, size_t errlen)
 	return session;
 }
 
-/* Clears and frees a string holding a secret. */
-static void
-http_free_secret(char *s)
+bool
+http_session_set_credentials(HttpSession *session, const char *access_key_id,
+							 const char *secret_access_key, const char *session_token)
 {
-	if (s)
-	{
-		volatile char *p = s;
+	char	   *key = http_strdup(access_key_id);
+	char	   *secret = http_strdup(secret_access_key);
+	char	   *token_header = NULL;
 
-		while (*p)
-			*p++ = '\0';
-		free(s);
+	if (session_token && session_token[0])
+	{
+		size_t		len = strlen(session_token) + 32;
+
+		token_header = malloc(len);
+		if (token_header)
+			snprintf(token_header, len, "X-Amz-Security-Token: %s", session_token);
 	}
+	if (key == NULL || secret == NULL ||
+		(session_token && session_token[0] && token_header == NULL))
+	{
+		free(key);
+		http_free_secret(secret);
+		http_free_secret(token_header);
+		return false;
+	}
+	free(session->access_key_id);
+	http_free_secret(session->secret_access_key);
+	http_free_secret(session->token_header);
+	session->access_key_id = key;
+	session->secret_access_key = secret;
+	session->token_header = token_header;
+	return true;
 }
 
 void

@@ -51,3 +51,14 @@ REVOKE ALL ON FUNCTION awstore.dynamodb_describe_table(name, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.dynamodb_create_table(name, text, text, text, text, text, jsonb, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.dynamodb_delete_table(name, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.dynamodb_enable_ttl(name, text, text) FROM PUBLIC;
+
+CREATE FUNCTION awstore.dynamodb_whoami(server name,
+                                        OUT account text, OUT arn text,
+                                        OUT credential_source text,
+                                        OUT expiration timestamptz)
+RETURNS record
+LANGUAGE C STRICT
+AS 'MODULE_PATHNAME', 'awstore_dynamodb_whoami';
+COMMENT ON FUNCTION awstore.dynamodb_whoami(name) IS
+    'who the credentials of the calling role''s user mapping belong to (STS GetCallerIdentity), their source and expiry; never a secret';
+REVOKE ALL ON FUNCTION awstore.dynamodb_whoami(name) FROM PUBLIC;
