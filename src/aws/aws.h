@@ -81,6 +81,14 @@ typedef struct AwsContext
 	int			max_attempts;	/* 0: 3 */
 	AwsAbortFn	abort_fn;
 	void	   *abort_arg;
+
+	/*
+	 * For a server not owned by a superuser, whose STS endpoint a role that
+	 * is not a superuser chose: never connect to a link-local address (the
+	 * instance metadata service) nor send plain http:// beyond loopback,
+	 * checked on the address about to be used (src/http's address guard).
+	 */
+	bool		restrict_addresses;
 } AwsContext;
 
 /* What to resolve: a source, optionally with a role assumed on top. */

@@ -26,9 +26,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 
 #include "aws/awsint.h"
+#include "http/http.h"
 
 #define AWS_USER_AGENT "awstore-credentials/1.1"
 
@@ -39,7 +43,31 @@ typedef struct AwsXfer
 	size_t		cap;
 	bool		aborted;
 	bool		too_large;
+	bool		plain_http;		/* the URL is http:// */
+	const char *refused;		/* why the address guard refused, or NULL */
 } AwsXfer;
+
+/*
+ * Opens libcurl's sockets under ctx->restrict_addresses: the address guard
+ * of src/http, on the address about to be connected to, so that no host
+ * name leads around it.
+ */
+static curl_socket_t
+aws_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	AwsXfer    *x = arg;
+	const void *addr = NULL;
+
+	(void) purpose;
+	if (address->family == AF_INET)
+		addr = &((const struct sockaddr_in *) &address->addr)->sin_addr;
+	else if (address->family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *) &address->addr)->sin6_addr;
+	x->refused = http_address_refusal(address->family, addr, x->plain_http);
+	if (x->refused)
+		return CURL_SOCKET_BAD;
+	return socket(address->family, address->socktype, address->protocol);
+}
 
 static size_t
 aws_write_cb(char *data, size_t size, size_t nmemb, void *arg)
@@ -196,10 +224,23 @@ aws_http_once(const AwsContext *ctx, const AwsHttpRequest *req,
 	if (!req->sign && req->body == NULL)
 		curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, resp->error);
+	if (ctx->restrict_addresses)
+	{
+		x.plain_http = strncmp(req->url, "http://", 7) == 0;
+		curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, aws_open_socket);
+		curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &x);
+	}
 
 	rc = curl_easy_perform(easy);
 	if (x.aborted)
 		status = AWS_ABORTED;
+	else if (x.refused)
+	{
+		snprintf(resp->error, sizeof(resp->error),
+				 "%s resolves to %s, which a server not owned by a superuser may not reach",
+				 req->url, x.refused);
+		status = AWS_FAILED;
+	}
 	else if (x.too_large)
 	{
 		snprintf(resp->error, sizeof(resp->error),

@@ -51,6 +51,7 @@ struct AwCredState
 	char	   *sts_endpoint;
 	char	   *profile;
 	char	   *ca_bundle;
+	bool		restrict_addresses; /* the server's owner is not a superuser */
 	char		key_id[256];	/* the access key the client signs with */
 };
 
@@ -94,6 +95,7 @@ awstore_cred_context(const AwCredState *st, AwsContext *ctx)
 	ctx->profile = st->profile;
 	ctx->ca_bundle = st->ca_bundle;
 	ctx->abort_fn = aw_cred_abort;
+	ctx->restrict_addresses = st->restrict_addresses;
 }
 
 /* Reports a failed resolution; a cancel raises the cancel error. */
@@ -228,6 +230,8 @@ awstore_cred_create(ForeignServer *server, UserMapping *user, AwOptions *opts,
 	st->sts_endpoint = aw_top_strdup(opts->sts_endpoint);
 	st->profile = aw_top_strdup(co.profile);
 	st->ca_bundle = aw_top_strdup(opts->ca_bundle);
+	/* the STS endpoint of such a server is held to its address rules */
+	st->restrict_addresses = !superuser_arg(server->owner);
 	if (renewable)
 		st->cache_key = MemoryContextStrdup(TopMemoryContext,
 											psprintf("%u/%u/" UINT64_FORMAT,

@@ -770,6 +770,38 @@ test_abort_in_flight(void)
 			   "took %.2f s", seconds_now() - start);
 }
 
+/*
+ * A server not owned by a superuser: its STS endpoint is held to the
+ * address rules of src/http, on the address about to be used.
+ */
+static void
+test_restricted_addresses(void)
+{
+	AwsContext	ctx;
+	AwsCredentials c;
+	AwsIdentity id;
+	AwsStatus	st;
+	char		key[] = BASE_KEY;
+	char		secret[] = BASE_SECRET;
+
+	ctx_init(&ctx);
+	clear_env();
+	memset(&c, 0, sizeof(c));
+	c.access_key_id = key;
+	c.secret_access_key = secret;
+	ctx.restrict_addresses = true;
+	ctx.sts_endpoint = "http://169.254.169.254/";
+	reset_stats();
+	st = aws_get_caller_identity(&ctx, &c, &id, errbuf, sizeof(errbuf));
+	EXPECT_FAIL("restricted: a link-local STS endpoint is refused before connecting", st,
+				AWS_FAILED, "a link-local address");
+	ctx.sts_endpoint = sts_url;
+	st = aws_get_caller_identity(&ctx, &c, &id, errbuf, sizeof(errbuf));
+	unit_check(st == AWS_OK, "restricted: plain http to loopback is allowed", "%s", errbuf);
+	if (st == AWS_OK)
+		aws_identity_clear(&id);
+}
+
 int
 main(void)
 {
@@ -791,6 +823,7 @@ main(void)
 	test_cache();
 	test_abort();
 	test_abort_in_flight();
+	test_restricted_addresses();
 	{
 		char		cmd[600];
 
