@@ -215,7 +215,7 @@ awstore_report_error(const DynError *err, const char *action, const char *table)
 				(errcode(code),
 				 errmsg("DynamoDB rejected the credentials (%s)", err->type),
 				 errdetail_internal("%s", err->message),
-				 errhint("Check access_key_id, secret_access_key and session_token in the user mapping."),
+				 errhint("Check the user mapping's credentials: access_key_id, secret_access_key and session_token, or what its credential_source gives."),
 				 aw_error_context(action, table)));
 	if (strcmp(err->type, "UnknownOperationException") == 0)
 		ereport(ERROR,
