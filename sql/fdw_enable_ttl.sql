@@ -12,10 +12,12 @@
 SELECT awstore.dynamodb_create_table('dynamo', 'sessions', 'id') IS NOT NULL AS created;
 SELECT awstore.dynamodb_enable_ttl('dynamo', 'sessions', 'expires');
 \! /usr/bin/python3 -c 'import boto3, os; c = boto3.client("dynamodb", endpoint_url=os.environ["AWSTORE_DYNAMODB_ENDPOINT"], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"); d = c.describe_time_to_live(TableName="sessions")["TimeToLiveDescription"]; print(d["TimeToLiveStatus"], d["AttributeName"])'
--- a second call, as DynamoDB answers it: TTL is already on
-\set VERBOSITY terse
--- should fail
+-- Enabling is idempotent: a second call (or a request sent again after its
+-- answer was lost) finds TTL on for the same attribute, and that is success.
 SELECT awstore.dynamodb_enable_ttl('dynamo', 'sessions', 'expires');
+\set VERBOSITY terse
+-- should fail: TTL is on for another attribute
+SELECT awstore.dynamodb_enable_ttl('dynamo', 'sessions', 'other');
 -- should fail
 SELECT awstore.dynamodb_enable_ttl('dynamo', 'no_such_table', 'expires');
 \set VERBOSITY default

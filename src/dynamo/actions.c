@@ -135,14 +135,21 @@ dyn_body_batch_get_item(const char *table, const char *keys_json,
 	return body_end_counted(&b, len);
 }
 
-char *
-dyn_body_describe_table(const char *table, size_t *len)
+/* A body that names only the table: {"TableName": "…"}. */
+static char *
+body_table_only(const char *table, size_t *len)
 {
 	DynBuf		b;
 
 	body_begin(&b, table);
 	dynbuf_append_char(&b, '}');
 	return dynbuf_release(&b, len);
+}
+
+char *
+dyn_body_describe_table(const char *table, size_t *len)
+{
+	return body_table_only(table, len);
 }
 
 char *
@@ -252,11 +259,13 @@ dyn_body_create_table(const char *table, const char *attributes_json,
 char *
 dyn_body_delete_table(const char *table, size_t *len)
 {
-	DynBuf		b;
+	return body_table_only(table, len);
+}
 
-	body_begin(&b, table);
-	dynbuf_append_char(&b, '}');
-	return dynbuf_release(&b, len);
+char *
+dyn_body_describe_time_to_live(const char *table, size_t *len)
+{
+	return body_table_only(table, len);
 }
 
 char *

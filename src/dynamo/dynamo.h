@@ -396,6 +396,7 @@ extern char *dyn_body_create_table(const char *table, const char *attributes_jso
 								   const char *billing_mode,
 								   const char *provisioned_json, size_t *len);
 extern char *dyn_body_delete_table(const char *table, size_t *len);
+extern char *dyn_body_describe_time_to_live(const char *table, size_t *len);
 extern char *dyn_body_update_time_to_live(const char *table, const char *attribute,
 										  bool enabled, size_t *len);
 

@@ -511,6 +511,40 @@ awstore_dynamodb_delete_table(PG_FUNCTION_ARGS)
 	}
 }
 
+/*
+ * Is TTL on (ENABLED or ENABLING) for attribute of table, as
+ * DescribeTimeToLive says?  False when it says otherwise or cannot say.
+ */
+static bool
+aw_ttl_is_on(DynClient *client, const char *table, const char *attribute)
+{
+	size_t		len;
+	char	   *body = dyn_body_describe_time_to_live(table, &len);
+	AwCallHolder *holder = awstore_start_call(client, "DescribeTimeToLive", body, len,
+											  CurrentMemoryContext);
+	bool		on = false;
+
+	awstore_wait_for(client, holder->call);
+	if (dyn_call_ok(holder->call))
+	{
+		DynValue   *d = dyn_get(dyn_call_response(holder->call), "TimeToLiveDescription");
+		const char *status = dyn_string(dyn_get(d, "TimeToLiveStatus"), NULL);
+		const char *name = dyn_string(dyn_get(d, "AttributeName"), NULL);
+
+		on = status && name && strcmp(name, attribute) == 0 &&
+			(strcmp(status, "ENABLED") == 0 || strcmp(status, "ENABLING") == 0);
+	}
+	awstore_release_call(holder);
+	return on;
+}
+
+/*
+ * Enabling TTL is idempotent: DynamoDB refuses UpdateTimeToLive when TTL is
+ * already on ("TimeToLive is already enabled"), which a second call meets,
+ * and so does a request sent again after its answer was lost.  When
+ * DescribeTimeToLive shows TTL on for the same attribute, that is success;
+ * TTL on another attribute stays DynamoDB's error.
+ */
 Datum
 awstore_dynamodb_enable_ttl(PG_FUNCTION_ARGS)
 {
@@ -519,12 +553,28 @@ awstore_dynamodb_enable_ttl(PG_FUNCTION_ARGS)
 	char	   *attribute = aw_name_arg(fcinfo, 2, "attribute_name");
 	size_t		len;
 	char	   *body = dyn_body_update_time_to_live(table, attribute, true, &len);
-	AwCallHolder *call = awstore_call(client, "UpdateTimeToLive", body, len, table);
-	Datum		result = aw_jsonb_of(dyn_get(dyn_call_response(call->call),
-											 "TimeToLiveSpecification"));
+	AwCallHolder *holder = awstore_start_call(client, "UpdateTimeToLive", body, len,
+											  CurrentMemoryContext);
+	DynError	err;
+	Datum		result;
 
-	awstore_release_call(call);
-	PG_RETURN_DATUM(result);
+	awstore_wait_for(client, holder->call);
+	if (dyn_call_ok(holder->call))
+	{
+		result = aw_jsonb_of(dyn_get(dyn_call_response(holder->call),
+									 "TimeToLiveSpecification"));
+		awstore_release_call(holder);
+		PG_RETURN_DATUM(result);
+	}
+	err = *dyn_call_error(holder->call);
+	awstore_release_call(holder);
+	if (err.kind == DYN_ERR_SERVICE && strcmp(err.type, "ValidationException") == 0 &&
+		aw_ttl_is_on(client, table, attribute))
+		PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in,
+											CStringGetDatum(psprintf("{\"Enabled\": true, \"AttributeName\": %s}",
+																	 awstore_json_string(attribute)))));
+	awstore_report_error(&err, "UpdateTimeToLive", table);
+	PG_RETURN_NULL();			/* not reached */
 }
 
 /*

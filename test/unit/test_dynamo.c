@@ -241,6 +241,9 @@ test_write_bodies(void)
 				"{\"AttributeName\":\"ttl\",\"Enabled\":true}}");
 	UNIT_EQ_INT("update time to live length", len, strlen(body));
 	free(body);
+	body = dyn_body_describe_time_to_live("sessions", &len);
+	UNIT_EQ_STR("describe time to live body", body, "{\"TableName\":\"sessions\"}");
+	free(body);
 
 	body = dyn_body_put_item("t", "{\"id\":{\"S\":\"a\"}}", "attribute_not_exists(#k0)",
 							 "{\"#k0\":\"id\"}", NULL, &len);
