@@ -295,6 +295,25 @@ RESET ROLE;
 -- should fail: not even for a superuser
 SELECT count(*) FROM owned_ct;
 
+-- A mapping for PUBLIC without keys on a superuser's server: the server's
+-- environment credentials for superusers only, whoever used it first in
+-- the session (a client is never handed from one role to another).
+CREATE SERVER pub FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'signed');
+CREATE USER MAPPING FOR PUBLIC SERVER pub;
+CREATE FOREIGN TABLE pub_ct (id text, v int) SERVER pub OPTIONS (table_name 'regress_credentials');
+GRANT USAGE ON FOREIGN SERVER pub TO regress_cred_user;
+GRANT SELECT ON pub_ct TO regress_cred_user;
+SET ROLE regress_cred_user;
+-- should fail
+SELECT count(*) > 0 AS read FROM pub_ct;
+RESET ROLE;
+SELECT count(*) > 0 AS read FROM pub_ct;
+SET ROLE regress_cred_user;
+-- should fail, still
+SELECT count(*) > 0 AS read FROM pub_ct;
+RESET ROLE;
+DROP SERVER pub CASCADE;
+
 DROP FOREIGN TABLE owned_ct;
 DROP SERVER owned CASCADE;
 SELECT pg_temp.use(format($$access_key_id %L, secret_access_key %L$$, :'access_key', :'secret_key'));

@@ -73,9 +73,21 @@ typedef struct AwClientRef
 	MemoryContextCallback cb;
 } AwClientRef;
 
+/*
+ * A client is cached per user mapping and per role using it: a mapping for
+ * PUBLIC is one mapping for many roles, and what it may use depends on the
+ * role (the server's environment credentials only for a superuser), so a
+ * client made for one role is never handed to another.
+ */
+typedef struct AwClientKey
+{
+	Oid			umid;			/* user mapping OID */
+	Oid			userid;			/* the role using it */
+} AwClientKey;
+
 typedef struct AwClientEntry
 {
-	Oid			umid;			/* hash key: user mapping OID */
+	AwClientKey key;			/* hash key */
 	AwClient   *current;		/* the client new users get, or NULL */
 	bool		invalidated;	/* current is out of date */
 	uint32		server_hashvalue;
@@ -222,6 +234,7 @@ DynClient *
 awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 {
 	AwClientEntry *entry;
+	AwClientKey key;
 	AwClientRef *ref;
 	bool		found;
 
@@ -229,7 +242,7 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 	{
 		HASHCTL		ctl;
 
-		ctl.keysize = sizeof(Oid);
+		ctl.keysize = sizeof(AwClientKey);
 		ctl.entrysize = sizeof(AwClientEntry);
 		aw_clients = hash_create("awstore DynamoDB clients", 8, &ctl,
 								 HASH_ELEM | HASH_BLOBS);
@@ -241,7 +254,10 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 	/* the reference first: nothing can fail once the count is taken */
 	ref = MemoryContextAllocZero(CurrentMemoryContext, sizeof(AwClientRef));
 
-	entry = hash_search(aw_clients, &user->umid, HASH_ENTER, &found);
+	memset(&key, 0, sizeof(key));
+	key.umid = user->umid;
+	key.userid = user->userid;
+	entry = hash_search(aw_clients, &key, HASH_ENTER, &found);
 	if (!found)
 	{
 		entry->current = NULL;
@@ -332,9 +348,13 @@ AwCredState *
 awstore_get_credentials(ForeignServer *server, UserMapping *user, AwOptions *opts)
 {
 	AwClientEntry *entry;
+	AwClientKey key;
 
 	(void) awstore_get_client(server, user, opts);
-	entry = hash_search(aw_clients, &user->umid, HASH_FIND, NULL);
+	memset(&key, 0, sizeof(key));
+	key.umid = user->umid;
+	key.userid = user->userid;
+	entry = hash_search(aw_clients, &key, HASH_FIND, NULL);
 	Assert(entry && entry->current);
 	return entry->current->cred;
 }
