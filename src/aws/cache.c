@@ -125,6 +125,14 @@ aws_cache_refresh_at(AwsCredCache *cache, long long expiration, long long now)
 	 */
 	if (at <= now)
 		at = now + (expiration - now) / 2;
+
+	/*
+	 * Credentials already expired when they came (a clock running ahead, a
+	 * source serving stale ones in an outage): asked again only every few
+	 * seconds, never per request.
+	 */
+	if (at <= now)
+		at = now + AWS_CACHE_RETRY_S;
 	return at;
 }
 
@@ -158,8 +166,12 @@ aws_cache_get(AwsCredCache *cache, const char *key, const AwsContext *ctx,
 	status = aws_resolve(ctx, spec, &fresh, errbuf, errlen);
 	if (status != AWS_OK)
 	{
-		/* still valid: keep using them, and try again a little later */
-		if (status == AWS_FAILED && e != NULL && e->creds.expiration > now)
+		/*
+		 * Still valid: keep using them, and try again a little later,
+		 * whatever the failure (a source that did not answer in time says
+		 * "not configured").
+		 */
+		if (status != AWS_ABORTED && e != NULL && e->creds.expiration > now)
 		{
 			e->refresh_at = now + AWS_CACHE_RETRY_S < e->creds.expiration ?
 				now + AWS_CACHE_RETRY_S : e->creds.expiration;

@@ -301,6 +301,26 @@ aws_profile_resolve(const AwsContext *ctx, const AwsProfileFiles *files,
 	return AWS_FAILED;
 }
 
+/*
+ * Does a profile say anything about credentials?  A default profile that
+ * holds only settings such as region is not a source: the chain goes on,
+ * as in the AWS SDKs.
+ */
+static bool
+aws_profile_has_credentials(const AwsProfileFiles *files, const char *profile)
+{
+	static const char *const keys[] = {
+		"aws_access_key_id", "aws_secret_access_key", "role_arn",
+		"web_identity_token_file", "credential_source", "credential_process",
+		"sso_session", "sso_start_url",
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (aws_profile_get(files, profile, keys[i]) != NULL)
+			return true;
+	return false;
+}
+
 AwsStatus
 aws_source_profile(const AwsContext *ctx, AwsCredentials *out, char *errbuf, size_t errlen)
 {
@@ -324,6 +344,12 @@ aws_source_profile(const AwsContext *ctx, AwsCredentials *out, char *errbuf, siz
 		aws_error(errbuf, errlen, "profile \"%s\" is in neither \"%s\" nor \"%s\"",
 				  profile, files.cred_path, files.config_path);
 		status = named ? AWS_FAILED : AWS_NOT_CONFIGURED;
+	}
+	else if (!named && !aws_profile_has_credentials(&files, profile))
+	{
+		aws_error(errbuf, errlen, "profile \"%s\" holds no credentials: no aws_access_key_id, role_arn or web_identity_token_file",
+				  profile);
+		status = AWS_NOT_CONFIGURED;
 	}
 	else
 	{

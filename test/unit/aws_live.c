@@ -612,6 +612,27 @@ test_chain(void)
 			   "%s", errbuf);
 	aws_credentials_clear(&c);
 
+	/* a default profile with only a region is no source: the chain goes on */
+	{
+		char		path[512];
+		char		none[512];
+
+		write_file("region_only", "[default]\nregion = eu-west-1\n", path, sizeof(path));
+		snprintf(none, sizeof(none), "%s", getenv("AWS_CONFIG_FILE"));
+		setenv("AWS_CONFIG_FILE", path, 1);
+		st = aws_resolve(&ctx, &spec, &c, errbuf, sizeof(errbuf));
+		unit_check(st == AWS_OK && strcmp(c.source, "instance") == 0,
+				   "chain: past a default profile that holds no credentials", "%s", errbuf);
+		aws_credentials_clear(&c);
+		/* ... but a profile asked for by name must hold some */
+		setenv("AWS_PROFILE", "default", 1);
+		st = aws_resolve(&ctx, &spec, &c, errbuf, sizeof(errbuf));
+		EXPECT_FAIL("chain: a named profile without credentials stops it", st, AWS_FAILED,
+					"profile \"default\" holds no credentials");
+		unsetenv("AWS_PROFILE");
+		setenv("AWS_CONFIG_FILE", none, 1);
+	}
+
 	snprintf(url, sizeof(url), "%s/container/credentials", endpoint);
 	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", url, 1);
 	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", CONTAINER_TOKEN, 1);
@@ -680,14 +701,19 @@ test_cache(void)
 	st = aws_cache_get(cache, "mapping-1", &ctx, &spec, &c1, &refreshed, errbuf, sizeof(errbuf));
 	unit_check(st == AWS_OK && refreshed, "cache: invalidate forces a refresh", "%s", errbuf);
 
-	/* IMDS fails at refresh time: the still valid credentials are served */
+	/*
+	 * No instance metadata at refresh time (as when IMDS does not answer in
+	 * time, "not configured"): the still valid credentials are served.
+	 */
 	sleep(4);
 	usleep(300000);
-	configure("{\"imds\": \"off\"}");
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	st = aws_cache_get(cache, "mapping-1", &ctx, &spec, &c2, &refreshed, errbuf, sizeof(errbuf));
 	unit_check(st == AWS_OK && !refreshed && strcmp(c1.access_key_id, c2.access_key_id) == 0,
 			   "cache: a failed refresh keeps valid credentials", "%s", errbuf);
 	aws_credentials_clear(&c2);
+	unsetenv("AWS_EC2_METADATA_DISABLED");
+	configure("{\"imds\": \"off\"}");
 	sleep(2);
 	st = aws_cache_get(cache, "mapping-1", &ctx, &spec, &c2, &refreshed, errbuf, sizeof(errbuf));
 	EXPECT_FAIL("cache: the failure shows once they expired", st, AWS_FAILED, "HTTP 403");
