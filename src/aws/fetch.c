@@ -87,9 +87,16 @@ aws_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 
 		while (cap < x->resp->len + n + 1)
 			cap *= 2;
-		b = realloc(x->resp->body, cap);
+		/* not realloc: the old block, which may hold a secret, is cleared */
+		b = malloc(cap);
 		if (b == NULL)
 			return 0;
+		if (x->resp->body)
+		{
+			memcpy(b, x->resp->body, x->resp->len + 1);
+			explicit_bzero(x->resp->body, x->resp->len);
+			free(x->resp->body);
+		}
 		x->resp->body = b;
 		x->cap = cap;
 	}
@@ -134,6 +141,9 @@ aws_sleep(const AwsContext *ctx, long ms)
 void
 aws_http_response_clear(AwsHttpResponse *resp)
 {
+	/* answers hold secrets and session tokens: cleared before they go */
+	if (resp->body)
+		explicit_bzero(resp->body, resp->len);
 	free(resp->body);
 	memset(resp, 0, sizeof(*resp));
 }
@@ -260,12 +270,16 @@ aws_http_once(const AwsContext *ctx, const AwsHttpRequest *req,
 	}
 	curl_easy_cleanup(easy);
 	curl_slist_free_all(headers);
+	if (token_header)
+		explicit_bzero(token_header, strlen(token_header));
 	free(token_header);
 	return status;
 
 oom:
 	curl_easy_cleanup(easy);
 	curl_slist_free_all(headers);
+	if (token_header)
+		explicit_bzero(token_header, strlen(token_header));
 	free(token_header);
 	snprintf(resp->error, sizeof(resp->error), "out of memory");
 	return AWS_FAILED;

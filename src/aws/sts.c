@@ -85,7 +85,9 @@ aws_sts_endpoint(const AwsContext *ctx, char *errbuf, size_t errlen)
 		aws_error(errbuf, errlen, "out of memory");
 		return NULL;
 	}
-	snprintf(url, n, "https://sts.%s.amazonaws.com/", region);
+	/* the China regions have their own domain */
+	snprintf(url, n, "https://sts.%s.amazonaws.com%s/", region,
+			 strncmp(region, "cn-", 3) == 0 ? ".cn" : "");
 	return url;
 }
 

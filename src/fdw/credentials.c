@@ -53,6 +53,7 @@ struct AwCredState
 	char	   *ca_bundle;
 	bool		restrict_addresses; /* the server's owner is not a superuser */
 	char		key_id[256];	/* the access key the client signs with */
+	long long	expiration;		/* ... and the expiration of its set */
 };
 
 static AwsCredCache *aw_cred_cache = NULL;
@@ -245,6 +246,7 @@ awstore_cred_create(ForeignServer *server, UserMapping *user, AwOptions *opts,
 		aw_cred_report(status, server->servername, msg);
 	}
 	strlcpy(st->key_id, first->access_key_id, sizeof(st->key_id));
+	st->expiration = first->expiration;
 	return st;
 }
 
@@ -330,7 +332,8 @@ awstore_cred_renew(DynClient *client, void *arg, bool expired, DynError *err)
 		return aw_cred_failed(err, DYN_ERR_CANCELED, "canceled while obtaining AWS credentials");
 	if (status != AWS_OK)
 		return aw_cred_failed(err, DYN_ERR_CREDENTIALS, msg);
-	if (strcmp(creds.access_key_id, st->key_id) != 0)
+	/* a new set may keep the key id: its expiration tells it apart */
+	if (strcmp(creds.access_key_id, st->key_id) != 0 || creds.expiration != st->expiration)
 	{
 		if (!dyn_client_set_credentials(client, creds.access_key_id,
 										creds.secret_access_key, creds.session_token))
@@ -339,6 +342,7 @@ awstore_cred_renew(DynClient *client, void *arg, bool expired, DynError *err)
 			return aw_cred_failed(err, DYN_ERR_INTERNAL, "out of memory");
 		}
 		strlcpy(st->key_id, creds.access_key_id, sizeof(st->key_id));
+		st->expiration = creds.expiration;
 	}
 	aws_credentials_clear(&creds);
 	return true;

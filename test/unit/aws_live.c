@@ -456,6 +456,10 @@ test_assume_role(void)
 		url = aws_sts_endpoint(&ctx, errbuf, sizeof(errbuf));
 		UNIT_EQ_STR("STS: the regional endpoint", url, "https://sts.eu-north-1.amazonaws.com/");
 		free(url);
+		ctx.region = "cn-north-1";
+		url = aws_sts_endpoint(&ctx, errbuf, sizeof(errbuf));
+		UNIT_EQ_STR("STS: a China region's own domain", url, "https://sts.cn-north-1.amazonaws.com.cn/");
+		free(url);
 		ctx.sts_endpoint = "https://sts.example.test";
 		url = aws_sts_endpoint(&ctx, errbuf, sizeof(errbuf));
 		UNIT_EQ_STR("STS: the sts_endpoint option wins", url, "https://sts.example.test");
