@@ -130,6 +130,25 @@ SELECT coalesce((:'meta_stats'::jsonb ->> 'imds_credentials')::int, 0) BETWEEN 1
        (:'proxy_stats'::jsonb ->> 'temporary_ok')::int >= 16 AS every_request_signed,
        coalesce((:'proxy_stats'::jsonb #>> '{bad_by_type,ExpiredTokenException}')::int, 0) = 0 AS none_sent_expired;
 
+-- DynamoDB answers that the token expired (a key revoked early, a clock
+-- behind): the credentials are renewed once and the request sent again; a
+-- token that stays expired is an error after that one renewal.
+\getenv faults AWSTORE_FAULT_ENDPOINT
+\! curl -sf --noproxy '*' -o /dev/null -X POST "$AWSTORE_AWSMETA_ENDPOINT/__config" -d '{"expiry": 900}'
+CREATE SERVER creds_faults FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint :'faults');
+CREATE USER MAPPING FOR CURRENT_USER SERVER creds_faults OPTIONS (credential_source 'instance');
+CREATE FOREIGN TABLE ct_faults (id text, v int) SERVER creds_faults OPTIONS (table_name 'regress_credentials');
+SELECT count(*) > 0 AS read FROM ct_faults;
+\! curl -sf --noproxy '*' -o /dev/null -X POST "$AWSTORE_AWSMETA_ENDPOINT/__stats/reset"
+\! curl -sf --noproxy '*' -o /dev/null -X POST "$AWSTORE_FAULT_ENDPOINT/__fault" -d '{"mode": "expired_token", "count": 1}'
+SELECT count(*) > 0 AS read FROM ct_faults;
+\set meta_stats `curl -sf --noproxy '*' "$AWSTORE_AWSMETA_ENDPOINT/__stats"`
+SELECT coalesce((:'meta_stats'::jsonb ->> 'imds_credentials')::int, 0) AS renewals;
+\! curl -sf --noproxy '*' -o /dev/null -X POST "$AWSTORE_FAULT_ENDPOINT/__fault" -d '{"mode": "expired_token", "count": 3}'
+SELECT pg_temp.err('SELECT count(*) FROM ct_faults');
+\! curl -sf --noproxy '*' -o /dev/null -X POST "$AWSTORE_FAULT_ENDPOINT/__fault" -d '{"mode": "off"}'
+DROP SERVER creds_faults CASCADE;
+
 -- A cursor open while the user mapping changes goes on with its
 -- credentials; the next statement uses the new mapping.
 BEGIN;

@@ -50,7 +50,7 @@ Control, on the same port, under paths DynamoDB never uses:
   POST /__stats/reset  zero the counters
 
 Faults: throttle, throttling, limit, error500, error503, error503_text,
-validation, malformed, bad_crc, truncate, drop_before, drop_after, stall,
+validation, expired_token, malformed, bad_crc, truncate, drop_before, drop_after, stall,
 empty_page, unprocessed, signature_echo, oversize.  A fault only fires on
 requests whose signature verified (signature_echo: on any request); a
 request with a bad signature gets the signature error, as from AWS.
@@ -142,6 +142,8 @@ JSON_FAULTS = {
                  'Service Unavailable'),
     'validation': (400, 'com.amazon.coral.validate#ValidationException',
                    'injected validation error'),
+    'expired_token': (400, 'com.amazon.coral.service#ExpiredTokenException',
+                      'The security token included in the request is expired'),
 }
 OTHER_FAULTS = ('error503_text', 'drop_before', 'drop_after', 'stall',
                 'truncate', 'bad_crc', 'malformed', 'empty_page', 'unprocessed',
