@@ -147,6 +147,25 @@ awstoreAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 }
 
 /*
+ * The next of the columns an UPDATE sets (updated, as
+ * get_rel_all_updated_cols gives them) after the one *col stands at; NULL
+ * after the last.  System columns and whole-row references are passed
+ * over.  *col starts at -1.
+ */
+static AwColumn *
+aw_next_updated_column(Bitmapset *updated, int *col, AwColumns *cols)
+{
+	while ((*col = bms_next_member(updated, *col)) >= 0)
+	{
+		AttrNumber	attnum = *col + FirstLowInvalidHeapAttributeNumber;
+
+		if (attnum > 0 && attnum <= cols->ncolumns)
+			return &cols->columns[attnum - 1];
+	}
+	return NULL;
+}
+
+/*
  * Would reading this relation through an index with these key attributes
  * let an UPDATE meet an item again?  An UPDATE that sets an index key
  * attribute moves the item within the index, possibly ahead of the page
@@ -161,19 +180,14 @@ awstore_update_moves_index(PlannerInfo *root, RelOptInfo *rel, AwColumns *cols,
 {
 	Bitmapset  *updated;
 	int			col = -1;
+	AwColumn   *c;
 
 	if (root->parse->commandType != CMD_UPDATE ||
 		!bms_is_member(rel->relid, root->all_result_relids))
 		return false;
 	updated = get_rel_all_updated_cols(root, rel);
-	while ((col = bms_next_member(updated, col)) >= 0)
+	while ((c = aw_next_updated_column(updated, &col, cols)) != NULL)
 	{
-		AttrNumber	attnum = col + FirstLowInvalidHeapAttributeNumber;
-		AwColumn   *c;
-
-		if (attnum <= 0 || attnum > cols->ncolumns)
-			continue;
-		c = &cols->columns[attnum - 1];
 		/* a document column may set any attribute */
 		if (c->kind != AW_COL_ATTRIBUTE)
 			return true;
@@ -207,15 +221,10 @@ awstorePlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelat
 		RelOptInfo *relopt = find_base_rel(root, resultRelation);
 		Bitmapset  *updated = get_rel_all_updated_cols(root, relopt);
 		int			col = -1;
+		AwColumn   *c;
 
-		while ((col = bms_next_member(updated, col)) >= 0)
+		while ((c = aw_next_updated_column(updated, &col, cols)) != NULL)
 		{
-			AttrNumber	attnum = col + FirstLowInvalidHeapAttributeNumber;
-			AwColumn   *c;
-
-			if (attnum <= 0 || attnum > cols->ncolumns)
-				continue;
-			c = &cols->columns[attnum - 1];
 			if (c->kind == AW_COL_ATTRIBUTE &&
 				(strcmp(c->attname, t->partition_key) == 0 ||
 				 (t->sort_key && strcmp(c->attname, t->sort_key) == 0)))
@@ -232,7 +241,7 @@ awstorePlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelat
 						 errdetail("Plain JSON does not tell a set from a list nor a binary from a string: "
 								   "writing the item back from it would change the types of its attributes."),
 						 errhint("Update attribute columns, or a column with document 'dynamodb', which keeps every type.")));
-			target_attrs = lappend_int(target_attrs, attnum);
+			target_attrs = lappend_int(target_attrs, (int) (c - cols->columns) + 1);
 		}
 	}
 	if (plan->onConflictAction == ONCONFLICT_UPDATE)
