@@ -309,7 +309,17 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 			cfg.credentials_fn = awstore_cred_renew;
 			cfg.credentials_arg = cred;
 		}
-		ac = MemoryContextAllocZero(TopMemoryContext, sizeof(AwClient));
+		/* first's secrets are malloc'd: no allocation here may raise */
+		ac = MemoryContextAllocExtended(TopMemoryContext, sizeof(AwClient),
+										MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM);
+		if (ac == NULL)
+		{
+			aws_credentials_clear(&first);
+			awstore_cred_destroy(cred);
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+		}
 		ac->cred = cred;
 		ac->client = dyn_client_create(&cfg, &err);
 		aws_credentials_clear(&first);

@@ -595,6 +595,10 @@ awstore_dynamodb_whoami(PG_FUNCTION_ARGS)
 	AwsIdentity id;
 	AwsStatus	status;
 	char		msg[1024];
+	char		source[sizeof(creds.source)];
+	char		account[64];
+	char		arn[2048];		/* IAM's limit for an ARN */
+	long long	expiration;
 	TupleDesc	tupdesc;
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
@@ -604,12 +608,18 @@ awstore_dynamodb_whoami(PG_FUNCTION_ARGS)
 	awstore_cred_get(st, server->servername, &creds);
 	awstore_cred_context(st, &ctx);
 	status = aws_get_caller_identity(&ctx, &creds, &id, msg, sizeof(msg));
-	values[2] = CStringGetTextDatum(creds.source);
-	if (creds.expiration > 0)
-		values[3] = TimestampTzGetDatum(time_t_to_timestamptz((pg_time_t) creds.expiration));
-	else
-		nulls[3] = true;
+	/* the malloc'd credentials and identity go before anything can raise */
+	strlcpy(source, creds.source, sizeof(source));
+	expiration = creds.expiration;
 	aws_credentials_clear(&creds);
+	if (status == AWS_OK)
+	{
+		strlcpy(account, id.account ? id.account : "", sizeof(account));
+		if (id.arn)
+			strlcpy(arn, id.arn, sizeof(arn));
+		nulls[1] = id.arn == NULL;
+		aws_identity_clear(&id);
+	}
 	if (status == AWS_ABORTED)
 		awstore_raise_canceled();
 	if (status != AWS_OK)
@@ -618,12 +628,14 @@ awstore_dynamodb_whoami(PG_FUNCTION_ARGS)
 				 errmsg("could not ask STS who the credentials of server \"%s\" belong to",
 						server->servername),
 				 errdetail_internal("%s", msg)));
-	values[0] = CStringGetTextDatum(id.account);
-	if (id.arn)
-		values[1] = CStringGetTextDatum(id.arn);
+	values[0] = CStringGetTextDatum(account);
+	if (!nulls[1])
+		values[1] = CStringGetTextDatum(arn);
+	values[2] = CStringGetTextDatum(source);
+	if (expiration > 0)
+		values[3] = TimestampTzGetDatum(time_t_to_timestamptz((pg_time_t) expiration));
 	else
-		nulls[1] = true;
-	aws_identity_clear(&id);
+		nulls[3] = true;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
 													  values, nulls)));
 }
