@@ -32,7 +32,7 @@
 
 #define DYN_TARGET_PREFIX "DynamoDB_20120810."
 
-static long long
+long long
 dyn_now_ms(void)
 {
 	struct timespec ts;
@@ -188,9 +188,11 @@ static void
 dyn_finish_attempt(DynCall *call)
 {
 	DynClient  *client = call->client;
+	bool		retry = dyn_judge(call, http_result(call->xfer));
 
-	if (dyn_judge(call, http_result(call->xfer)) &&
-		call->stats.retries < client->max_retries)
+	if (call->error.kind == DYN_ERR_SERVICE && dyn_error_type_throttling(call->error.type))
+		call->stats.throttles++;
+	if (retry && call->stats.retries < client->max_retries)
 	{
 		call->stats.retries++;
 		call->retry_at = dyn_now_ms() +
@@ -226,6 +228,13 @@ dyn_finish_attempt(DynCall *call)
 DynWaitResult
 dyn_wait(DynClient *client, HttpWaitFn wait, void *arg, DynCall **done)
 {
+	return dyn_wait_until(client, wait, arg, -1, done);
+}
+
+DynWaitResult
+dyn_wait_until(DynClient *client, HttpWaitFn wait, void *arg, long long deadline_ms,
+			   DynCall **done)
+{
 	*done = NULL;
 	for (;;)
 	{
@@ -257,8 +266,12 @@ dyn_wait(DynClient *client, HttpWaitFn wait, void *arg, DynCall **done)
 		}
 		if (client->in_flight == 0)
 			return DYN_WAIT_IDLE;
+		if (deadline_ms >= 0 && now >= deadline_ms)
+			return DYN_WAIT_TIMEOUT;
 
 		timeout = next_retry < 0 ? 60000 : (long) (next_retry - now);
+		if (deadline_ms >= 0 && deadline_ms - now < timeout)
+			timeout = (long) (deadline_ms - now);
 		if (timeout < 0)
 			timeout = 0;
 		if (http_running(client->http) == 0)

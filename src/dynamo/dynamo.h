@@ -34,6 +34,7 @@
  *	plainjson.c		an item or AttributeValue as plain JSON
  *	attrcheck.c		AttributeValues checked as DynamoDB will, before sending
  *	itemsize.c		an item's size as DynamoDB counts it (400 KB limit)
+ *	bucket.c		a token bucket of capacity units, with AIMD on throttling
  *	dynamo_int.h	the call and client structs the files share
  *
  *-------------------------------------------------------------------------
@@ -164,6 +165,8 @@ typedef struct DynStats
 	long		requests;		/* HTTP requests sent */
 	long		retries;		/* of which retries */
 	double		capacity;		/* ConsumedCapacity.CapacityUnits summed */
+	long		capacity_reports;	/* responses that carried ConsumedCapacity */
+	long		throttles;		/* attempts DynamoDB throttled */
 	long long	bytes;			/* response bytes received */
 } DynStats;
 
@@ -171,7 +174,8 @@ typedef enum DynWaitResult
 {
 	DYN_WAIT_DONE,				/* a call finished (successfully or not) */
 	DYN_WAIT_INTERRUPTED,		/* the wait callback gave up */
-	DYN_WAIT_IDLE				/* no call is in flight */
+	DYN_WAIT_IDLE,				/* no call is in flight */
+	DYN_WAIT_TIMEOUT			/* dyn_wait_until: the deadline passed */
 } DynWaitResult;
 
 extern DynClient *dyn_client_create(const DynConfig *cfg, DynError *err);
@@ -198,6 +202,16 @@ extern DynCall *dyn_call_start(DynClient *client, const char *action,
  */
 extern DynWaitResult dyn_wait(DynClient *client, HttpWaitFn wait, void *arg,
 							  DynCall **done);
+
+/*
+ * dyn_wait, giving up at deadline_ms (dyn_now_ms's clock) with
+ * DYN_WAIT_TIMEOUT; the calls in flight go on.  A deadline < 0 is none.
+ */
+extern DynWaitResult dyn_wait_until(DynClient *client, HttpWaitFn wait, void *arg,
+									long long deadline_ms, DynCall **done);
+
+/* Milliseconds of a monotonic clock. */
+extern long long dyn_now_ms(void);
 
 /*
  * Runs one call to completion.  Returns the finished call (check
@@ -409,6 +423,29 @@ extern char *dyn_body_update_time_to_live(const char *table, const char *attribu
 extern long dyn_item_size(DynValue *item);
 
 #define DYN_MAX_ITEM_SIZE (400 * 1024)
+
+/*
+ * A token bucket of capacity units (bucket.c): times in seconds of a
+ * monotonic clock.  dyn_bucket_delay says how long a request of that
+ * expected cost must wait (0: it may go), dyn_bucket_take debits it,
+ * dyn_bucket_settle corrects the debit with what the answer says was
+ * consumed, dyn_bucket_throttled lowers the rate after DynamoDB throttled.
+ */
+typedef struct DynBucket
+{
+	double		cap;			/* units per second, never exceeded */
+	double		rate;			/* units per second now */
+	double		burst;			/* the most tokens held */
+	double		tokens;			/* below 0: a deficit to wait out */
+	double		last;			/* last refill */
+	double		last_throttle;	/* last halving, or < 0 */
+} DynBucket;
+
+extern void dyn_bucket_init(DynBucket *b, double cap, double burst, double now);
+extern double dyn_bucket_delay(DynBucket *b, double cost, double now);
+extern void dyn_bucket_take(DynBucket *b, double cost);
+extern void dyn_bucket_settle(DynBucket *b, double expected, double actual);
+extern void dyn_bucket_throttled(DynBucket *b, double now);
 
 /*
  * Checks an AttributeValue as DynamoDB will before it is sent: one known

@@ -134,6 +134,7 @@ dyn_add_capacity(DynCall *call)
 
 	if (!json_object_object_get_ex(call->root, "ConsumedCapacity", &cc))
 		return;
+	call->stats.capacity_reports++;
 	if (json_object_is_type(cc, json_type_array))
 	{
 		for (size_t i = 0; i < json_object_array_length(cc); i++)

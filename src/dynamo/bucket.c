@@ -1,0 +1,106 @@
+/*-------------------------------------------------------------------------
+ *
+ * bucket.c
+ *		A token bucket of DynamoDB capacity units, lowered on throttling.
+ *
+ * Tokens flow in at the bucket's rate (units per second) up to its burst.
+ * A request whose expected cost is c may go when the bucket holds
+ * min(c, burst) tokens; it takes c at once (the bucket may go below zero:
+ * a deficit that later requests wait out), and when its answer says what
+ * it really consumed, the difference is given back or taken
+ * (dyn_bucket_settle).  So over any interval of t seconds no more than
+ * rate * t + burst units go out, plus what a request consumed beyond its
+ * estimate.
+ *
+ * Throttling by DynamoDB (others share the table) halves the rate, at most
+ * once per DYN_BUCKET_CALM seconds and never below cap / DYN_BUCKET_FLOOR;
+ * after DYN_BUCKET_CALM seconds without a throttle the rate climbs back by
+ * cap * DYN_BUCKET_STEP per second (additive increase, multiplicative
+ * decrease), never above the cap.
+ *
+ * Times are seconds of a monotonic clock, given by the caller; nothing here
+ * sleeps, allocates or includes postgres.h.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "dynamo/dynamo.h"
+
+#define DYN_BUCKET_CALM 1.0
+#define DYN_BUCKET_FLOOR 64.0
+#define DYN_BUCKET_STEP 0.1
+
+void
+dyn_bucket_init(DynBucket *b, double cap, double burst, double now)
+{
+	b->cap = cap;
+	b->rate = cap;
+	b->burst = burst > 0 ? burst : cap;
+	b->tokens = b->burst;
+	b->last = now;
+	b->last_throttle = -1;
+}
+
+/* Adds the tokens that flowed in since the last refill; raises the rate. */
+static void
+dyn_bucket_refill(DynBucket *b, double now)
+{
+	double		dt = now - b->last;
+
+	if (dt <= 0)
+		return;
+	b->tokens += b->rate * dt;
+	if (b->rate < b->cap)
+	{
+		/* the rate climbs only for the time since the calm period ended */
+		double		calm_from = b->last_throttle < 0 ? b->last :
+			b->last_throttle + DYN_BUCKET_CALM;
+		double		climb = now - (calm_from > b->last ? calm_from : b->last);
+
+		if (climb > 0)
+			b->rate += b->cap * DYN_BUCKET_STEP * climb;
+		if (b->rate > b->cap)
+			b->rate = b->cap;
+	}
+	if (b->tokens > b->burst)
+		b->tokens = b->burst;
+	b->last = now;
+}
+
+double
+dyn_bucket_delay(DynBucket *b, double cost, double now)
+{
+	double		need = cost < b->burst ? cost : b->burst;
+
+	dyn_bucket_refill(b, now);
+	if (b->tokens >= need)
+		return 0;
+	return (need - b->tokens) / b->rate;
+}
+
+void
+dyn_bucket_take(DynBucket *b, double cost)
+{
+	b->tokens -= cost;
+}
+
+void
+dyn_bucket_settle(DynBucket *b, double expected, double actual)
+{
+	b->tokens += expected - actual;
+	if (b->tokens > b->burst)
+		b->tokens = b->burst;
+}
+
+void
+dyn_bucket_throttled(DynBucket *b, double now)
+{
+	dyn_bucket_refill(b, now);
+	if (b->last_throttle >= 0 && now - b->last_throttle < DYN_BUCKET_CALM)
+		return;					/* one halving per calm period */
+	b->last_throttle = now;
+	b->rate /= 2;
+	if (b->rate < b->cap / DYN_BUCKET_FLOOR)
+		b->rate = b->cap / DYN_BUCKET_FLOOR;
+	if (b->tokens > 0)
+		b->tokens = 0;
+}
