@@ -6,11 +6,13 @@
  * Tokens flow in at the bucket's rate (units per second) up to its burst.
  * A request whose expected cost is c may go when the bucket holds
  * min(c, burst) tokens; it takes c at once (the bucket may go below zero:
- * a deficit that later requests wait out), and when its answer says what
- * it really consumed, the difference is given back or taken
- * (dyn_bucket_settle).  So over any interval of t seconds no more than
- * rate * t + burst units go out, plus what a request consumed beyond its
- * estimate.
+ * a deficit that later requests wait out), and when its answer says it
+ * consumed more, the difference is taken too (dyn_bucket_settle).  What an
+ * estimate took beyond the real cost is not given back: tokens reserved
+ * earlier and spent later would let a burst through, above the rate.  So
+ * in any interval of t seconds no more than rate * t + burst units go out,
+ * plus what a request consumed beyond its estimate; callers learn their
+ * estimates from the answers, so that the rate is not lost either.
  *
  * Throttling by DynamoDB (others share the table) halves the rate, at most
  * once per DYN_BUCKET_CALM seconds and never below cap / DYN_BUCKET_FLOOR;
@@ -86,9 +88,8 @@ dyn_bucket_take(DynBucket *b, double cost)
 void
 dyn_bucket_settle(DynBucket *b, double expected, double actual)
 {
-	b->tokens += expected - actual;
-	if (b->tokens > b->burst)
-		b->tokens = b->burst;
+	if (actual > expected)
+		b->tokens -= actual - expected;
 }
 
 void

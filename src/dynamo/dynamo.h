@@ -428,8 +428,8 @@ extern long dyn_item_size(DynValue *item);
  * A token bucket of capacity units (bucket.c): times in seconds of a
  * monotonic clock.  dyn_bucket_delay says how long a request of that
  * expected cost must wait (0: it may go), dyn_bucket_take debits it,
- * dyn_bucket_settle corrects the debit with what the answer says was
- * consumed, dyn_bucket_throttled lowers the rate after DynamoDB throttled.
+ * dyn_bucket_settle debits what the answer says was consumed beyond it,
+ * dyn_bucket_throttled lowers the rate after DynamoDB throttled.
  */
 typedef struct DynBucket
 {
