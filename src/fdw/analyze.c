@@ -112,7 +112,7 @@ aw_sample_page(DynValue *resp, void *arg)
 
 /* Reads one segment (of total) whole into the sample. */
 static void
-aw_sample_segment(DynClient *client, AwSample *sample, const char *table,
+aw_sample_segment(DynClient *client, AwBudget *budget, AwSample *sample, const char *table,
 				  bool consistent, int segment, int total)
 {
 	DynReadRequest req;
@@ -122,7 +122,7 @@ aw_sample_segment(DynClient *client, AwSample *sample, const char *table,
 	req.segment = segment;
 	req.total_segments = total;
 	req.consistent_read = consistent;
-	awstore_scan_pages(client, &req, aw_sample_page, sample);
+	awstore_scan_pages(client, &req, budget, aw_sample_page, sample);
 }
 
 static int
@@ -136,6 +136,7 @@ aw_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 	AwTableInfo *info;
 	DynClient  *client;
 	AwSample	sample;
+	AwBudget   *budget;
 	int			total;
 	int			first;
 	int			read = 0;
@@ -144,6 +145,9 @@ aw_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 	awstore_table_options(RelationGetRelid(relation), &opts);
 	client = awstore_get_client(server, user, &opts);
 	info = awstore_table_info(relation, server, user, &opts);
+	/* ANALYZE keeps within the read budget of the table too */
+	budget = awstore_budget(NULL, server->serverid, &opts, AW_BUDGET_READ, user, client,
+							info->table_name, NULL, AW_READ_UNIT(opts.consistent_read));
 
 	memset(&sample, 0, sizeof(sample));
 	sample.rel = relation;
@@ -173,7 +177,7 @@ aw_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 	first = total > 1 ? (int) (sampler_random_fract(&sample.rstate.randstate) * total) : 0;
 	while (read < total)
 	{
-		aw_sample_segment(client, &sample, opts.table_name, opts.consistent_read,
+		aw_sample_segment(client, budget, &sample, opts.table_name, opts.consistent_read,
 						  (first + read) % total, total);
 		read++;
 		if (sample.samplerows >= targrows)

@@ -139,6 +139,24 @@ aw_key_schema(DynValue *table, DynValue *schema, char **pk, DynType *pk_type,
 	}
 }
 
+/*
+ * The provisioned capacity of a table or global index; 0 and 0 for one
+ * billed on demand (DynamoDB then reports zeros, or no throughput).
+ */
+static void
+aw_provisioned(DynValue *desc, double *read_units, double *write_units)
+{
+	DynValue   *pt = dyn_get(desc, "ProvisionedThroughput");
+	const char *mode = dyn_string(dyn_get(dyn_get(desc, "BillingModeSummary"), "BillingMode"), NULL);
+
+	*read_units = 0;
+	*write_units = 0;
+	if (pt == NULL || (mode && strcmp(mode, "PAY_PER_REQUEST") == 0))
+		return;
+	*read_units = (double) dyn_integer(dyn_get(pt, "ReadCapacityUnits"));
+	*write_units = (double) dyn_integer(dyn_get(pt, "WriteCapacityUnits"));
+}
+
 static void
 aw_read_indexes(AwTableInfo *info, DynValue *table, const char *member, bool global)
 {
@@ -161,6 +179,8 @@ aw_read_indexes(AwTableInfo *info, DynValue *table, const char *member, bool glo
 		index = palloc0(sizeof(AwIndex));
 		index->name = pstrdup(name);
 		index->global = global;
+		if (global)
+			aw_provisioned(ix, &index->read_units, &index->write_units);
 		aw_key_schema(table, dyn_get(ix, "KeySchema"), &index->partition_key,
 					  &index->partition_type, &index->sort_key, &index->sort_type);
 		if (index->partition_key == NULL)
@@ -295,6 +315,7 @@ awstore_describe(UserMapping *user, DynClient *client, const char *table, bool m
 				  &info->partition_type, &info->sort_key, &info->sort_type);
 	info->item_count = (double) dyn_integer(dyn_get(desc, "ItemCount"));
 	info->size_bytes = (double) dyn_integer(dyn_get(desc, "TableSizeBytes"));
+	aw_provisioned(desc, &info->read_units, &info->write_units);
 	aw_read_indexes(info, desc, "GlobalSecondaryIndexes", true);
 	aw_read_indexes(info, desc, "LocalSecondaryIndexes", false);
 	list_sort(info->indexes, aw_index_order);

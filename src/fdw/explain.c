@@ -27,6 +27,7 @@
 #include "nodes/nodeFuncs.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
+#include "utils/rel.h"
 #include "utils/lsyscache.h"
 
 #include "fdw/fdw.h"
@@ -169,6 +170,36 @@ aw_constant_text(const char *json)
 	return text;
 }
 
+/*
+ * The capacity budget the options set for reading or writing the table, as
+ * they say it (a percent is resolved only when the statement runs).
+ */
+static void
+aw_explain_budget(Relation rel, AwBudgetKind kind, ExplainState *es)
+{
+	ForeignTable *table;
+	AwOptions	opts;
+	double		max;
+	double		percent;
+	const char *word = kind == AW_BUDGET_READ ? "read" : "write";
+
+	if (rel == NULL)
+		return;
+	table = GetForeignTable(RelationGetRelid(rel));
+	awstore_server_options(GetForeignServer(table->serverid), &opts);
+	awstore_table_options(RelationGetRelid(rel), &opts);
+	max = kind == AW_BUDGET_READ ? opts.max_read_capacity : opts.max_write_capacity;
+	percent = kind == AW_BUDGET_READ ? opts.read_capacity_percent : opts.write_capacity_percent;
+	if (max <= 0 && percent <= 0)
+		return;
+	ExplainPropertyText(kind == AW_BUDGET_READ ? "DynamoDB Read Budget" : "DynamoDB Write Budget",
+						percent <= 0 ? psprintf("%g units/s", max) :
+						max <= 0 ? psprintf("%g%% of provisioned %s capacity", percent, word) :
+						psprintf("%g%% of provisioned %s capacity, at most %g units/s",
+								 percent, word, max),
+						es);
+}
+
 void
 awstoreExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
@@ -230,12 +261,19 @@ awstoreExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (plan->consistent)
 		ExplainPropertyBool("DynamoDB Consistent Read", true, es);
 
+	aw_explain_budget(node->ss.ss_currentRelation, AW_BUDGET_READ, es);
+
 	if (es->analyze && awstore_scan_counts(node, &counts))
 	{
 		ExplainPropertyInteger("DynamoDB Requests", NULL, counts.requests, es);
 		ExplainPropertyInteger("DynamoDB Pages", NULL, counts.pages, es);
 		ExplainPropertyInteger("DynamoDB Retries", NULL, counts.retries, es);
 		ExplainPropertyFloat("DynamoDB Consumed Capacity", NULL, counts.capacity, 1, es);
+		if (counts.cap > 0)
+		{
+			ExplainPropertyFloat("DynamoDB Read Capacity Cap", "units/s", counts.cap, 1, es);
+			ExplainPropertyFloat("DynamoDB Budget Wait", "ms", counts.budget_wait_ms, 0, es);
+		}
 	}
 }
 
@@ -261,11 +299,18 @@ awstoreExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	else if (op == CMD_DELETE)
 		ExplainPropertyText("DynamoDB Write", "BatchWriteItem DeleteRequests", es);
 
+	aw_explain_budget(rinfo->ri_RelationDesc, AW_BUDGET_WRITE, es);
+
 	if (r.executed)
 	{
 		ExplainPropertyInteger("DynamoDB Write Requests", NULL, r.stats.requests, es);
 		ExplainPropertyInteger("DynamoDB Write Retries", NULL, r.stats.retries, es);
 		ExplainPropertyInteger("DynamoDB Items Written", NULL, r.stats.items, es);
 		ExplainPropertyFloat("DynamoDB Write Capacity", NULL, r.stats.capacity, 1, es);
+		if (r.cap > 0)
+		{
+			ExplainPropertyFloat("DynamoDB Write Capacity Cap", "units/s", r.cap, 1, es);
+			ExplainPropertyFloat("DynamoDB Budget Wait", "ms", r.stats.budget_wait_ms, 0, es);
+		}
 	}
 }

@@ -11,6 +11,7 @@
  *   connection.c          DynamoDB clients cached per user mapping
  *   credentials.c         AWS credentials of a user mapping: resolved, cached, renewed
  *   request.c             one request: start, hold, interruptible wait, paging
+ *   pacing.c              capacity budgets: requests held to units per second
  *   errors.c              DynamoDB errors -> SQLSTATEs and whole messages
  *   xact.c                which (sub)transactions wrote; PREPARE refused
  *   describe.c            DescribeTable cache, and ListTables
@@ -64,6 +65,7 @@
 #define AW_DEFAULT_MAX_RETRIES 10
 #define AW_DEFAULT_BATCH_SIZE 25
 #define AW_MAX_SCAN_SEGMENTS 256
+#define AW_MAX_CAPACITY 1000000.0	/* capacity units per second */
 
 /* Everything the options of a server, user mapping and table say. */
 typedef struct AwOptions
@@ -81,6 +83,10 @@ typedef struct AwOptions
 	bool		consistent_read;
 	int			scan_segments;
 	int			batch_size;
+	double		max_read_capacity;	/* units per second; 0: no cap */
+	double		max_write_capacity;
+	double		read_capacity_percent;	/* of provisioned; 0: none */
+	double		write_capacity_percent;
 	/* table */
 	char	   *table_name;		/* DynamoDB table; default: the relation's name */
 	char	   *partition_key;	/* NULL: discovered */
@@ -244,8 +250,40 @@ typedef bool (*AwPageFn) (DynValue *page, void *arg);
 
 extern int	awstore_page_raw_next_key(DynCall *call, MemoryContext cxt, char **key);
 extern char *awstore_page_next_key(DynValue *page);
+typedef struct AwBudget AwBudget;
+
 extern void awstore_scan_pages(DynClient *client, DynReadRequest *req,
-							   AwPageFn fn, void *arg);
+							   AwBudget *budget, AwPageFn fn, void *arg);
+
+/* ---------------------------------------------------------------------
+ * Capacity budgets (pacing.c)
+ * ---------------------------------------------------------------------
+ */
+typedef enum AwBudgetKind
+{
+	AW_BUDGET_READ = 0,
+	AW_BUDGET_WRITE = 1
+} AwBudgetKind;
+
+/* what a read costs per 4 KB, and what a write costs per 1 KB */
+#define AW_READ_BLOCK 4096.0
+#define AW_WRITE_BLOCK 1024.0
+#define AW_READ_UNIT(consistent) ((consistent) ? 1.0 : 0.5)
+
+extern AwBudget *awstore_budget(EState *estate, Oid serverid, const AwOptions *opts,
+								AwBudgetKind kind, UserMapping *user, DynClient *client,
+								const char *table, const char *index, double min_request);
+extern double awstore_budget_cap(const AwBudget *b);
+extern double awstore_budget_request_units(const AwBudget *b);
+extern double awstore_budget_acquire(AwBudget *b, DynClient *client, double expected);
+extern void awstore_budget_settle(AwBudget *b, double expected, const DynStats *st);
+extern void awstore_budget_throttled(AwBudget *b);
+extern int	awstore_budget_read_limit(const AwBudget *b, double unit, double item_bytes,
+									  double *expected);
+extern double awstore_budget_learn_item_bytes(double item_bytes, double unit,
+											  const DynStats *st, long scanned);
+extern double awstore_write_units(long item_size, int nindexes);
+extern void awstore_pacing_take_totals(double consumed[2], double cap[2]);
 
 /* ---------------------------------------------------------------------
  * Errors (errors.c)
@@ -273,14 +311,16 @@ typedef struct AwWriteStats
 	long		unprocessed_retries;	/* resends of UnprocessedItems */
 	long		items;			/* items written */
 	double		capacity;
+	double		budget_wait_ms; /* waiting for the capacity budget */
 } AwWriteStats;
 
 extern AwWriter *awstore_writer_create(DynClient *client, const char *table,
 									   int batch_size, int max_retries,
 									   MemoryContext cxt);
-extern void awstore_writer_put(AwWriter *w, const char *item_json,
+extern void awstore_writer_set_budget(AwWriter *w, AwBudget *budget);
+extern void awstore_writer_put(AwWriter *w, const char *item_json, double units,
 							   const char *key_json, const char *key_text);
-extern void awstore_writer_delete(AwWriter *w, const char *key_json,
+extern void awstore_writer_delete(AwWriter *w, const char *key_json, double units,
 								  const char *key_text);
 extern void awstore_writer_finish(AwWriter *w);
 extern const AwWriteStats *awstore_writer_stats(AwWriter *w);
@@ -319,6 +359,8 @@ typedef struct AwIndex
 	AwProjection projection;
 	List	   *included;		/* String attribute names for INCLUDE */
 	bool		global;			/* global (true) or local secondary index */
+	double		read_units;		/* provisioned (global); 0: on demand */
+	double		write_units;
 } AwIndex;
 
 typedef struct AwTableInfo
@@ -330,9 +372,14 @@ typedef struct AwTableInfo
 	DynType		sort_type;
 	double		item_count;
 	double		size_bytes;
+	double		read_units;		/* provisioned capacity; 0: on demand */
+	double		write_units;
 	List	   *indexes;		/* AwIndex */
 	bool		described;		/* from DescribeTable (not options alone) */
 } AwTableInfo;
+
+/* what writing an item of the table costs (pacing.c); size < 0: unknown */
+extern double awstore_table_write_units(const AwTableInfo *t, long item_size);
 
 extern AwTableInfo *awstore_describe(UserMapping *user, DynClient *client,
 									 const char *table, bool missing_ok);
@@ -418,7 +465,7 @@ typedef struct AwItemShape
 extern char *awstore_row_key_text(AwItemShape *shape, TupleTableSlot *slot);
 extern char *awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *attnums,
 								const char *key_override, char **key_json,
-								char **key_text);
+								char **key_text, long *item_size);
 extern char *awstore_build_key(AwItemShape *shape, Datum pk, Oid pk_typid,
 							   Datum sk, Oid sk_typid, char **key_text);
 
@@ -609,6 +656,8 @@ typedef struct AwScanCounts
 	long		pages;
 	long		retries;
 	double		capacity;
+	double		cap;			/* the read budget's cap; 0: none */
+	double		budget_wait_ms; /* waiting for the budget */
 } AwScanCounts;
 
 extern const AwScanPlan *awstore_scan_plan(ForeignScanState *node);
@@ -655,6 +704,7 @@ typedef struct AwModifyReport
 	bool		per_row;		/* one request per row */
 	bool		executed;		/* stats are set (EXPLAIN ANALYZE) */
 	AwWriteStats stats;			/* retries include resent UnprocessedItems */
+	double		cap;			/* the write budget's cap; 0: none */
 } AwModifyReport;
 
 extern void awstore_modify_report(ModifyTableState *mtstate, ResultRelInfo *rinfo,

@@ -167,7 +167,7 @@ aw_sample_attributes(DynClient *client, const char *table, int sample_size, List
 	sm.sample_size = sample_size;
 	sm.got = 0;
 	sm.seen = seen;
-	awstore_scan_pages(client, &req, aw_sample_page, &sm);
+	awstore_scan_pages(client, &req, NULL, aw_sample_page, &sm);
 }
 
 static int

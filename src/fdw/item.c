@@ -283,11 +283,13 @@ aw_check_key(AwItemShape *shape, DynValue *item, const char *name, DynType type,
  * The item of a row: JSON text of a map of AttributeValues, checked.
  * Sets *key_json to its Key and *key_text to the key for messages.  Only
  * the columns in attnums are used (all when NIL).  With key_override (a
- * Key), the key attributes come from it, whatever the row says.
+ * Key), the key attributes come from it, whatever the row says.  With
+ * item_size, sets it to the item's size as DynamoDB counts it.
  */
 char *
 awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *attnums,
-				   const char *key_override, char **key_json, char **key_text)
+				   const char *key_override, char **key_json, char **key_text,
+				   long *item_size)
 {
 	AwColumns  *cols = shape->columns;
 	DynValue   *volatile document = NULL;
@@ -477,6 +479,8 @@ awstore_build_item(AwItemShape *shape, TupleTableSlot *slot, List *attnums,
 				 errmsg("item %s is too large for DynamoDB table \"%s\"", *key_text, shape->table),
 				 errdetail("The item is %ld bytes as DynamoDB counts them; the limit is %d bytes (400 KB).",
 						   size, DYN_MAX_ITEM_SIZE)));
+	if (item_size)
+		*item_size = size;
 	return json;
 }
 

@@ -139,6 +139,8 @@ aw_begin(EState *estate, ResultRelInfo *rinfo, CmdType op, List *target_attrs,
 	awstore_table_options(RelationGetRelid(rel), &m->opts);
 	m->client = awstore_get_client(server, user, &m->opts);
 	m->tinfo = awstore_table_info(rel, server, user, &m->opts);
+	m->budget = awstore_budget(estate, server->serverid, &m->opts, AW_BUDGET_WRITE, user,
+							   m->client, m->tinfo->table_name, NULL, 1.0);
 	awstore_columns_use_key_types(m->columns, m->tinfo->partition_key, m->tinfo->partition_type,
 								  m->tinfo->sort_key, m->tinfo->sort_type);
 	m->shape.columns = m->columns;
@@ -172,15 +174,19 @@ aw_begin(EState *estate, ResultRelInfo *rinfo, CmdType op, List *target_attrs,
 					 errdetail("INSERT with RETURNING, ON CONFLICT or AFTER ROW triggers writes each row at once, and reading the table could meet the new items."),
 					 errhint("Select the rows into a temporary table first.")));
 		/* written when the statement has read everything (aw_flush_deferred) */
-		m->deferred_desc = CreateTemplateTupleDesc(3);
+		m->deferred_desc = CreateTemplateTupleDesc(4);
 		TupleDescInitEntry(m->deferred_desc, 1, "item", TEXTOID, -1, 0);
 		TupleDescInitEntry(m->deferred_desc, 2, "key", TEXTOID, -1, 0);
 		TupleDescInitEntry(m->deferred_desc, 3, "key_text", TEXTOID, -1, 0);
+		TupleDescInitEntry(m->deferred_desc, 4, "units", FLOAT8OID, -1, 0);
 		m->deferred = tuplestore_begin_heap(false, false, work_mem);
 	}
 	if (!m->sync)
+	{
 		m->writer = awstore_writer_create(m->client, m->shape.table, m->opts.batch_size,
 										  m->opts.max_retries, cxt);
+		awstore_writer_set_budget(m->writer, m->budget);
+	}
 	MemoryContextSwitchTo(old);
 	return m;
 }
@@ -254,11 +260,14 @@ aw_insert(AwModifyState *m, TupleTableSlot *slot)
 	char	   *item;
 	char	   *key_json;
 	char	   *key_text;
+	long		size;
+	double		units;
 	TupleTableSlot *result = slot;
 
 	MemoryContextReset(m->temp_cxt);
 	old = MemoryContextSwitchTo(m->temp_cxt);
-	item = awstore_build_item(&m->shape, slot, NIL, NULL, &key_json, &key_text);
+	item = awstore_build_item(&m->shape, slot, NIL, NULL, &key_json, &key_text, &size);
+	units = awstore_table_write_units(m->tinfo, size);
 	if (m->sync)
 	{
 		size_t		len;
@@ -270,23 +279,24 @@ aw_insert(AwModifyState *m, TupleTableSlot *slot)
 									 awstore_key_names(m), NULL, &len);
 		else
 			body = dyn_body_put_item(m->shape.table, item, NULL, NULL, NULL, &len);
-		if (awstore_conditional_request(m, "PutItem", body, len, &resent) == NULL &&
+		if (awstore_conditional_request(m, "PutItem", body, len, units, &resent) == NULL &&
 			!(resent && aw_item_now(m, key_json, item)))
 			result = NULL;		/* the key exists: DO NOTHING */
 	}
 	else if (m->deferred)
 	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
 
 		values[0] = CStringGetTextDatum(item);
 		values[1] = CStringGetTextDatum(key_json);
 		values[2] = CStringGetTextDatum(key_text);
+		values[3] = Float8GetDatum(units);
 		MemoryContextSwitchTo(m->cxt);
 		tuplestore_putvalues(m->deferred, m->deferred_desc, values, nulls);
 	}
 	else
-		awstore_writer_put(m->writer, item, key_json, key_text);
+		awstore_writer_put(m->writer, item, units, key_json, key_text);
 	MemoryContextSwitchTo(old);
 	if (result)
 		m->rows++;
@@ -316,6 +326,7 @@ aw_flush_deferred(AwModifyState *m)
 		old = MemoryContextSwitchTo(m->temp_cxt);
 		awstore_writer_put(m->writer,
 						   TextDatumGetCString(slot_getattr(slot, 1, &isnull)),
+						   DatumGetFloat8(slot_getattr(slot, 4, &isnull)),
 						   TextDatumGetCString(slot_getattr(slot, 2, &isnull)),
 						   TextDatumGetCString(slot_getattr(slot, 3, &isnull)));
 		MemoryContextSwitchTo(old);
@@ -399,7 +410,9 @@ awstoreExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 												"attribute_exists(#k)", awstore_key_names(m),
 												m->returning ? "ALL_OLD" : NULL, &len);
 		bool		resent;
-		DynCall    *call = awstore_conditional_request(m, "DeleteItem", body, len, &resent);
+		DynCall    *call = awstore_conditional_request(m, "DeleteItem", body, len,
+													   awstore_table_write_units(m->tinfo, -1),
+													   &resent);
 
 		if (call == NULL && resent)
 		{
@@ -417,7 +430,8 @@ awstoreExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 			result = awstore_returned_row(m, call, slot);
 	}
 	else
-		awstore_writer_delete(m->writer, key_json, key_text);
+		awstore_writer_delete(m->writer, key_json, awstore_table_write_units(m->tinfo, -1),
+							  key_text);
 	MemoryContextSwitchTo(old);
 	if (result)
 		m->rows++;
@@ -483,9 +497,11 @@ awstore_modify_report(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw
 			st.requests += ws->requests;
 			st.retries += ws->retries + ws->unprocessed_retries;
 			st.capacity += ws->capacity;
+			st.budget_wait_ms += ws->budget_wait_ms;
 		}
 		st.items = m->writer ? awstore_writer_stats(m->writer)->items : m->rows;
 		report->stats = st;
+		report->cap = m->budget ? awstore_budget_cap(m->budget) : 0;
 		report->executed = true;
 	}
 }

@@ -42,9 +42,10 @@ typedef struct AwModifyState
 	bool		document_set;	/* UPDATE sets a document column */
 	AttrNumber	key_junk;		/* "awstore_key": the item's key as read */
 	AwWriter   *writer;
+	AwBudget   *budget;			/* the statement's write budget, or NULL */
 	Tuplestorestate *deferred;	/* INSERT reading its own table: the items,
 								 * written when the statement has read all */
-	TupleDesc	deferred_desc;	/* (item, key JSON, key text) */
+	TupleDesc	deferred_desc;	/* (item, key JSON, key text, units) */
 	MemoryContext cxt;			/* the state and the writer */
 	MemoryContext temp_cxt;		/* one row */
 	AwConvertContext conv;
@@ -54,7 +55,8 @@ typedef struct AwModifyState
 
 /* writerow.c */
 extern DynCall *awstore_conditional_request(AwModifyState *m, const char *action,
-											char *body, size_t len, bool *resent);
+											char *body, size_t len, double units,
+											bool *resent);
 extern char *awstore_key_names(AwModifyState *m);
 extern char *awstore_target_row_key(AwModifyState *m, TupleTableSlot *planSlot,
 									char **key_text, char **item_json);

@@ -18,7 +18,9 @@
  * others.
  *
  * Lookup merges server and table options into one AwOptions: a table's
- * consistent_read, scan_segments and batch_size override the server's.
+ * consistent_read, scan_segments, batch_size and capacity budgets
+ * (max_read_capacity, max_write_capacity, read_capacity_percent,
+ * write_capacity_percent) override the server's, each on its own.
  *
  *-------------------------------------------------------------------------
  */
@@ -26,6 +28,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <math.h>
 #include <sys/socket.h>
 
 #include "access/reloptions.h"
@@ -55,6 +58,8 @@ typedef enum AwOptionCheck
 	AW_CHECK_BOOL,
 	AW_CHECK_SEGMENTS,
 	AW_CHECK_BATCH_SIZE,
+	AW_CHECK_CAPACITY,			/* capacity units per second, > 0 */
+	AW_CHECK_PERCENT,			/* a share of provisioned capacity, (0, 100] */
 	AW_CHECK_ATTRIBUTE_TYPE,
 	AW_CHECK_DOCUMENT,
 	AW_CHECK_NULL_AS,
@@ -84,6 +89,10 @@ static const AwOptionDef aw_options[] = {
 	{"consistent_read", ForeignServerRelationId, AW_CHECK_BOOL},
 	{"scan_segments", ForeignServerRelationId, AW_CHECK_SEGMENTS},
 	{"batch_size", ForeignServerRelationId, AW_CHECK_BATCH_SIZE},
+	{"max_read_capacity", ForeignServerRelationId, AW_CHECK_CAPACITY},
+	{"max_write_capacity", ForeignServerRelationId, AW_CHECK_CAPACITY},
+	{"read_capacity_percent", ForeignServerRelationId, AW_CHECK_PERCENT},
+	{"write_capacity_percent", ForeignServerRelationId, AW_CHECK_PERCENT},
 
 	{"access_key_id", UserMappingRelationId, AW_CHECK_STRING},
 	{"secret_access_key", UserMappingRelationId, AW_CHECK_SECRET},
@@ -101,6 +110,10 @@ static const AwOptionDef aw_options[] = {
 	{"consistent_read", ForeignTableRelationId, AW_CHECK_BOOL},
 	{"scan_segments", ForeignTableRelationId, AW_CHECK_SEGMENTS},
 	{"batch_size", ForeignTableRelationId, AW_CHECK_BATCH_SIZE},
+	{"max_read_capacity", ForeignTableRelationId, AW_CHECK_CAPACITY},
+	{"max_write_capacity", ForeignTableRelationId, AW_CHECK_CAPACITY},
+	{"read_capacity_percent", ForeignTableRelationId, AW_CHECK_PERCENT},
+	{"write_capacity_percent", ForeignTableRelationId, AW_CHECK_PERCENT},
 
 	{"attribute_name", AttributeRelationId, AW_CHECK_STRING},
 	{"attribute_type", AttributeRelationId, AW_CHECK_ATTRIBUTE_TYPE},
@@ -235,6 +248,18 @@ aw_parse_int_range(DefElem *def, int min, int max, const char *hint)
 	return value;
 }
 
+/* A decimal number in (0, max]: capacity units per second, or a percent. */
+static double
+aw_parse_positive(DefElem *def, double max, const char *hint)
+{
+	double		value;
+
+	if (!parse_real(defGetString(def), &value, 0, NULL) || !isfinite(value) ||
+		value <= 0 || value > max)
+		aw_bad_value(def, false, hint);
+	return value;
+}
+
 static bool
 aw_parse_bool(DefElem *def)
 {
@@ -328,6 +353,14 @@ aw_check_value(const AwOptionDef *opt, DefElem *def)
 		case AW_CHECK_BATCH_SIZE:
 			(void) aw_parse_int_range(def, 1, 25,
 									  "Give an integer from 1 to 25 (BatchWriteItem takes at most 25 items).");
+			break;
+		case AW_CHECK_CAPACITY:
+			(void) aw_parse_positive(def, AW_MAX_CAPACITY,
+									 "Give capacity units per second, a number above 0.");
+			break;
+		case AW_CHECK_PERCENT:
+			(void) aw_parse_positive(def, 100,
+									 "Give a percent of the table's provisioned capacity, above 0 and at most 100.");
 			break;
 		case AW_CHECK_ATTRIBUTE_TYPE:
 			if (dyn_type_from_name(value) == DYN_T_INVALID || strcmp(value, "NULL") == 0)
@@ -516,6 +549,14 @@ aw_apply_shared_option(DefElem *def, AwOptions *opts)
 		opts->scan_segments = aw_parse_int_range(def, 1, AW_MAX_SCAN_SEGMENTS, NULL);
 	else if (strcmp(def->defname, "batch_size") == 0)
 		opts->batch_size = aw_parse_int_range(def, 1, 25, NULL);
+	else if (strcmp(def->defname, "max_read_capacity") == 0)
+		opts->max_read_capacity = aw_parse_positive(def, AW_MAX_CAPACITY, NULL);
+	else if (strcmp(def->defname, "max_write_capacity") == 0)
+		opts->max_write_capacity = aw_parse_positive(def, AW_MAX_CAPACITY, NULL);
+	else if (strcmp(def->defname, "read_capacity_percent") == 0)
+		opts->read_capacity_percent = aw_parse_positive(def, 100, NULL);
+	else if (strcmp(def->defname, "write_capacity_percent") == 0)
+		opts->write_capacity_percent = aw_parse_positive(def, 100, NULL);
 }
 
 /*

@@ -100,6 +100,9 @@ awstoreBeginForeignScan(ForeignScanState *node, int eflags)
 	awstore_server_options(server, &s->opts);
 	awstore_table_options(RelationGetRelid(s->rel), &s->opts);
 	s->client = awstore_get_client(server, user, &s->opts);
+	s->budget = awstore_budget(estate, server->serverid, &s->opts, AW_BUDGET_READ, user,
+							   s->client, s->plan->table, s->plan->index,
+							   AW_READ_UNIT(s->plan->consistent));
 
 	/* the target of UPDATE or DELETE: where its scan tuple holds the key */
 	foreach(lc, plan->fdw_scan_tlist)
@@ -310,5 +313,7 @@ awstore_scan_counts(ForeignScanState *node, AwScanCounts *counts)
 	counts->pages = s->pages;
 	counts->retries = s->retries;
 	counts->capacity = s->capacity;
+	counts->cap = s->budget ? awstore_budget_cap(s->budget) : 0;
+	counts->budget_wait_ms = s->budget_wait_ms;
 	return true;
 }

@@ -29,6 +29,8 @@ typedef struct AwSegment
 	char	   *unprocessed;	/* BatchGetItem: UnprocessedKeys to resend */
 	int			unprocessed_tries;
 	const char *key_value;		/* Query per key: this partition key value */
+	double		expected;		/* the budget's debit for the request in flight */
+	int			nkeys;			/* BatchGetItem: keys of the last request */
 	bool		started;
 	bool		exhausted;		/* no more pages for this segment */
 } AwSegment;
@@ -47,6 +49,8 @@ struct AwScanState
 	AwColumns  *columns;
 	DynClient  *client;
 	AwOptions	opts;
+	AwBudget   *budget;			/* the statement's read budget, or NULL */
+	double		item_bytes;		/* an item's size, learnt from pages; 0: unknown */
 	List	   *value_states;	/* ExprState per fdw_expr */
 	ExprState  *recheck;		/* shipped filter, to check locally instead */
 	MemoryContext scan_cxt;		/* requests, pages, keys: reset at rescan */
@@ -77,6 +81,7 @@ struct AwScanState
 	long		retries;
 	long		pages;
 	double		capacity;
+	double		budget_wait_ms;
 };
 
 /* scanpage.c */

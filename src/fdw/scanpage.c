@@ -24,6 +24,12 @@
  * not the end.  When the executor stops pulling (LIMIT), nothing more is
  * sent and what is in flight is aborted at the end of the scan.
  *
+ * Pacing: with a read budget (pacing.c), every request first waits for
+ * its share, and is sized to it: a Scan or Query page's Limit from the
+ * bytes an item was seen to take (learnt from each page's consumed
+ * capacity and ScannedCount), a BatchGetItem's number of keys.  The
+ * answer's consumed capacity settles the debit.
+ *
  * Memory: DynamoDB calls and their parsed pages are malloc'd; each is held
  * by an AwCallHolder in a context of its own under scan_cxt, deleted when
  * the page has been read, or with scan_cxt — at rescan, at the end of the
@@ -34,6 +40,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <math.h>
 
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -86,6 +94,45 @@ aw_key_object(AwScanState *s, const char *pk_value)
 }
 
 /*
+ * With a read budget, waits for the share of the segment's next request
+ * and sizes it: the Limit of a Scan or Query page (0 when not paced), the
+ * keys of a BatchGetItem (in seg->nkeys).
+ */
+static int
+aw_pace(AwScanState *s, AwSegment *seg)
+{
+	AwScanPlan *plan = s->plan;
+	double		unit = AW_READ_UNIT(plan->consistent);
+	double		per_item = ceil(Max(s->item_bytes, 1) / AW_READ_BLOCK) * unit;
+	int			limit = 0;
+	double		expected = 0;
+
+	seg->expected = 0;
+	if (s->budget == NULL)
+		return 0;
+	switch (plan->op)
+	{
+		case AW_OP_SCAN:
+		case AW_OP_QUERY:
+		case AW_OP_MULTI_QUERY:
+			limit = awstore_budget_read_limit(s->budget, unit, s->item_bytes, &expected);
+			break;
+		case AW_OP_GET_ITEM:
+			expected = per_item;
+			break;
+		case AW_OP_BATCH_GET_ITEM:
+			if (!seg->unprocessed)
+				seg->nkeys = (int) Max(Min(floor(awstore_budget_request_units(s->budget) / per_item),
+										   AW_BATCH_GET_KEYS), 1);
+			expected = per_item * seg->nkeys;
+			break;
+	}
+	s->budget_wait_ms += awstore_budget_acquire(s->budget, s->client, expected);
+	seg->expected = expected;
+	return limit;
+}
+
+/*
  * Sends the segment's next request.  The request is held in scan_cxt; the
  * body and key objects are built in the current memory context.
  */
@@ -96,6 +143,7 @@ aw_send(AwScanState *s, AwSegment *seg)
 	char	   *body = NULL;
 	size_t		len = 0;
 	const char *action = NULL;
+	int			paced_limit = aw_pace(s, seg);
 
 	switch (plan->op)
 	{
@@ -123,6 +171,8 @@ aw_send(AwScanState *s, AwSegment *seg)
 				req.consistent_read = plan->consistent;
 				req.count_only = plan->count_only;
 				req.limit = plan->limit > 0 ? s->limit_left : 0;
+				if (paced_limit > 0 && (req.limit <= 0 || paced_limit < req.limit))
+					req.limit = paced_limit;
 				req.segment = seg->segment;
 				req.total_segments = plan->nsegments;
 				if (plan->op == AW_OP_SCAN)
@@ -156,7 +206,8 @@ aw_send(AwScanState *s, AwSegment *seg)
 			else
 			{
 				StringInfoData keys;
-				int			end = Min(s->next_key + AW_BATCH_GET_KEYS, s->values.nkeys);
+				int			end = Min(s->next_key + (s->budget ? seg->nkeys : AW_BATCH_GET_KEYS),
+									  s->values.nkeys);
 
 				initStringInfo(&keys);
 				appendStringInfoChar(&keys, '[');
@@ -315,6 +366,14 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 	}
 	s->pages++;
 	resp = dyn_call_response(call);
+	if (s->budget)
+	{
+		awstore_budget_settle(s->budget, seg->expected, stats);
+		if (plan->op != AW_OP_GET_ITEM && plan->op != AW_OP_BATCH_GET_ITEM)
+			s->item_bytes = awstore_budget_learn_item_bytes(s->item_bytes,
+															AW_READ_UNIT(plan->consistent), stats,
+															dyn_integer(dyn_get(resp, "ScannedCount")));
+	}
 	s->page = holder;
 	s->items = NULL;
 	s->single = NULL;
@@ -368,6 +427,7 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 
 				seg->unprocessed = awstore_value_json(v);
 				MemoryContextSwitchTo(old);
+				awstore_budget_throttled(s->budget);
 			}
 			else
 				seg->unprocessed_tries = 0;

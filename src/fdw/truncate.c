@@ -24,6 +24,7 @@ typedef struct AwTruncate
 {
 	AwTableInfo *table;
 	AwWriter   *writer;
+	double		delete_units;	/* what deleting an item is thought to cost */
 	MemoryContext page_cxt;		/* one page's keys and texts */
 } AwTruncate;
 
@@ -40,7 +41,7 @@ aw_truncate_page(DynValue *resp, void *arg)
 	{
 		DynValue   *item = dyn_array_get(items, i);
 
-		awstore_writer_delete(tr->writer, awstore_value_json(item),
+		awstore_writer_delete(tr->writer, awstore_value_json(item), tr->delete_units,
 							  awstore_item_key_text(item, t->partition_key, t->sort_key));
 	}
 	MemoryContextSwitchTo(old);
@@ -77,6 +78,11 @@ awstoreExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
 		tr.table = t;
 		tr.writer = awstore_writer_create(client, t->table_name, opts.batch_size,
 										  opts.max_retries, cxt);
+		/* TRUNCATE has budgets of its own: reading the keys, deleting */
+		awstore_writer_set_budget(tr.writer,
+								  awstore_budget(NULL, server->serverid, &opts, AW_BUDGET_WRITE,
+												 user, client, t->table_name, NULL, 1.0));
+		tr.delete_units = awstore_table_write_units(t, -1);
 		tr.page_cxt = AllocSetContextCreate(cxt, "awstore truncate page",
 											ALLOCSET_DEFAULT_SIZES);
 		memset(&req, 0, sizeof(req));
@@ -87,7 +93,11 @@ awstoreExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
 					   awstore_json_string(t->sort_key))
 			: psprintf("{\"#k0\":%s}", awstore_json_string(t->partition_key));
 		req.consistent_read = opts.consistent_read;
-		awstore_scan_pages(client, &req, aw_truncate_page, &tr);
+		awstore_scan_pages(client, &req,
+						   awstore_budget(NULL, server->serverid, &opts, AW_BUDGET_READ, user,
+										  client, t->table_name, NULL,
+										  AW_READ_UNIT(opts.consistent_read)),
+						   aw_truncate_page, &tr);
 		awstore_writer_finish(tr.writer);
 		MemoryContextSwitchTo(old);
 		MemoryContextDelete(cxt);

@@ -189,8 +189,9 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 		/* the document is the whole item: put it, keeping the key */
 		char	   *item_key_json;
 		char	   *item_key_text;
+		long		size;
 		char	   *item = awstore_build_item(&m->shape, slot, m->target_attrs, key_json,
-											  &item_key_json, &item_key_text);
+											  &item_key_json, &item_key_text, &size);
 
 		if (item_json)
 			aw_read_condition(m, item_json, false, &cond, &names, &values);
@@ -199,7 +200,8 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 			appendStringInfoChar(&values, '}');
 		body = dyn_body_put_item(m->shape.table, item, cond.data, names.data,
 								 values.len ? values.data : NULL, &len);
-		call = awstore_conditional_request(m, "PutItem", body, len, &resent);
+		call = awstore_conditional_request(m, "PutItem", body, len,
+										   awstore_table_write_units(m->tinfo, size), &resent);
 		sent = item;
 		if (call == NULL)
 			returned = aw_update_conflict(m, key_json, key_text, resent, sent, NIL, true);
@@ -273,7 +275,8 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 										values.len ? values.data : NULL,
 										m->returning ? "ALL_NEW" : NULL, &len);
 		}
-		call = awstore_conditional_request(m, "UpdateItem", body, len, &resent);
+		call = awstore_conditional_request(m, "UpdateItem", body, len,
+										   awstore_table_write_units(m->tinfo, -1), &resent);
 		if (call == NULL)
 			returned = aw_update_conflict(m, key_json, key_text, resent, sent, removed, false);
 		if (call == NULL && returned == NULL)

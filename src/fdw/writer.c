@@ -20,6 +20,11 @@
  * not written and how many were.  Errors of a request (after the client's
  * own retries) fail the statement the same way.
  *
+ * With a capacity budget (pacing.c), a request gathers items only up to
+ * one request's share of the budget, and waits for its share before it
+ * goes; what DynamoDB says it consumed settles the debit, and items left
+ * unprocessed count as throttling.
+ *
  * Every request belongs to a memory context of its own, whose deletion
  * frees the request (aborting it if it is still in flight): at its end, or
  * when an error unwinds the statement.
@@ -46,6 +51,8 @@ typedef struct AwWriteBatch
 	char	  **key_texts;		/* keys, for messages */
 	int			nitems;
 	int			tries;			/* sends of UnprocessedItems */
+	double		units;			/* what its items are thought to cost */
+	double		expected;		/* of the send in flight, for the budget */
 	char	   *resend;			/* UnprocessedItems to send at retry_at */
 	int			unprocessed;
 	bool		failed;			/* its error ends the statement */
@@ -64,12 +71,14 @@ struct AwWriter
 	int			max_retries;
 	MemoryContext cxt;
 	uint64		rng;
+	AwBudget   *budget;			/* NULL: no cap */
 
 	/* the request being gathered */
 	StringInfoData pending;
 	uint64		pending_hashes[25];
 	char	   *pending_keys[25];
 	int			npending;
+	double		pending_units;
 
 	AwWriteBatch *batches;		/* requests in flight or waiting to resend */
 	int			nbatches;
@@ -144,6 +153,12 @@ awstore_writer_create(DynClient *client, const char *table, int batch_size,
 	MemoryContextRegisterResetCallback(cxt, &w->report_cb);
 	MemoryContextSwitchTo(old);
 	return w;
+}
+
+void
+awstore_writer_set_budget(AwWriter *w, AwBudget *budget)
+{
+	w->budget = budget;
 }
 
 static uint64
@@ -299,7 +314,9 @@ aw_batch_done(AwWriter *w, AwWriteBatch *b)
 
 	w->stats.requests += st->requests;
 	w->stats.retries += st->retries;
+	(void) dyn_call_ok(call);	/* parses the answer: capacity counts */
 	w->stats.capacity += st->capacity;
+	awstore_budget_settle(w->budget, b->expected, st);
 	if (!dyn_call_ok(call))
 	{
 		DynError	err = *dyn_call_error(call);
@@ -340,6 +357,7 @@ aw_batch_done(AwWriter *w, AwWriteBatch *b)
 		b->unprocessed = left;
 		b->tries++;
 		w->stats.unprocessed_retries++;
+		awstore_budget_throttled(w->budget);
 		b->retry_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 												  dyn_backoff_ms(50, 5000, b->tries, &w->rng));
 		awstore_release_call(b->holder);
@@ -389,8 +407,12 @@ aw_wait_one(AwWriter *w)
 				if (b->retry_at <= now)
 				{
 					size_t		len;
-					char	   *body = dyn_body_batch_write_item(w->table, NULL, b->resend, &len);
+					char	   *body;
 
+					b->expected = b->units * b->unprocessed / Max(b->nitems, 1);
+					w->stats.budget_wait_ms +=
+						awstore_budget_acquire(w->budget, w->client, b->expected);
+					body = dyn_body_batch_write_item(w->table, NULL, b->resend, &len);
 					b->resend = NULL;
 					aw_send(w, b, body, len);
 					return;
@@ -427,11 +449,14 @@ aw_send_pending(AwWriter *w)
 		return;
 	while (w->nbatches >= AW_WRITE_IN_FLIGHT)
 		aw_wait_one(w);
+	w->stats.budget_wait_ms += awstore_budget_acquire(w->budget, w->client, w->pending_units);
 
 	b = MemoryContextAllocZero(w->cxt, sizeof(AwWriteBatch));
 	b->cxt = AllocSetContextCreate(w->cxt, "awstore write request", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(b->cxt);
 	b->nitems = w->npending;
+	b->units = w->pending_units;
+	b->expected = w->pending_units;
 	b->hashes = palloc(sizeof(uint64) * b->nitems);
 	b->key_texts = palloc(sizeof(char *) * b->nitems);
 	for (int i = 0; i < b->nitems; i++)
@@ -452,14 +477,21 @@ aw_send_pending(AwWriter *w)
 	for (int i = 0; i < w->npending; i++)
 		pfree(w->pending_keys[i]);
 	w->npending = 0;
+	w->pending_units = 0;
 }
 
 /* Adds a PutRequest or DeleteRequest to the gathering request. */
 static void
-aw_add(AwWriter *w, const char *request, const char *key_json, const char *key_text)
+aw_add(AwWriter *w, const char *request, double units, const char *key_json,
+	   const char *key_text)
 {
 	uint64		h = aw_key_hash(key_json);
 	MemoryContext old;
+
+	/* a paced request holds one request's share of the budget */
+	if (w->budget && w->npending > 0 &&
+		w->pending_units + units > awstore_budget_request_units(w->budget))
+		aw_send_pending(w);
 
 	for (int i = 0; i < w->npending; i++)
 		if (w->pending_hashes[i] == h)
@@ -476,27 +508,28 @@ aw_add(AwWriter *w, const char *request, const char *key_json, const char *key_t
 	w->pending_hashes[w->npending] = h;
 	w->pending_keys[w->npending] = pstrdup(key_text);
 	w->npending++;
+	w->pending_units += units;
 	MemoryContextSwitchTo(old);
 	if (w->npending >= w->batch_size)
 		aw_send_pending(w);
 }
 
 void
-awstore_writer_put(AwWriter *w, const char *item_json, const char *key_json,
+awstore_writer_put(AwWriter *w, const char *item_json, double units, const char *key_json,
 				   const char *key_text)
 {
 	char	   *request = psprintf("{\"PutRequest\":{\"Item\":%s}}", item_json);
 
-	aw_add(w, request, key_json, key_text);
+	aw_add(w, request, units, key_json, key_text);
 	pfree(request);
 }
 
 void
-awstore_writer_delete(AwWriter *w, const char *key_json, const char *key_text)
+awstore_writer_delete(AwWriter *w, const char *key_json, double units, const char *key_text)
 {
 	char	   *request = psprintf("{\"DeleteRequest\":{\"Key\":%s}}", key_json);
 
-	aw_add(w, request, key_json, key_text);
+	aw_add(w, request, units, key_json, key_text);
 	pfree(request);
 }
 

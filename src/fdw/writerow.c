@@ -11,7 +11,8 @@
  * of its own first attempt: awstore_item_is_as_sent() compares the item
  * read back with what was sent, as DynamoDB compares values (numbers as
  * numbers, sets as sets).  The row's key is the item's key exactly as the
- * scan read it (awstore_target_row_key).
+ * scan read it (awstore_target_row_key).  Each request waits for its
+ * expected cost in the statement's write budget, if any (pacing.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -30,15 +31,27 @@
  */
 DynCall *
 awstore_conditional_request(AwModifyState *m, const char *action, char *body,
-							size_t len, bool *resent)
+							size_t len, double units, bool *resent)
 {
-	AwCallHolder *holder = awstore_start_call(m->client, action, body, len,
-											  CurrentMemoryContext);
-	DynCall    *call = holder->call;
+	AwCallHolder *holder;
+	DynCall    *call;
 	const DynStats *st;
 	bool		ok;
 	bool		noted;
 
+	/* the budget's wait may end in a cancel: the body is still ours then */
+	PG_TRY();
+	{
+		m->stats.budget_wait_ms += awstore_budget_acquire(m->budget, m->client, units);
+	}
+	PG_CATCH();
+	{
+		free(body);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	holder = awstore_start_call(m->client, action, body, len, CurrentMemoryContext);
+	call = holder->call;
 	noted = awstore_note_write();
 	awstore_wait_for(m->client, call);
 	ok = dyn_call_ok(call);
@@ -46,6 +59,7 @@ awstore_conditional_request(AwModifyState *m, const char *action, char *body,
 	m->stats.requests += st->requests;
 	m->stats.retries += st->retries;
 	m->stats.capacity += st->capacity;
+	awstore_budget_settle(m->budget, units, st);
 	*resent = st->retries > 0;
 	if (!ok)
 	{
