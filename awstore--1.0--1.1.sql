@@ -945,3 +945,274 @@ AS 'MODULE_PATHNAME', 'awstore_dynamodb_whoami';
 COMMENT ON FUNCTION awstore.dynamodb_whoami(name) IS
     'who the credentials of the calling role''s user mapping belong to (STS GetCallerIdentity), their source and expiry; never a secret';
 REVOKE ALL ON FUNCTION awstore.dynamodb_whoami(name) FROM PUBLIC;
+
+-- Capacity budgets (pacing): the migration functions take them as
+-- arguments.  The functions with the old argument lists are dropped: a
+-- GRANT EXECUTE on them must be given again on the new ones.
+/*
+ * Holds a migration's foreign tables to capacity budgets: the arguments
+ * given (not NULL) become options of every foreign table in the
+ * migration's private schema, over the server's.
+ */
+CREATE FUNCTION awstore.migration_pace(schema_name name, max_read_capacity numeric,
+                                       read_capacity_percent numeric,
+                                       max_write_capacity numeric DEFAULT NULL,
+                                       write_capacity_percent numeric DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    opts text;
+    ft record;
+BEGIN
+    SELECT string_agg(format('ADD %s %L', o.name, o.value::text), ', ')
+      INTO opts
+      FROM (VALUES ('max_read_capacity', max_read_capacity),
+                   ('read_capacity_percent', read_capacity_percent),
+                   ('max_write_capacity', max_write_capacity),
+                   ('write_capacity_percent', write_capacity_percent)) o(name, value)
+     WHERE o.value IS NOT NULL;
+    IF opts IS NULL THEN
+        RETURN;
+    END IF;
+    FOR ft IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = schema_name AND c.relkind = 'f' LOOP
+        EXECUTE format('ALTER FOREIGN TABLE %I.%I OPTIONS (%s)', schema_name, ft.relname, opts);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION awstore.migration_pace(name, numeric, numeric, numeric, numeric) IS
+    'capacity budgets of a migration, as options of its private foreign tables';
+
+CREATE FUNCTION awstore.migration_capacity(OUT read_units float8, OUT write_units float8,
+                                           OUT read_cap float8, OUT write_cap float8)
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'awstore_migration_capacity';
+COMMENT ON FUNCTION awstore.migration_capacity() IS
+    'capacity units consumed under budgets, and their caps, since the last call (then 0)';
+
+-- The effective rate of a paced migration statement, for its NOTICE.
+CREATE FUNCTION awstore.migration_rate_note(seconds numeric)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c record;
+    s numeric := greatest(seconds, 0.001);
+BEGIN
+    SELECT * INTO c FROM awstore.migration_capacity();
+    RETURN concat(
+        CASE WHEN c.read_cap > 0
+             THEN format('; %s read capacity units/s (cap %s)',
+                         round(c.read_units::numeric / s, 1), round(c.read_cap::numeric, 1)) END,
+        CASE WHEN c.write_cap > 0
+             THEN format('; %s write capacity units/s (cap %s)',
+                         round(c.write_units::numeric / s, 1), round(c.write_cap::numeric, 1)) END);
+END
+$$;
+COMMENT ON FUNCTION awstore.migration_rate_note(numeric) IS
+    'the capacity a paced migration statement consumed per second, and its cap';
+
+DROP FUNCTION awstore.migrate_from_dynamodb(name, text, name, boolean, text, boolean);
+DROP FUNCTION awstore.migrate_to_dynamodb(name, text, name, boolean, boolean, boolean);
+DROP FUNCTION awstore.verify_migration(name, text, name);
+
+/*
+ * DynamoDB → PostgreSQL, every ActingWeb table of prefix, in one
+ * transaction: either all of it is there at the end, or none (run again).
+ * A second run catches up: it writes only rows that changed, and with
+ * delete_missing removes rows whose item is gone.
+ */
+CREATE FUNCTION awstore.migrate_from_dynamodb(server name, prefix text,
+                                              target_schema name DEFAULT NULL,
+                                              skip_expired boolean DEFAULT false,
+                                              on_error text DEFAULT 'stop',
+                                              delete_missing boolean DEFAULT false,
+                                              max_read_capacity numeric DEFAULT NULL,
+                                              read_capacity_percent numeric DEFAULT NULL)
+RETURNS TABLE (table_name text, rows bigint, seconds numeric)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    fs record;
+    t record;
+    target name := coalesce(target_schema, awstore.application_schema());
+    n_written bigint;
+    n_deleted bigint;
+    stmt text;
+    items jsonb := '{}';
+    started timestamptz;
+    all_started timestamptz := clock_timestamp();
+    done_rows bigint := 0;
+    left_items bigint;
+    rate numeric;
+    rejected bigint;
+BEGIN
+    IF on_error IS NULL OR on_error NOT IN ('stop', 'skip') THEN
+        RAISE EXCEPTION 'invalid on_error "%"', on_error
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give stop or skip.';
+    END IF;
+    PERFORM awstore.actingweb_check_schema(target);
+    SELECT * INTO fs FROM awstore.migration_foreign_schema(server, prefix);
+    PERFORM awstore.migration_pace(fs.schema_name, max_read_capacity, read_capacity_percent);
+    FOR t IN SELECT * FROM awstore.actingweb_tables() ORDER BY ordinal LOOP
+        IF prefix || t.dynamodb_suffix = ANY (fs.tables) THEN
+            items := items || jsonb_build_object(t.table_name, coalesce(
+                (awstore.dynamodb_describe_table(server, prefix || t.dynamodb_suffix) ->> 'ItemCount')::bigint, 0));
+        END IF;
+    END LOOP;
+    FOR t IN SELECT * FROM awstore.actingweb_tables() ORDER BY ordinal LOOP
+        table_name := t.table_name;
+        IF NOT items ? t.table_name THEN
+            RAISE NOTICE 'DynamoDB table "%" does not exist: % skipped', prefix || t.dynamodb_suffix, t.table_name;
+            CONTINUE;
+        END IF;
+        started := clock_timestamp();
+        PERFORM awstore.migration_capacity();
+        stmt := awstore.migration_statement(t.table_name, 'from_dynamodb', fs.schema_name, target,
+                                            on_error, skip_expired, delete_missing, fs.has_v1);
+        SELECT r.n1, r.n2, r.n3 INTO rows, n_written, n_deleted FROM awstore.migration_run(stmt, t.table_name) r;
+        seconds := round(extract(epoch FROM clock_timestamp() - started)::numeric, 3);
+        done_rows := done_rows + rows;
+        SELECT count(*) INTO rejected FROM awstore.migration_rejects r
+         WHERE r.run = now() AND r.table_name = t.table_name;
+        rate := done_rows / greatest(extract(epoch FROM clock_timestamp() - all_started)::numeric, 0.001);
+        SELECT sum(value::bigint) INTO left_items
+          FROM jsonb_each_text(items) e
+          JOIN awstore.actingweb_tables() a ON a.table_name = e.key
+         WHERE a.ordinal > t.ordinal;
+        RAISE NOTICE '%: % rows (% written, % rejected, % deleted) in % s, % rows/s%',
+            t.table_name, rows, n_written, rejected, n_deleted, seconds,
+            round(rows / greatest(seconds, 0.001)), awstore.migration_rate_note(seconds) ||
+            CASE WHEN coalesce(left_items, 0) > 0 AND rate > 0
+                 THEN format('; about %s s left for %s items (DynamoDB''s ItemCount)',
+                             round(left_items / rate), left_items)
+                 ELSE '' END;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM awstore.migration_drop_schema(fs.schema_name);
+END
+$$;
+COMMENT ON FUNCTION awstore.migrate_from_dynamodb(name, text, name, boolean, text, boolean,
+                                                  numeric, numeric) IS
+    'copy every ActingWeb table of a DynamoDB prefix into PostgreSQL; run again to catch up';
+
+/*
+ * PostgreSQL → DynamoDB: creates the missing tables (keys, indexes, TTL
+ * where the endpoint has it), then writes every row as PynamoDB would
+ * have.  Writes cannot be rolled back: an interrupted run leaves part of
+ * the items written, and running again completes it.
+ */
+CREATE FUNCTION awstore.migrate_to_dynamodb(server name, prefix text,
+                                            source_schema name DEFAULT NULL,
+                                            create_tables boolean DEFAULT true,
+                                            skip_expired boolean DEFAULT false,
+                                            delete_missing boolean DEFAULT false,
+                                            max_write_capacity numeric DEFAULT NULL,
+                                            write_capacity_percent numeric DEFAULT NULL,
+                                            max_read_capacity numeric DEFAULT NULL,
+                                            read_capacity_percent numeric DEFAULT NULL)
+RETURNS TABLE (table_name text, rows bigint, seconds numeric)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    fs record;
+    t record;
+    source name := coalesce(source_schema, awstore.application_schema());
+    started timestamptz;
+    deleted bigint := 0;
+    dyn text;
+    stmt text;
+BEGIN
+    PERFORM awstore.actingweb_check_schema(source);
+    SELECT * INTO fs FROM awstore.migration_foreign_schema(server, prefix);
+    PERFORM awstore.migration_pace(fs.schema_name, max_read_capacity, read_capacity_percent,
+                                   max_write_capacity, write_capacity_percent);
+    FOR t IN SELECT * FROM awstore.actingweb_tables() ORDER BY ordinal LOOP
+        dyn := prefix || t.dynamodb_suffix;
+        IF NOT dyn = ANY (fs.tables) THEN
+            IF NOT create_tables THEN
+                RAISE EXCEPTION 'DynamoDB table "%" does not exist', dyn
+                    USING ERRCODE = 'undefined_table',
+                          HINT = 'Create it, or call with create_tables => true.';
+            END IF;
+            PERFORM awstore.actingweb_create_dynamodb_table(server, prefix, t.table_name);
+            RAISE NOTICE 'created DynamoDB table "%"', dyn;
+        END IF;
+    END LOOP;
+    FOR t IN SELECT * FROM awstore.actingweb_tables() ORDER BY ordinal LOOP
+        table_name := t.table_name;
+        started := clock_timestamp();
+        PERFORM awstore.migration_capacity();
+        stmt := awstore.migration_statement(t.table_name, 'to_dynamodb', fs.schema_name, source,
+                                            skip_expired => skip_expired);
+        SELECT r.n1 INTO rows FROM awstore.migration_run(stmt, t.table_name) r;
+        IF delete_missing THEN
+            stmt := awstore.migration_statement(t.table_name, 'to_dynamodb_delete', fs.schema_name, source);
+            SELECT r.n1 INTO deleted FROM awstore.migration_run(stmt, t.table_name) r;
+        END IF;
+        seconds := round(extract(epoch FROM clock_timestamp() - started)::numeric, 3);
+        RAISE NOTICE '%: % rows written to DynamoDB table "%"% in % s, % rows/s%',
+            t.table_name, rows, prefix || t.dynamodb_suffix,
+            CASE WHEN delete_missing THEN format(', %s items deleted', deleted) ELSE '' END,
+            seconds, round(rows / greatest(seconds, 0.001)), awstore.migration_rate_note(seconds);
+        RETURN NEXT;
+    END LOOP;
+    PERFORM awstore.migration_drop_schema(fs.schema_name);
+END
+$$;
+COMMENT ON FUNCTION awstore.migrate_to_dynamodb(name, text, name, boolean, boolean, boolean,
+                                                numeric, numeric, numeric, numeric) IS
+    'write every ActingWeb table into DynamoDB tables under a prefix, creating them when missing';
+
+/*
+ * Compares every ActingWeb table with its DynamoDB table, row by row: by
+ * key, then every column.  All zeros but the counts after a migration.
+ */
+CREATE FUNCTION awstore.verify_migration(server name, prefix text, schema name DEFAULT NULL,
+                                         max_read_capacity numeric DEFAULT NULL,
+                                         read_capacity_percent numeric DEFAULT NULL)
+RETURNS TABLE (table_name text, postgres_rows bigint, dynamodb_rows bigint,
+               missing_in_postgres bigint, missing_in_dynamodb bigint, different bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    fs record;
+    t record;
+    local name := coalesce(verify_migration.schema, awstore.application_schema());
+BEGIN
+    PERFORM awstore.actingweb_check_schema(local);
+    SELECT * INTO fs FROM awstore.migration_foreign_schema(server, prefix);
+    PERFORM awstore.migration_pace(fs.schema_name, max_read_capacity, read_capacity_percent);
+    FOR t IN SELECT * FROM awstore.actingweb_tables() ORDER BY ordinal LOOP
+        table_name := t.table_name;
+        IF NOT (prefix || t.dynamodb_suffix) = ANY (fs.tables) THEN
+            EXECUTE format('SELECT count(*), 0, 0, count(*), 0 FROM %I.%I', local, t.table_name)
+                INTO postgres_rows, dynamodb_rows, missing_in_postgres, missing_in_dynamodb, different;
+        ELSE
+            EXECUTE awstore.migration_statement(t.table_name, 'verify', fs.schema_name, local,
+                                                has_v1 => fs.has_v1)
+                INTO postgres_rows, dynamodb_rows, missing_in_postgres, missing_in_dynamodb, different;
+            -- (verify statements raise nothing for bad items: they differ)
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM awstore.migration_drop_schema(fs.schema_name);
+END
+$$;
+COMMENT ON FUNCTION awstore.verify_migration(name, text, name, numeric, numeric) IS
+    'compare every ActingWeb table with its DynamoDB table by key and content';
+
+REVOKE ALL ON FUNCTION awstore.migration_pace(name, numeric, numeric, numeric, numeric) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.migration_capacity() FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.migration_rate_note(numeric) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.migrate_from_dynamodb(name, text, name, boolean, text, boolean,
+                                                     numeric, numeric) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.migrate_to_dynamodb(name, text, name, boolean, boolean, boolean,
+                                                   numeric, numeric, numeric, numeric) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.verify_migration(name, text, name, numeric, numeric) FROM PUBLIC;
