@@ -46,6 +46,8 @@ REGRESS = schema adopt drop_keeps_data dump_restore upgrade \
 	fdw_subxact fdw_write_report fdw_write_retry migrate migrate_interrupt
 # client lifetime, sockets, response size, per-page memory
 REGRESS += fdw_client_lifetime fdw_bounds fdw_wait_interrupts
+# capacity budgets (the rates: test/pacing.py)
+REGRESS += fdw_pacing
 # every AWS credential source, against test/awsmeta.py
 REGRESS += fdw_credentials
 # Where the engines legitimately answer differently: one suite, with one

@@ -48,6 +48,15 @@ Control, on the same port, under paths DynamoDB never uses:
   GET  /__fault        the armed fault
   GET  /__stats        counters (JSON)
   POST /__stats/reset  zero the counters
+  GET  /__capacity     every answer relayed since the last reset that
+                       carried ConsumedCapacity: [{"t": seconds (monotonic)
+                       when its request arrived, "answered": when the
+                       answer was relayed, "action": "Scan", "units": 2.5},
+                       ...].  DynamoDB admits a request, and counts its
+                       capacity, when it arrives: "t" is that moment; a
+                       local engine's queueing shows in "answered" only.
+
+  POST /__capacity/reset  forget them
 
 Faults: throttle, throttling, limit, error500, error503, error503_text,
 validation, expired_token, malformed, bad_crc, truncate, drop_before, drop_after, stall,
@@ -589,6 +598,42 @@ class Stats:
             }
 
 
+class CapacityLog:
+    """The capacity each relayed answer consumed, and when: what a
+    capacity budget is checked against."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.entries = []
+
+    def reset(self):
+        with self.lock:
+            self.entries = []
+
+    def record(self, arrived, action, headers, body):
+        for name, value in headers:
+            if name.lower() == 'content-encoding' and value.lower() == 'gzip':
+                try:
+                    body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
+                except zlib.error:
+                    return
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            return
+        cc = answer.get('ConsumedCapacity') if isinstance(answer, dict) else None
+        if cc is None:
+            return
+        units = sum(c.get('CapacityUnits', 0) for c in (cc if isinstance(cc, list) else [cc]))
+        with self.lock:
+            self.entries.append({'t': arrived, 'answered': time.monotonic(),
+                                 'action': action, 'units': units})
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.entries)
+
+
 class EmptyPages:
     """Pages held back by the empty_page fault.  The client got an empty page
     whose LastEvaluatedKey is the real page's; when it asks for the next page
@@ -634,6 +679,7 @@ class Proxy(socketserver.ThreadingMixIn, http.server.HTTPServer):
                                  IssuedKeys(args.awsmeta) if args.awsmeta else None)
         self.plan = FaultPlan()
         self.stats = Stats()
+        self.capacity = CapacityLog()
         self.empty_pages = EmptyPages()
         self.stopping = threading.Event()
         super().__init__(address, Handler)
@@ -828,6 +874,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_control(200, self.server.stats.snapshot())
         elif path == '/__fault':
             self.send_control(200, self.server.plan.describe())
+        elif path == '/__capacity':
+            self.send_control(200, self.server.capacity.snapshot())
         else:
             result = self.forward(b'')      # DynamoDB's unauthenticated health check
             if result:
@@ -844,6 +892,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.read_body()
         if path == '/__stats/reset':
             self.server.stats.reset()
+            self.send_control(200, {'ok': True})
+        elif path == '/__capacity/reset':
+            self.server.capacity.reset()
             self.send_control(200, {'ok': True})
         elif path == '/__fault':
             try:
@@ -863,6 +914,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         srv = self.server
         stats = srv.stats
         body = self.read_body()
+        arrived = time.monotonic()
         action = action_of(self.headers.get('X-Amz-Target'))
         stats.add('requests')
         stats.add('by_action', action)
@@ -912,6 +964,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             result = self.forward(body)
             if result:
                 self.relay(*result)
+                if result[0] == 200:
+                    srv.capacity.record(arrived, action, result[2], result[3])
             return
         fault, spec = picked
         if fault != 'empty_page':
