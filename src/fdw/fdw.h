@@ -10,8 +10,9 @@
  *   columns.c             column <-> attribute mapping of a foreign table
  *   connection.c          DynamoDB clients cached per user mapping
  *   credentials.c         AWS credentials of a user mapping: resolved, cached, renewed
- *   request.c             one request: start, hold, interruptible wait, paging
+ *   request.c             one request: start, hold, interruptible wait; a page's key
  *   pacing.c              capacity budgets: requests held to units per second
+ *   pages.c               a whole table page by page (ANALYZE, IMPORT, TRUNCATE)
  *   errors.c              DynamoDB errors -> SQLSTATEs and whole messages
  *   xact.c                which (sub)transactions wrote; PREPARE refused
  *   describe.c            DescribeTable cache, and ListTables
@@ -252,6 +253,7 @@ extern int	awstore_page_raw_next_key(DynCall *call, MemoryContext cxt, char **ke
 extern char *awstore_page_next_key(DynValue *page);
 typedef struct AwBudget AwBudget;
 
+/* pages.c */
 extern void awstore_scan_pages(DynClient *client, DynReadRequest *req,
 							   AwBudget *budget, AwPageFn fn, void *arg);
 
