@@ -305,17 +305,26 @@ awstore_budget_read_limit(const AwBudget *b, double unit, double item_bytes, dou
 }
 
 /*
- * What an item takes, learnt from a page: the capacity it consumed over the
- * items it read (an upper bound: the page's size was rounded up to 4 KB).
+ * What an item takes, learnt from a page: the 4 KB blocks it consumed (the
+ * capacity over what a block costs) over the items it read.  A page of
+ * several blocks was rounded up by at most one: half a block is taken off.
+ * A page of one block, the least a page costs, says only that its items
+ * fit in it: the next page tries twice as many (costing one block more at
+ * worst), so that small items are not read one a page for ever.
  * item_bytes stays when the page says nothing.
  */
 double
 awstore_budget_learn_item_bytes(double item_bytes, double unit, const DynStats *st,
 								long scanned)
 {
+	double		blocks;
+
 	if (st->capacity_reports == 0 || st->capacity <= 0 || scanned <= 0)
 		return item_bytes;
-	return st->capacity / unit * AW_READ_BLOCK / (double) scanned;
+	blocks = st->capacity / unit;
+	if (blocks <= 1.0 + 1e-9)
+		return AW_READ_BLOCK / (2.0 * (double) scanned);
+	return (blocks - 0.5) * AW_READ_BLOCK / (double) scanned;
 }
 
 /*
