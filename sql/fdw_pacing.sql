@@ -26,8 +26,12 @@ ALTER SERVER dynamo OPTIONS (ADD max_write_capacity 'fast');
 ALTER SERVER dynamo OPTIONS (ADD max_write_capacity 'NaN');
 -- should fail
 ALTER FOREIGN TABLE things OPTIONS (ADD max_read_capacity 'Infinity');
+-- should fail: below the least cap, 0.01 units per second
+ALTER SERVER dynamo OPTIONS (ADD max_read_capacity '0.001');
 -- should fail
 ALTER FOREIGN TABLE things OPTIONS (ADD read_capacity_percent '101');
+-- should fail
+ALTER FOREIGN TABLE things OPTIONS (ADD read_capacity_percent '1e-300');
 -- should fail
 ALTER FOREIGN TABLE things OPTIONS (ADD write_capacity_percent '0');
 -- should fail: a column has no budget
@@ -83,6 +87,10 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM provisioned;
 \o
 -- should fail: on demand, and no max_read_capacity
 SELECT * FROM on_demand;
+-- should fail: 0.1 % of 5 units is below the least cap
+ALTER FOREIGN TABLE provisioned OPTIONS (SET read_capacity_percent '0.1');
+SELECT * FROM provisioned;
+ALTER FOREIGN TABLE provisioned OPTIONS (SET read_capacity_percent '50');
 -- with a max as well, the max holds on demand
 ALTER FOREIGN TABLE on_demand OPTIONS (ADD max_read_capacity '40');
 EXPLAIN (COSTS OFF) SELECT * FROM on_demand;
@@ -93,9 +101,9 @@ ALTER FOREIGN TABLE provisioned OPTIONS (ADD max_read_capacity '1');
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM provisioned;
 \o
 
--- A cancel while waiting for the budget lands at once: the second page
--- of this scan would wait over a minute.
-ALTER FOREIGN TABLE things OPTIONS (SET max_read_capacity '0.005');
+-- A cancel while waiting for the budget lands at once: a budget starts
+-- empty, and the first page of this scan would wait 50 seconds.
+ALTER FOREIGN TABLE things OPTIONS (SET max_read_capacity '0.01');
 SET statement_timeout = '500ms';
 -- should fail
 SELECT count(*) FROM things;

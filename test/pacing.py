@@ -81,16 +81,19 @@ def capacity_figures(start, entries, actions):
     total = sum(e['units'] for e in es)
     span = max(es[-1]['t'] - start, 1e-3)
     worst = 0.0
+    worst_at = (0, 0)
     j = 0
     window = 0.0
     for i in range(len(es)):
         while j < len(es) and es[j]['t'] < es[i]['t'] + 1.0:
             window += es[j]['units']
             j += 1
-        worst = max(worst, window)
+        if window > worst:
+            worst, worst_at = window, (i, j)
         window -= es[i]['units']
     return {'units': total, 'seconds': span, 'rate': total / span, 'worst': worst,
-            'biggest': max(e['units'] for e in es), 'requests': len(es)}
+            'biggest': max(e['units'] for e in es), 'requests': len(es),
+            'worst_window': es[worst_at[0]:worst_at[1]]}
 
 
 def check(name, cap, start, entries, actions, rate_bounds=(0.85, 1.15)):
@@ -112,6 +115,11 @@ def check(name, cap, start, entries, actions, rate_bounds=(0.85, 1.15)):
     if worst > cap + biggest + 1e-6:
         problems.append("a 1 s window held %.1f units, above the cap %g plus one answer (%.1f)"
                         % (worst, cap, biggest))
+        t0 = f['worst_window'][0]['t']
+        print("# the worst window, request by request (arrival s, answered s, action, units): "
+              + ", ".join("%.3f %.3f %s %g" % (e['t'] - t0, e['answered'] - t0, e['action'],
+                                                 e['units'])
+                          for e in f['worst_window']))
     return problems
 
 
@@ -265,7 +273,7 @@ def main():
                     "max_read_capacity => 10)", 10, READS, "read capacity units/s (cap 10.0)"))
         run("verify_migration(max_read_capacity => 10)",
             migrate("SELECT * FROM awstore.verify_migration('pace', 'pacemig', "
-                    "max_read_capacity => 10)", 10, READS, None))
+                    "max_read_capacity => 10)", 10, READS, "read capacity units/s (cap 10.0)"))
         run("migrate_to_dynamodb(max_write_capacity => 60)",
             migrate("SELECT * FROM awstore.migrate_to_dynamodb('pace', 'paceback', "
                     "max_write_capacity => 60)", 60, WRITES, "write capacity units/s (cap 60.0)"))

@@ -4,7 +4,9 @@
  *		A token bucket of DynamoDB capacity units, lowered on throttling.
  *
  * Tokens flow in at the bucket's rate (units per second) up to its burst.
- * A request whose expected cost is c may go when the bucket holds
+ * A bucket starts empty: its first request waits for its share like any
+ * other, so that buckets used one after the other (a statement's each)
+ * keep within the cap together as one would.  A request whose expected cost is c may go when the bucket holds
  * min(c, burst) tokens; it takes c at once (the bucket may go below zero:
  * a deficit that later requests wait out), and when its answer says it
  * consumed more, the difference is taken too (dyn_bucket_settle).  What an
@@ -31,15 +33,36 @@
 #define DYN_BUCKET_FLOOR 64.0
 #define DYN_BUCKET_STEP 0.1
 
+static void dyn_bucket_refill(DynBucket *b, double now);
+
 void
 dyn_bucket_init(DynBucket *b, double cap, double burst, double now)
 {
 	b->cap = cap;
 	b->rate = cap;
 	b->burst = burst > 0 ? burst : cap;
-	b->tokens = b->burst;
+	b->tokens = 0;
 	b->last = now;
 	b->last_throttle = -1;
+}
+
+/*
+ * Lowers the cap (and the burst) of a bucket in use: the rate and the
+ * tokens held are cut to the new limits, a deficit stays.
+ */
+void
+dyn_bucket_lower(DynBucket *b, double cap, double burst, double now)
+{
+	if (cap >= b->cap)
+		return;
+	dyn_bucket_refill(b, now);
+	b->cap = cap;
+	if (b->rate > cap)
+		b->rate = cap;
+	if (burst > 0 && burst < b->burst)
+		b->burst = burst;
+	if (b->tokens > b->burst)
+		b->tokens = b->burst;
 }
 
 /* Adds the tokens that flowed in since the last refill; raises the rate. */

@@ -239,6 +239,15 @@ extern DynValue *dyn_call_response(DynCall *call);
  */
 extern int	dyn_call_raw_member(DynCall *call, const char *name,
 								const char **value, size_t *len);
+
+/*
+ * The capacity units a finished, successful call's answer says it
+ * consumed, known as soon as the call finished: from the kept page's
+ * ConsumedCapacity member, without parsing the page.  1 with *units set,
+ * 0 when the answer says nothing, -1 when it cannot be told yet (then
+ * dyn_call_stats, once the page is parsed).
+ */
+extern int	dyn_call_capacity_now(DynCall *call, double *units);
 extern const DynStats *dyn_call_stats(const DynCall *call);
 extern const char *dyn_call_action(const DynCall *call);
 
@@ -426,7 +435,8 @@ extern long dyn_item_size(DynValue *item);
 
 /*
  * A token bucket of capacity units (bucket.c): times in seconds of a
- * monotonic clock.  dyn_bucket_delay says how long a request of that
+ * monotonic clock.  A bucket starts empty; dyn_bucket_lower cuts the cap
+ * of one in use.  dyn_bucket_delay says how long a request of that
  * expected cost must wait (0: it may go), dyn_bucket_take debits it,
  * dyn_bucket_settle debits what the answer says was consumed beyond it,
  * dyn_bucket_throttled lowers the rate after DynamoDB throttled.
@@ -442,6 +452,7 @@ typedef struct DynBucket
 } DynBucket;
 
 extern void dyn_bucket_init(DynBucket *b, double cap, double burst, double now);
+extern void dyn_bucket_lower(DynBucket *b, double cap, double burst, double now);
 extern double dyn_bucket_delay(DynBucket *b, double cost, double now);
 extern void dyn_bucket_take(DynBucket *b, double cost);
 extern void dyn_bucket_settle(DynBucket *b, double expected, double actual);

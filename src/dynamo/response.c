@@ -21,6 +21,7 @@
  */
 #include "dynamo_int.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +127,26 @@ dyn_parse_error_body(DynCall *call)
 	return true;
 }
 
-/* Adds ConsumedCapacity (an object, or an array of them) to the stats. */
+/* The CapacityUnits of a ConsumedCapacity: an object, or an array of them. */
+static double
+dyn_capacity_units(json_object *cc)
+{
+	double		sum = 0;
+	json_object *units;
+
+	if (json_object_is_type(cc, json_type_array))
+	{
+		for (size_t i = 0; i < json_object_array_length(cc); i++)
+			if (json_object_object_get_ex(json_object_array_get_idx(cc, i),
+										  "CapacityUnits", &units))
+				sum += json_object_get_double(units);
+	}
+	else if (json_object_object_get_ex(cc, "CapacityUnits", &units))
+		sum = json_object_get_double(units);
+	return sum;
+}
+
+/* Adds ConsumedCapacity to the stats. */
 static void
 dyn_add_capacity(DynCall *call)
 {
@@ -135,24 +155,7 @@ dyn_add_capacity(DynCall *call)
 	if (!json_object_object_get_ex(call->root, "ConsumedCapacity", &cc))
 		return;
 	call->stats.capacity_reports++;
-	if (json_object_is_type(cc, json_type_array))
-	{
-		for (size_t i = 0; i < json_object_array_length(cc); i++)
-		{
-			json_object *units;
-
-			if (json_object_object_get_ex(json_object_array_get_idx(cc, i),
-										  "CapacityUnits", &units))
-				call->stats.capacity += json_object_get_double(units);
-		}
-	}
-	else
-	{
-		json_object *units;
-
-		if (json_object_object_get_ex(cc, "CapacityUnits", &units))
-			call->stats.capacity += json_object_get_double(units);
-	}
+	call->stats.capacity += dyn_capacity_units(cc);
 }
 
 /*
@@ -374,6 +377,36 @@ dyn_call_raw_member(DynCall *call, const char *name, const char **value, size_t 
 	if (found == 1)
 		*value = call->raw + start;
 	return found;
+}
+
+int
+dyn_call_capacity_now(DynCall *call, double *units)
+{
+	const char *text;
+	size_t		len;
+	json_tokener *tok;
+	json_object *cc;
+	int			found;
+
+	if (call->state < DYN_CALL_DONE || call->error.kind != DYN_ERR_NONE)
+		return -1;
+	if (call->root != NULL || !call->deferred)
+	{
+		*units = call->stats.capacity;
+		return call->stats.capacity_reports > 0 ? 1 : 0;
+	}
+	found = dyn_call_raw_member(call, "ConsumedCapacity", &text, &len);
+	if (found != 1)
+		return found;
+	if (len > INT_MAX || (tok = json_tokener_new_ex(DYN_JSON_TOKENER_DEPTH)) == NULL)
+		return -1;
+	cc = json_tokener_parse_ex(tok, text, (int) len);	/* an object or an array */
+	json_tokener_free(tok);
+	if (cc == NULL)
+		return -1;
+	*units = dyn_capacity_units(cc);
+	json_object_put(cc);
+	return 1;
 }
 
 DynValue *

@@ -67,6 +67,7 @@
 #define AW_DEFAULT_BATCH_SIZE 25
 #define AW_MAX_SCAN_SEGMENTS 256
 #define AW_MAX_CAPACITY 1000000.0	/* capacity units per second */
+#define AW_MIN_CAPACITY 0.01		/* the least cap, and the least percent */
 
 /* Everything the options of a server, user mapping and table say. */
 typedef struct AwOptions
@@ -277,7 +278,10 @@ extern AwBudget *awstore_budget(EState *estate, Oid serverid, const AwOptions *o
 								const char *table, const char *index, double min_request);
 extern double awstore_budget_cap(const AwBudget *b);
 extern double awstore_budget_request_units(const AwBudget *b);
-extern double awstore_budget_acquire(AwBudget *b, DynClient *client, double expected);
+/* called while a request waits for budget: settles what has finished */
+typedef void (*AwBudgetSweep) (void *arg);
+extern double awstore_budget_acquire(AwBudget *b, DynClient *client, double expected,
+									 AwBudgetSweep sweep, void *sweep_arg);
 extern void awstore_budget_settle(AwBudget *b, double expected, const DynStats *st);
 extern void awstore_budget_throttled(AwBudget *b);
 extern int	awstore_budget_read_limit(const AwBudget *b, double unit, double item_bytes,

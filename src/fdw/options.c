@@ -58,8 +58,8 @@ typedef enum AwOptionCheck
 	AW_CHECK_BOOL,
 	AW_CHECK_SEGMENTS,
 	AW_CHECK_BATCH_SIZE,
-	AW_CHECK_CAPACITY,			/* capacity units per second, > 0 */
-	AW_CHECK_PERCENT,			/* a share of provisioned capacity, (0, 100] */
+	AW_CHECK_CAPACITY,			/* units per second, [0.01, 1e6] */
+	AW_CHECK_PERCENT,			/* a share of provisioned capacity, [0.01, 100] */
 	AW_CHECK_ATTRIBUTE_TYPE,
 	AW_CHECK_DOCUMENT,
 	AW_CHECK_NULL_AS,
@@ -248,14 +248,14 @@ aw_parse_int_range(DefElem *def, int min, int max, const char *hint)
 	return value;
 }
 
-/* A decimal number in (0, max]: capacity units per second, or a percent. */
+/* A decimal number in [min, max]: capacity units per second, or a percent. */
 static double
-aw_parse_positive(DefElem *def, double max, const char *hint)
+aw_parse_decimal(DefElem *def, double min, double max, const char *hint)
 {
 	double		value;
 
 	if (!parse_real(defGetString(def), &value, 0, NULL) || !isfinite(value) ||
-		value <= 0 || value > max)
+		value < min || value > max)
 		aw_bad_value(def, false, hint);
 	return value;
 }
@@ -355,12 +355,12 @@ aw_check_value(const AwOptionDef *opt, DefElem *def)
 									  "Give an integer from 1 to 25 (BatchWriteItem takes at most 25 items).");
 			break;
 		case AW_CHECK_CAPACITY:
-			(void) aw_parse_positive(def, AW_MAX_CAPACITY,
-									 "Give capacity units per second, a number above 0.");
+			(void) aw_parse_decimal(def, AW_MIN_CAPACITY, AW_MAX_CAPACITY,
+								   "Give capacity units per second, at least 0.01 and at most 1000000.");
 			break;
 		case AW_CHECK_PERCENT:
-			(void) aw_parse_positive(def, 100,
-									 "Give a percent of the table's provisioned capacity, above 0 and at most 100.");
+			(void) aw_parse_decimal(def, AW_MIN_CAPACITY, 100,
+								   "Give a percent of the table's provisioned capacity, at least 0.01 and at most 100.");
 			break;
 		case AW_CHECK_ATTRIBUTE_TYPE:
 			if (dyn_type_from_name(value) == DYN_T_INVALID || strcmp(value, "NULL") == 0)
@@ -550,13 +550,13 @@ aw_apply_shared_option(DefElem *def, AwOptions *opts)
 	else if (strcmp(def->defname, "batch_size") == 0)
 		opts->batch_size = aw_parse_int_range(def, 1, 25, NULL);
 	else if (strcmp(def->defname, "max_read_capacity") == 0)
-		opts->max_read_capacity = aw_parse_positive(def, AW_MAX_CAPACITY, NULL);
+		opts->max_read_capacity = aw_parse_decimal(def, AW_MIN_CAPACITY, AW_MAX_CAPACITY, NULL);
 	else if (strcmp(def->defname, "max_write_capacity") == 0)
-		opts->max_write_capacity = aw_parse_positive(def, AW_MAX_CAPACITY, NULL);
+		opts->max_write_capacity = aw_parse_decimal(def, AW_MIN_CAPACITY, AW_MAX_CAPACITY, NULL);
 	else if (strcmp(def->defname, "read_capacity_percent") == 0)
-		opts->read_capacity_percent = aw_parse_positive(def, 100, NULL);
+		opts->read_capacity_percent = aw_parse_decimal(def, AW_MIN_CAPACITY, 100, NULL);
 	else if (strcmp(def->defname, "write_capacity_percent") == 0)
-		opts->write_capacity_percent = aw_parse_positive(def, 100, NULL);
+		opts->write_capacity_percent = aw_parse_decimal(def, AW_MIN_CAPACITY, 100, NULL);
 }
 
 /*

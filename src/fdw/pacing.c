@@ -15,9 +15,11 @@
  * max_read_capacity / max_write_capacity in units per second, or
  * read_capacity_percent / write_capacity_percent of the provisioned
  * capacity DescribeTable reports (of the index, for a read of a global
- * secondary index); with both, the smaller.  A percent of a table billed
+ * secondary index that DescribeTable lists; else of the table); with both, the
+ * smaller.  A cap is at least AW_MIN_CAPACITY.  A percent of a table billed
  * on demand, without a max_*_capacity, is an error.  Two foreign tables of
- * the same DynamoDB table in one statement share the smaller cap.
+ * the same DynamoDB table in one statement share the smaller cap (a read of an
+ * index shares the table's budget: the smaller cap, never more).
  *
  * A request asks the budget for its expected cost before it goes
  * (awstore_budget_acquire), which waits while the budget is short: the
@@ -29,7 +31,9 @@
  * DynamoDB throttled (dyn_bucket_throttled).  The
  * burst of the bucket, and so the cost a request is sized to, is
  * AW_PACE_SHARE of the cap: one request's worth, so that no second
- * consumes more than the cap and that request.
+ * consumes more than the cap and that request.  A budget starts empty
+ * (bucket.c), so that statements run one after the other keep within the
+ * cap together too.
  *
  * The units consumed under a budget and its cap are also added to
  * backend-wide counters that the migration functions read
@@ -53,6 +57,8 @@ PG_FUNCTION_INFO_V1(awstore_migration_capacity);
 
 /* one request's share of a second's budget: the bucket's burst */
 #define AW_PACE_SHARE 0.05
+/* the longest one wait for budget before it looks again, in seconds */
+#define AW_PACE_MAX_WAIT 60.0
 
 struct AwBudget
 {
@@ -140,7 +146,16 @@ aw_budget_cap(const AwOptions *opts, AwBudgetKind kind, UserMapping *user,
 						 aw_kind_word(kind))));
 	}
 	cap = provisioned * percent / 100.0;
-	return max > 0 && max < cap ? max : cap;
+	if (max > 0 && max < cap)
+		return max;
+	if (cap < AW_MIN_CAPACITY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s_capacity_percent\" makes a cap of %g units per second for DynamoDB table \"%s\", below the least cap, %g",
+						aw_kind_word(kind), cap, table, AW_MIN_CAPACITY),
+				 errdetail("%g %% of the %g units provisioned.", percent, provisioned),
+				 errhint("Give a larger percent, or max_%s_capacity.", aw_kind_word(kind))));
+	return cap;
 }
 
 /*
@@ -166,9 +181,8 @@ awstore_budget(EState *estate, Oid serverid, const AwOptions *opts, AwBudgetKind
 			if (b->estate == estate && b->serverid == serverid && b->kind == kind &&
 				strcmp(b->table, table) == 0)
 			{
-				if (cap < b->bucket.cap)
-					dyn_bucket_init(&b->bucket, cap, Max(cap * AW_PACE_SHARE, min_request),
-									aw_now());
+				dyn_bucket_lower(&b->bucket, cap, Max(cap * AW_PACE_SHARE, min_request),
+								 aw_now());
 				b->min_request = Max(b->min_request, min_request);
 				return b;
 			}
@@ -207,11 +221,14 @@ awstore_budget_request_units(const AwBudget *b)
 /*
  * Waits until the budget allows a request of the expected cost, and
  * debits it.  Meanwhile the client's calls in flight go on (their owners
- * find them finished); a cancel raises its error at once.  Returns the
- * milliseconds waited.
+ * find them finished); a cancel raises its error at once.  sweep, when
+ * given, runs before each look at the budget: the caller settles there
+ * the requests that have finished meanwhile, so that what they consumed
+ * beyond their estimate counts at once.  Returns the milliseconds waited.
  */
 double
-awstore_budget_acquire(AwBudget *b, DynClient *client, double expected)
+awstore_budget_acquire(AwBudget *b, DynClient *client, double expected,
+					   AwBudgetSweep sweep, void *sweep_arg)
 {
 	long long	started = 0;
 	double		waited = 0;
@@ -221,15 +238,19 @@ awstore_budget_acquire(AwBudget *b, DynClient *client, double expected)
 	expected = Max(expected, b->min_request);
 	for (;;)
 	{
-		double		delay = dyn_bucket_delay(&b->bucket, expected, aw_now());
+		double		delay;
 		long long	deadline;
 		DynCall    *done;
 
+		if (sweep)
+			sweep(sweep_arg);
+		delay = dyn_bucket_delay(&b->bucket, expected, aw_now());
 		if (delay <= 0)
 			break;
 		if (started == 0)
 			started = dyn_now_ms();
-		deadline = dyn_now_ms() + (long long) ceil(delay * 1000.0);
+		/* a long deficit is waited out a minute at a time */
+		deadline = dyn_now_ms() + (long long) ceil(Min(delay, AW_PACE_MAX_WAIT) * 1000.0);
 		switch (client ? dyn_wait_until(client, awstore_wait, NULL, deadline, &done) :
 				DYN_WAIT_IDLE)
 		{
@@ -268,6 +289,9 @@ awstore_budget_settle(AwBudget *b, double expected, const DynStats *st)
 		return;
 	expected = Max(expected, b->min_request);
 	actual = st->capacity_reports > 0 ? st->capacity : expected;
+	if (!(actual >= 0))
+		actual = expected;		/* NaN, or below 0: not an answer to trust */
+	actual = Min(actual, AW_MAX_CAPACITY);
 	dyn_bucket_settle(&b->bucket, expected, actual);
 	if (st->throttles > 0)
 		dyn_bucket_throttled(&b->bucket, aw_now());

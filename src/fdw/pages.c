@@ -6,8 +6,9 @@
  *
  * awstore_scan_pages() follows LastEvaluatedKey and hands each page to a
  * callback; one page is held at a time, so memory stays flat whatever the
- * table's size.  With a read budget (pacing.c) each page waits for its
- * share and its Limit is sized to it.  (The executor's scans page through
+ * table's size.  With a read budget (pacing.c; ANALYZE and TRUNCATE have
+ * one, IMPORT none) each page waits for its share and its Limit is sized
+ * to it.  (The executor's scans page through
  * scanpage.c, with segments in flight at once.)
  *
  *-------------------------------------------------------------------------
@@ -53,7 +54,7 @@ awstore_scan_pages(DynClient *client, DynReadRequest *req, AwBudget *budget,
 			int			paced = awstore_budget_read_limit(budget, unit, item_bytes, &expected);
 
 			req->limit = limit > 0 && limit < paced ? limit : paced;
-			awstore_budget_acquire(budget, client, expected);
+			awstore_budget_acquire(budget, client, expected, NULL, NULL);
 		}
 		sent_limit = req->limit;
 		body = dyn_body_scan(req, &len);

@@ -30,6 +30,7 @@ typedef struct AwSegment
 	int			unprocessed_tries;
 	const char *key_value;		/* Query per key: this partition key value */
 	double		expected;		/* the budget's debit for the request in flight */
+	bool		settled;		/* its answer's capacity is debited already */
 	int			nkeys;			/* BatchGetItem: keys of the last request */
 	bool		started;
 	bool		exhausted;		/* no more pages for this segment */

@@ -28,7 +28,8 @@
  * its share, and is sized to it: a Scan or Query page's Limit from the
  * bytes an item was seen to take (learnt from each page's consumed
  * capacity and ScannedCount), a BatchGetItem's number of keys.  The
- * answer's consumed capacity settles the debit.
+ * answer's consumed capacity settles the debit as soon as any request is
+ * seen finished (aw_settle_now), not when its page's turn comes.
  *
  * Memory: DynamoDB calls and their parsed pages are malloc'd; each is held
  * by an AwCallHolder in a context of its own under scan_cxt, deleted when
@@ -52,6 +53,7 @@
 
 static void aw_continue(AwScanState *s, AwSegment *seg);
 static void aw_set_start_key(AwSegment *seg, char *key);
+static void aw_settle_finished(void *arg);
 
 /*
  * The placeholders of the request this execution sends (see
@@ -108,6 +110,7 @@ aw_pace(AwScanState *s, AwSegment *seg)
 	double		expected = 0;
 
 	seg->expected = 0;
+	seg->settled = false;
 	if (s->budget == NULL)
 		return 0;
 	switch (plan->op)
@@ -127,9 +130,48 @@ aw_pace(AwScanState *s, AwSegment *seg)
 			expected = per_item * seg->nkeys;
 			break;
 	}
-	s->budget_wait_ms += awstore_budget_acquire(s->budget, s->client, expected);
+	s->budget_wait_ms += awstore_budget_acquire(s->budget, s->client, expected,
+												aw_settle_finished, s);
 	seg->expected = expected;
 	return limit;
+}
+
+/*
+ * Debits the budget for a segment's request as soon as it is seen
+ * finished, with the capacity its answer reports (read without parsing
+ * the page), rather than when the executor takes the page: pages of other
+ * segments may wait their turn meanwhile, and requests that go out in the
+ * meantime must see what the finished ones consumed beyond their
+ * estimates.  A request whose capacity cannot be told yet is settled when
+ * its page is taken (aw_take_page).
+ */
+static void
+aw_settle_now(AwScanState *s, AwSegment *seg)
+{
+	DynCall    *call;
+	DynStats	st;
+	double		units;
+
+	if (s->budget == NULL || seg->settled || seg->holder == NULL)
+		return;
+	call = seg->holder->call;
+	if (!dyn_call_finished(call) || dyn_call_capacity_now(call, &units) != 1)
+		return;
+	st = *dyn_call_stats(call);
+	st.capacity = units;
+	st.capacity_reports = 1;
+	awstore_budget_settle(s->budget, seg->expected, &st);
+	seg->settled = true;
+}
+
+/* aw_settle_now for every segment: an AwBudgetSweep. */
+static void
+aw_settle_finished(void *arg)
+{
+	AwScanState *s = arg;
+
+	for (int i = 0; i < s->plan->nsegments; i++)
+		aw_settle_now(s, &s->segs[i]);
 }
 
 /*
@@ -314,12 +356,17 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 	AwScanPlan *plan = s->plan;
 	AwCallHolder *holder = seg->holder;
 	DynCall    *call = holder->call;
+	double		expected;
+	bool		settled;
 	bool		sent_next = false;
 	bool		ok;
 	const DynStats *stats = dyn_call_stats(call);
 	DynValue   *resp;
 	DynValue   *v;
 
+	aw_settle_now(s, seg);		/* before the lookahead asks the budget */
+	expected = seg->expected;	/* the lookahead replaces them */
+	settled = seg->settled;
 	seg->holder = NULL;
 
 	/*
@@ -368,7 +415,8 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 	resp = dyn_call_response(call);
 	if (s->budget)
 	{
-		awstore_budget_settle(s->budget, seg->expected, stats);
+		if (!settled)
+			awstore_budget_settle(s->budget, expected, stats);
 		if (plan->op != AW_OP_GET_ITEM && plan->op != AW_OP_BATCH_GET_ITEM)
 			s->item_bytes = awstore_budget_learn_item_bytes(s->item_bytes,
 															AW_READ_UNIT(plan->consistent), stats,
@@ -453,6 +501,7 @@ awstore_scan_next_page(AwScanState *s)
 	{
 		bool		in_flight = false;
 
+		aw_settle_finished(s);
 		for (int i = 0; i < plan->nsegments; i++)
 		{
 			AwSegment  *seg = &s->segs[(s->rr + i) % plan->nsegments];

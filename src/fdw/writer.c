@@ -411,7 +411,7 @@ aw_wait_one(AwWriter *w)
 
 					b->expected = b->units * b->unprocessed / Max(b->nitems, 1);
 					w->stats.budget_wait_ms +=
-						awstore_budget_acquire(w->budget, w->client, b->expected);
+						awstore_budget_acquire(w->budget, w->client, b->expected, NULL, NULL);
 					body = dyn_body_batch_write_item(w->table, NULL, b->resend, &len);
 					b->resend = NULL;
 					aw_send(w, b, body, len);
@@ -449,7 +449,7 @@ aw_send_pending(AwWriter *w)
 		return;
 	while (w->nbatches >= AW_WRITE_IN_FLIGHT)
 		aw_wait_one(w);
-	w->stats.budget_wait_ms += awstore_budget_acquire(w->budget, w->client, w->pending_units);
+	w->stats.budget_wait_ms += awstore_budget_acquire(w->budget, w->client, w->pending_units, NULL, NULL);
 
 	b = MemoryContextAllocZero(w->cxt, sizeof(AwWriteBatch));
 	b->cxt = AllocSetContextCreate(w->cxt, "awstore write request", ALLOCSET_SMALL_SIZES);

@@ -42,7 +42,7 @@ awstore_conditional_request(AwModifyState *m, const char *action, char *body,
 	/* the budget's wait may end in a cancel: the body is still ours then */
 	PG_TRY();
 	{
-		m->stats.budget_wait_ms += awstore_budget_acquire(m->budget, m->client, units);
+		m->stats.budget_wait_ms += awstore_budget_acquire(m->budget, m->client, units, NULL, NULL);
 	}
 	PG_CATCH();
 	{

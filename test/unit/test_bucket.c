@@ -135,5 +135,53 @@ main(void)
 	(void) dyn_bucket_delay(&b, 1, 100.0);
 	unit_check(b.tokens <= 1.0 + 1e-9, "idle time does not bank budget", "%.2f", b.tokens);
 
+	/* a bucket starts empty: a statement's first request waits its share */
+	dyn_bucket_init(&b, 10, 1, 0);
+	unit_check(fabs(dyn_bucket_delay(&b, 1, 0) - 0.1) < 1e-9, "a new bucket starts empty",
+			   "%.3f", dyn_bucket_delay(&b, 1, 0));
+
+	/* short statements one after the other, each with a bucket of its own */
+	{
+		double		now = 0;
+
+		n = 0;
+		for (int stmt = 0; stmt < 200; stmt++)
+		{
+			int			sent = 0;
+
+			dyn_bucket_init(&b, 10, 1, now);
+			while (sent < 3)
+			{
+				double		d = dyn_bucket_delay(&b, 1, now);
+
+				if (d > 0)
+				{
+					now += d > 1e-6 ? d : 1e-6;
+					continue;
+				}
+				dyn_bucket_take(&b, 1);
+				send_time[n] = now;
+				send_cost[n] = 1;
+				n++;
+				sent++;
+				now += 0.0001;
+			}
+		}
+		unit_check(worst_window(n) <= 10 + 1 + 1e-9,
+				   "buckets one after the other keep within the cap together", "%.2f",
+				   worst_window(n));
+	}
+
+	/* lowering the cap of a bucket in use: no refill, the tokens cut */
+	dyn_bucket_init(&b, 100, 5, 0);
+	(void) dyn_bucket_delay(&b, 1, 10.0);
+	dyn_bucket_take(&b, 1);
+	dyn_bucket_lower(&b, 10, 0.5, 10.0);
+	unit_check(b.cap == 10 && b.rate == 10 && b.burst == 0.5 && b.tokens <= 0.5,
+			   "a lower cap cuts the rate, the burst and the tokens held", "%.2f %.2f %.2f %.2f",
+			   b.cap, b.rate, b.burst, b.tokens);
+	dyn_bucket_lower(&b, 50, 2.5, 10.0);
+	unit_check(b.cap == 10, "a higher cap does not raise a bucket's cap", "%.2f", b.cap);
+
 	return unit_done();
 }
