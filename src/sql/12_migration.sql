@@ -847,6 +847,9 @@ DECLARE
     fs record;
     t record;
     local name := coalesce(verify_migration.schema, awstore.application_schema());
+    paced boolean := max_read_capacity IS NOT NULL OR read_capacity_percent IS NOT NULL;
+    started timestamptz;
+    seconds numeric;
 BEGIN
     PERFORM awstore.actingweb_check_schema(local);
     SELECT * INTO fs FROM awstore.migration_foreign_schema(server, prefix);
@@ -857,10 +860,17 @@ BEGIN
             EXECUTE format('SELECT count(*), 0, 0, count(*), 0 FROM %I.%I', local, t.table_name)
                 INTO postgres_rows, dynamodb_rows, missing_in_postgres, missing_in_dynamodb, different;
         ELSE
+            started := clock_timestamp();
+            PERFORM awstore.migration_capacity();
             EXECUTE awstore.migration_statement(t.table_name, 'verify', fs.schema_name, local,
                                                 has_v1 => fs.has_v1)
                 INTO postgres_rows, dynamodb_rows, missing_in_postgres, missing_in_dynamodb, different;
             -- (verify statements raise nothing for bad items: they differ)
+            IF paced THEN
+                seconds := round(extract(epoch FROM clock_timestamp() - started)::numeric, 3);
+                RAISE NOTICE '%: % items compared in % s%', t.table_name, dynamodb_rows, seconds,
+                    awstore.migration_rate_note(seconds);
+            END IF;
         END IF;
         RETURN NEXT;
     END LOOP;
