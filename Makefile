@@ -5,6 +5,8 @@
 #                               running dynalite: see test/run)
 #   make unit                   C unit tests that need no server
 #   make aws-live               the credential layer's test (needs awsmeta)
+#   make dist                   the PGXN release archive (awstore-<version>.zip)
+#   dpkg-buildpackage -us -uc -b   the Debian package (debian/, pg_buildext)
 #
 # CI passes -Werror through PG_CFLAGS, not through this file.
 
@@ -14,6 +16,11 @@ MODULE_big = awstore
 # src/sql, in the order of their numbers.  Released scripts and update
 # scripts are frozen files: they stay in the tree as they are.
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(srcdir)/awstore.control)
+# The version lives there only.  awstore.version() is built with it; the
+# release version (the PGXN archive, the Debian package) is it with a
+# patch level: 1.1 is released as 1.1.0.  test/versions.sh checks that
+# debian/changelog agrees.
+RELEASE_VERSION = $(shell echo '$(EXTVERSION)' | sed -E 's/^([0-9]+[.][0-9]+)$$/\1.0/')
 SQL_SECTIONS = $(sort $(wildcard $(srcdir)/src/sql/*.sql))
 DATA = awstore--1.0.sql awstore--1.0--1.1.sql
 DATA_built = awstore--$(EXTVERSION).sql
@@ -34,7 +41,8 @@ DEPS_LIBS := $(shell $(PKG_CONFIG) --libs $(AWSTORE_DEPS))
 # PostgreSQL's own headers do not build cleanly under -Wextra; reading them
 # as system headers keeps -Wall -Wextra -Werror meaningful for our code.
 PG_CPPFLAGS = -I$(srcdir)/src $(DEPS_CFLAGS) \
-	-isystem $(includedir_server) -isystem $(includedir_internal)
+	-isystem $(includedir_server) -isystem $(includedir_internal) \
+	-DAWSTORE_VERSION='"$(EXTVERSION)"'
 SHLIB_LINK = $(DEPS_LIBS)
 
 REGRESS = schema adopt drop_keeps_data dump_restore upgrade \
@@ -59,11 +67,33 @@ REGRESS_LOCAL_ONLY = fdw_enable_ttl
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
 	--temp-instance=tmp_check --inputdir=$(srcdir)
 
-EXTRA_CLEAN = test/unit/bin test/fuzz/bin
+EXTRA_CLEAN = test/unit/bin test/fuzz/bin META.json awstore-*.zip
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# awstore.version() says the version of awstore.control
+src/awstore.o src/awstore.bc: $(srcdir)/awstore.control
+
+# --- releases ---------------------------------------------------------------
+# META.json (PGXN) from META.json.in, with the release version.
+META.json: $(srcdir)/META.json.in $(srcdir)/awstore.control
+	sed -e 's/@RELEASE_VERSION@/$(RELEASE_VERSION)/g' $< >$@
+
+# The PGXN release archive: the tree of HEAD (git archive) and META.json,
+# under awstore-<version>/.  Commit first: what is not committed is not in it.
+dist: META.json
+	@git -C $(srcdir) diff --quiet HEAD -- || \
+		echo "warning: uncommitted changes are not in the archive" >&2
+	git -C $(srcdir) archive --format=zip --prefix=awstore-$(RELEASE_VERSION)/ \
+		--add-file=$(abspath META.json) -o $(abspath awstore-$(RELEASE_VERSION).zip) HEAD
+	@echo awstore-$(RELEASE_VERSION).zip
+
+print-version:
+	@echo $(EXTVERSION) $(RELEASE_VERSION)
+
+.PHONY: dist print-version
 
 $(DATA_built): $(SQL_SECTIONS) $(srcdir)/awstore.control
 	{ echo '/* $@ */'; \

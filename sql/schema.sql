@@ -47,7 +47,11 @@ SELECT count(*) AS awstore_objects_in_aw
 SELECT count(*) > 0 AS has_functions
   FROM pg_proc WHERE pronamespace = 'awstore'::regnamespace;
 SELECT awstore.application_schema();
-SELECT awstore.version() ~ '^awstore 1\.0 \(libcurl/[0-9.]+ OpenSSL/.*json-c/' AS version_ok;
+-- awstore.version(): the control file's version, and the libraries
+SELECT awstore.version() ~ '^awstore [0-9.]+ \(libcurl/[0-9.]+ OpenSSL/.*json-c/' AS version_ok,
+       split_part(awstore.version(), ' ', 2) = default_version AS control_version,
+       split_part(awstore.version(), ' ', 2) = installed_version AS installed_version
+  FROM pg_available_extensions WHERE name = 'awstore';
 
 -- Every application table is dumped with its rows.
 SELECT unnest(extconfig)::regclass AS dumped_table, unnest(extcondition) AS condition

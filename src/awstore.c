@@ -22,7 +22,10 @@
 
 PG_MODULE_MAGIC;
 
-#define AWSTORE_VERSION "1.0"
+/* the version of awstore.control: the Makefile passes it */
+#ifndef AWSTORE_VERSION
+#error "AWSTORE_VERSION is not defined: build with the Makefile"
+#endif
 
 /* Minutes of awstore.ttl_history kept by awstore.purge_expired(). */
 int			awstore_ttl_history_retention = 7 * 24 * 60;

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# test/versions.sh — the version lives in awstore.control (default_version);
+# everything that states it must agree:
+#   * META.json (built from META.json.in by make) says the release version,
+#     the control file's with a patch level (1.1 → 1.1.0), for the
+#     distribution and for the extension it provides, and is valid against
+#     the PGXN Meta Spec (test/pgxn_meta_check.py);
+#   * debian/changelog's newest entry is that release version, with a
+#     Debian revision;
+#   * awstore.version() says the control file's version (checked by the
+#     schema suite, against the installed control file).
+# Prints "ok - …" / "not ok - … # why" lines.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+
+control=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$root/awstore.control")
+read -r extversion release < <(make -s -C "$root" PG_CONFIG="$PG_CONFIG" print-version)
+if [ -n "$control" ] && [ "$extversion" = "$control" ] &&
+	[[ $release =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] && [[ $release == "$control"* ]]; then
+	echo "ok - version: awstore.control $control, release $release"
+else
+	echo "not ok - version: awstore.control '$control', make says '$extversion' and release '$release'"
+fi
+
+meta=$(mktemp -d /tmp/awstore-meta.XXXXXX)
+trap 'rm -rf "$meta"' EXIT
+if sed -e "s/@RELEASE_VERSION@/$release/g" "$root/META.json.in" >"$meta/META.json" &&
+	make -s -C "$root" PG_CONFIG="$PG_CONFIG" META.json >/dev/null &&
+	cmp -s "$meta/META.json" "$root/META.json"; then
+	/usr/bin/python3 "$root/test/pgxn_meta_check.py" "$root/META.json"
+	metaversions=$(/usr/bin/python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+print(m["version"], m["provides"]["awstore"]["version"])' "$root/META.json")
+	if [ "$metaversions" = "$release $release" ]; then
+		echo "ok - version: META.json says $release"
+	else
+		echo "not ok - version: META.json says '$metaversions', not $release"
+	fi
+else
+	echo "not ok - version: make META.json did not build META.json from META.json.in"
+fi
+
+# the newest entry of debian/changelog: "awstore (<version>-<revision>) …"
+debian=$(sed -n '1s/^awstore (\([^)]*\)).*/\1/p' "$root/debian/changelog")
+upstream=${debian%-*}
+upstream=${upstream#*:}
+if [ "$upstream" = "$release" ] && [ "$debian" != "$upstream" ]; then
+	echo "ok - version: debian/changelog says $debian"
+else
+	echo "not ok - version: debian/changelog says '$debian', not $release-<revision>"
+fi
