@@ -94,6 +94,30 @@ awstore_build_install() {
 	awstore_as_root make -C "$AWSTORE_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 }
 
+# test/run --installed: awstore as installed for PG_CONFIG's server (by the
+# Debian package, say), not built from the checkout; its version must be
+# the checkout's.
+awstore_check_installed() {
+	local sharedir pkglibdir want have owner
+	sharedir=$("$PG_CONFIG" --sharedir) || return 1
+	pkglibdir=$("$PG_CONFIG" --pkglibdir) || return 1
+	if [ ! -f "$sharedir/extension/awstore.control" ] || [ ! -f "$pkglibdir/awstore.so" ]; then
+		echo "error: awstore is not installed for $PG_CONFIG ($sharedir/extension, $pkglibdir)" >&2
+		return 1
+	fi
+	want=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$AWSTORE_ROOT/awstore.control")
+	have=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$sharedir/extension/awstore.control")
+	if [ "$want" != "$have" ]; then
+		echo "error: the installed awstore is $have, the checkout is $want" >&2
+		return 1
+	fi
+	owner=$(dpkg-query -S "$pkglibdir/awstore.so" 2>/dev/null | cut -d: -f1)
+	if [ -n "$owner" ]; then
+		owner="$owner $(dpkg-query -W -f '${Version}' "$owner" 2>/dev/null)"
+	fi
+	awstore_log "testing the installed awstore $have (${owner:-not from a package})"
+}
+
 # Copy the server of PG_CONFIG under $1 (once) and point PG_BINDIR at it.
 awstore_private_server() {
 	local prefix=$1 bindir sharedir libdir
