@@ -51,3 +51,29 @@ if [ "$upstream" = "$release" ] && [ "$debian" != "$upstream" ]; then
 else
 	echo "not ok - version: debian/changelog says '$debian', not $release-<revision>"
 fi
+
+# make dist: the PGXN archive, with META.json, from a git checkout
+if [ -d "$root/.git" ] && command -v git >/dev/null 2>&1; then
+	if make -s -C "$root" PG_CONFIG="$PG_CONFIG" dist >/dev/null 2>"$meta/dist.err" &&
+		/usr/bin/python3 - "$root/awstore-$release.zip" "awstore-$release" <<'PY'
+import json, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+names = set(z.namelist())
+top = sys.argv[2] + "/"
+need = [top + n for n in ("META.json", "awstore.control", "Makefile", "README.md", "LICENSE")]
+missing = [n for n in need if n not in names]
+if missing:
+    sys.exit("missing: %s" % ", ".join(missing))
+if any(not n.startswith(top) for n in names):
+    sys.exit("a file outside " + top)
+meta = json.loads(z.read(top + "META.json"))
+if meta["version"] != sys.argv[2].split("-", 1)[1]:
+    sys.exit("META.json says %s" % meta["version"])
+PY
+	then
+		echo "ok - make dist: awstore-$release.zip holds the tree and META.json"
+	else
+		echo "not ok - make dist: awstore-$release.zip # $(tr '\n' ' ' <"$meta/dist.err")"
+	fi
+	rm -f "$root/awstore-$release.zip"
+fi
