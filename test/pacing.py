@@ -160,6 +160,7 @@ def main():
 
     load(ddb, 'pace_big', 3000, 800)
     load(ddb, 'pace_prov', 1500, 800, provisioned=100)
+    load(ddb, 'pace_large', 20, 40000)
     dyn.delete_table(ddb, 'pace_w')
     dyn.create_table(ddb, 'pace_w', ['id'], [('id', 'S')])
 
@@ -182,6 +183,8 @@ def main():
                    "OPTIONS (table_name 'pace_prov', read_capacity_percent '40')")
         db.execute("CREATE FOREIGN TABLE pace.prov4 (id text, n integer, pad text) SERVER pace "
                    "OPTIONS (table_name 'pace_prov', max_read_capacity '50', scan_segments '4')")
+        db.execute("CREATE FOREIGN TABLE pace.large (id text, n integer, pad text) SERVER pace "
+                   "OPTIONS (table_name 'pace_large', max_read_capacity '10')")
         db.execute("CREATE FOREIGN TABLE pace.w (id text, n integer, pad text) SERVER pace "
                    "OPTIONS (table_name 'pace_w', max_write_capacity '50')")
 
@@ -224,6 +227,26 @@ def main():
                 problems.append("read %r, not 1500 items" % (rows[0],))
             return problems
         run("a throttling engine: the rows are right and the cap holds", throttled)
+
+        # Statements one after the other, each a GetItem of a 40 KB item
+        # (5 units) estimated at half a unit: each ends in deficit, and the
+        # next one's budget takes it over, so together they keep the cap.
+        def short_statements():
+            control(proxy, '/__capacity/reset', {})
+            start = time.monotonic()
+            lengths = []
+            for i in range(20):
+                cur = db.execute("SELECT length(pad) FROM pace.large WHERE id = %s",
+                                 ('item%05d' % i,))
+                lengths.append(cur.fetchone()[0])
+            entries = control(proxy, '/__capacity')
+            problems = check("20 statements, each a GetItem of 5 units", 10, start, entries,
+                             READS, rate_bounds=(None, 1.15))
+            if lengths != [40000] * 20:
+                problems.append("read %r" % lengths[:3])
+            return problems
+        run("short statements one after the other keep max_read_capacity 10 together",
+            short_statements)
 
         def cancel():
             db.execute("ALTER FOREIGN TABLE pace.big OPTIONS (SET max_read_capacity '0.01')")
@@ -289,7 +312,7 @@ def main():
 
         db.execute("DROP SCHEMA pace CASCADE")
         db.execute("DROP SERVER pace CASCADE")
-    for t in ['pace_big', 'pace_prov', 'pace_w']:
+    for t in ['pace_big', 'pace_prov', 'pace_large', 'pace_w']:
         dyn.delete_table(ddb, t)
     dyn.delete_tables(ddb, "pacemig_")
     dyn.delete_tables(ddb, "paceback_")

@@ -5,8 +5,11 @@
  *
  * Tokens flow in at the bucket's rate (units per second) up to its burst.
  * A bucket starts empty: its first request waits for its share like any
- * other, so that buckets used one after the other (a statement's each)
- * keep within the cap together as one would.  A request whose expected cost is c may go when the bucket holds
+ * other.  A bucket that ends in deficit (a request consumed more than its
+ * estimate) says what it owes (dyn_bucket_owed), and the caller's next
+ * bucket for the same work takes it over (dyn_bucket_take), so that
+ * buckets used one after the other, a statement's each, keep within the
+ * cap together as one bucket would.  A request whose expected cost is c may go when the bucket holds
  * min(c, burst) tokens; it takes c at once (the bucket may go below zero:
  * a deficit that later requests wait out), and when its answer says it
  * consumed more, the difference is taken too (dyn_bucket_settle).  What an
@@ -48,7 +51,8 @@ dyn_bucket_init(DynBucket *b, double cap, double burst, double now)
 
 /*
  * Lowers the cap (and the burst) of a bucket in use: the rate and the
- * tokens held are cut to the new limits, a deficit stays.
+ * tokens held are cut to the new limits, a deficit stays.  The burst is
+ * never raised.
  */
 void
 dyn_bucket_lower(DynBucket *b, double cap, double burst, double now)
@@ -100,6 +104,13 @@ dyn_bucket_delay(DynBucket *b, double cost, double now)
 	if (b->tokens >= need)
 		return 0;
 	return (need - b->tokens) / b->rate;
+}
+
+double
+dyn_bucket_owed(DynBucket *b, double now)
+{
+	dyn_bucket_refill(b, now);
+	return b->tokens < 0 ? -b->tokens : 0;
 }
 
 void

@@ -244,8 +244,9 @@ extern int	dyn_call_raw_member(DynCall *call, const char *name,
  * The capacity units a finished, successful call's answer says it
  * consumed, known as soon as the call finished: from the kept page's
  * ConsumedCapacity member, without parsing the page.  1 with *units set,
- * 0 when the answer says nothing, -1 when it cannot be told yet (then
- * dyn_call_stats, once the page is parsed).
+ * 0 when the answer says nothing, -1 when it cannot be told without
+ * parsing the page (then dyn_call_stats, once it is parsed) or the call
+ * failed (then never).  Each CapacityUnits counts in [0, 1e7].
  */
 extern int	dyn_call_capacity_now(DynCall *call, double *units);
 extern const DynStats *dyn_call_stats(const DynCall *call);
@@ -436,7 +437,8 @@ extern long dyn_item_size(DynValue *item);
 /*
  * A token bucket of capacity units (bucket.c): times in seconds of a
  * monotonic clock.  A bucket starts empty; dyn_bucket_lower cuts the cap
- * of one in use.  dyn_bucket_delay says how long a request of that
+ * of one in use; dyn_bucket_owed says the deficit it ends with (which the
+ * next bucket for the same work takes over with dyn_bucket_take).  dyn_bucket_delay says how long a request of that
  * expected cost must wait (0: it may go), dyn_bucket_take debits it,
  * dyn_bucket_settle debits what the answer says was consumed beyond it,
  * dyn_bucket_throttled lowers the rate after DynamoDB throttled.
@@ -455,6 +457,7 @@ extern void dyn_bucket_init(DynBucket *b, double cap, double burst, double now);
 extern void dyn_bucket_lower(DynBucket *b, double cap, double burst, double now);
 extern double dyn_bucket_delay(DynBucket *b, double cost, double now);
 extern void dyn_bucket_take(DynBucket *b, double cost);
+extern double dyn_bucket_owed(DynBucket *b, double now);
 extern void dyn_bucket_settle(DynBucket *b, double expected, double actual);
 extern void dyn_bucket_throttled(DynBucket *b, double now);
 

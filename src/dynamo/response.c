@@ -26,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* more than any one answer can consume: 25 items of 400 KB, 20 indexes */
+#define DYN_MAX_CAPACITY_UNITS 1e7
+
 /*
  * The body sink of an attempt's HTTP request: feeds a chunk of the body to
  * the JSON check and the parser, or keeps it (a Scan or Query page).  It
@@ -127,6 +130,17 @@ dyn_parse_error_body(DynCall *call)
 	return true;
 }
 
+/* What one CapacityUnits says, held to [0, DYN_MAX_CAPACITY_UNITS]. */
+static double
+dyn_units(json_object *units)
+{
+	double		v = json_object_get_double(units);
+
+	if (!(v >= 0))
+		return 0;				/* below 0, or NaN: nothing to trust */
+	return v < DYN_MAX_CAPACITY_UNITS ? v : DYN_MAX_CAPACITY_UNITS;
+}
+
 /* The CapacityUnits of a ConsumedCapacity: an object, or an array of them. */
 static double
 dyn_capacity_units(json_object *cc)
@@ -139,10 +153,10 @@ dyn_capacity_units(json_object *cc)
 		for (size_t i = 0; i < json_object_array_length(cc); i++)
 			if (json_object_object_get_ex(json_object_array_get_idx(cc, i),
 										  "CapacityUnits", &units))
-				sum += json_object_get_double(units);
+				sum += dyn_units(units);
 	}
 	else if (json_object_object_get_ex(cc, "CapacityUnits", &units))
-		sum = json_object_get_double(units);
+		sum = dyn_units(units);
 	return sum;
 }
 

@@ -32,8 +32,9 @@
  * burst of the bucket, and so the cost a request is sized to, is
  * AW_PACE_SHARE of the cap: one request's worth, so that no second
  * consumes more than the cap and that request.  A budget starts empty
- * (bucket.c), so that statements run one after the other keep within the
- * cap together too.
+ * (bucket.c), and takes over what the last budget of the same server,
+ * table and kind still owed when its statement ended (aw_debts), so that
+ * statements run one after the other keep within the cap together too.
  *
  * The units consumed under a budget and its cap are also added to
  * backend-wide counters that the migration functions read
@@ -76,6 +77,26 @@ struct AwBudget
 
 static AwBudget *aw_budgets = NULL;
 
+/*
+ * What budgets that ended in deficit still owed, per server, table and
+ * kind: the next statement's budget for the same takes it over, less what
+ * the cap has paid back since, so that statements run one after the other
+ * keep within the cap together.  A few are kept; the oldest goes first.
+ */
+#define AW_DEBTS 8
+#define AW_DEBT_TABLE 256		/* DynamoDB table names: at most 255 bytes */
+
+typedef struct AwDebt
+{
+	Oid			serverid;		/* InvalidOid: free */
+	AwBudgetKind kind;
+	char		table[AW_DEBT_TABLE];
+	double		owed;
+	double		at;				/* seconds, aw_now() */
+} AwDebt;
+
+static AwDebt aw_debts[AW_DEBTS];
+
 /* backend-wide, for the migration functions */
 static double aw_total_consumed[2];
 static double aw_total_cap[2];
@@ -86,11 +107,70 @@ aw_now(void)
 	return (double) dyn_now_ms() / 1000.0;
 }
 
+static AwDebt *
+aw_debt_find(Oid serverid, const char *table, AwBudgetKind kind)
+{
+	for (int i = 0; i < AW_DEBTS; i++)
+		if (aw_debts[i].serverid == serverid && OidIsValid(serverid) &&
+			aw_debts[i].kind == kind && strcmp(aw_debts[i].table, table) == 0)
+			return &aw_debts[i];
+	return NULL;
+}
+
+/* Keeps what a budget that ends owes, for the next one of the same. */
+static void
+aw_debt_keep(AwBudget *b)
+{
+	double		now = aw_now();
+	double		owed = dyn_bucket_owed(&b->bucket, now);
+	AwDebt	   *d;
+
+	if (owed <= 0 || strlen(b->table) >= AW_DEBT_TABLE)
+		return;
+	d = aw_debt_find(b->serverid, b->table, b->kind);
+	if (d == NULL)
+	{
+		/* a free entry, else the oldest */
+		d = &aw_debts[0];
+		for (int i = 0; i < AW_DEBTS; i++)
+		{
+			if (!OidIsValid(aw_debts[i].serverid))
+			{
+				d = &aw_debts[i];
+				break;
+			}
+			if (aw_debts[i].at < d->at)
+				d = &aw_debts[i];
+		}
+	}
+	d->serverid = b->serverid;
+	d->kind = b->kind;
+	strlcpy(d->table, b->table, AW_DEBT_TABLE);
+	d->owed = owed;
+	d->at = now;
+}
+
+/* What is still owed for a new budget of the same, paid back at cap. */
+static double
+aw_debt_take(Oid serverid, const char *table, AwBudgetKind kind, double cap)
+{
+	AwDebt	   *d = aw_debt_find(serverid, table, kind);
+	double		owed;
+
+	if (d == NULL)
+		return 0;
+	owed = d->owed - cap * (aw_now() - d->at);
+	d->serverid = InvalidOid;
+	return owed > 0 ? owed : 0;
+}
+
+/* A statement's budget is done with (its query context is reset). */
 static void
 aw_budget_forget(void *arg)
 {
 	AwBudget   *b = arg;
 
+	aw_debt_keep(b);
 	for (AwBudget **p = &aw_budgets; *p; p = &(*p)->next)
 		if (*p == b)
 		{
@@ -154,7 +234,8 @@ aw_budget_cap(const AwOptions *opts, AwBudgetKind kind, UserMapping *user,
 				 errmsg("option \"%s_capacity_percent\" makes a cap of %g units per second for DynamoDB table \"%s\", below the least cap, %g",
 						aw_kind_word(kind), cap, table, AW_MIN_CAPACITY),
 				 errdetail("%g %% of the %g units provisioned.", percent, provisioned),
-				 errhint("Give a larger percent, or max_%s_capacity.", aw_kind_word(kind))));
+				 errhint("Give a larger percent, or max_%s_capacity instead of the percent.",
+						 aw_kind_word(kind))));
 	return cap;
 }
 
@@ -194,6 +275,7 @@ awstore_budget(EState *estate, Oid serverid, const AwOptions *opts, AwBudgetKind
 	b->kind = kind;
 	b->min_request = min_request;
 	dyn_bucket_init(&b->bucket, cap, Max(cap * AW_PACE_SHARE, min_request), aw_now());
+	dyn_bucket_take(&b->bucket, aw_debt_take(serverid, table, kind, cap));
 	if (estate)
 	{
 		b->next = aw_budgets;

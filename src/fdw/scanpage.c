@@ -28,8 +28,9 @@
  * its share, and is sized to it: a Scan or Query page's Limit from the
  * bytes an item was seen to take (learnt from each page's consumed
  * capacity and ScannedCount), a BatchGetItem's number of keys.  The
- * answer's consumed capacity settles the debit as soon as any request is
- * seen finished (aw_settle_now), not when its page's turn comes.
+ * answer's consumed capacity settles the debit when the scan next looks
+ * for a page or waits for budget (aw_settle_now: before any request of
+ * this scan goes out), not when the finished page's turn comes.
  *
  * Memory: DynamoDB calls and their parsed pages are malloc'd; each is held
  * by an AwCallHolder in a context of its own under scan_cxt, deleted when

@@ -847,9 +847,9 @@ DECLARE
     fs record;
     t record;
     local name := coalesce(verify_migration.schema, awstore.application_schema());
-    paced boolean := max_read_capacity IS NOT NULL OR read_capacity_percent IS NOT NULL;
     started timestamptz;
     seconds numeric;
+    note text;
 BEGIN
     PERFORM awstore.actingweb_check_schema(local);
     SELECT * INTO fs FROM awstore.migration_foreign_schema(server, prefix);
@@ -866,10 +866,11 @@ BEGIN
                                                 has_v1 => fs.has_v1)
                 INTO postgres_rows, dynamodb_rows, missing_in_postgres, missing_in_dynamodb, different;
             -- (verify statements raise nothing for bad items: they differ)
-            IF paced THEN
-                seconds := round(extract(epoch FROM clock_timestamp() - started)::numeric, 3);
-                RAISE NOTICE '%: % items compared in % s%', t.table_name, dynamodb_rows, seconds,
-                    awstore.migration_rate_note(seconds);
+            -- with a budget (the arguments', or the server's), the rate
+            seconds := round(extract(epoch FROM clock_timestamp() - started)::numeric, 3);
+            note := awstore.migration_rate_note(seconds);
+            IF note <> '' THEN
+                RAISE NOTICE '%: % items compared in % s%', t.table_name, dynamodb_rows, seconds, note;
             END IF;
         END IF;
         RETURN NEXT;
