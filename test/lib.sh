@@ -94,6 +94,11 @@ awstore_build_install() {
 	awstore_as_root make -C "$AWSTORE_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 }
 
+# The version a control file says (its default_version).
+awstore_control_version() {
+	sed -n "s/^default_version = '\(.*\)'$/\1/p" "$1"
+}
+
 # test/run --installed: awstore as installed for PG_CONFIG's server (by the
 # Debian package, say), not built from the checkout; its version must be
 # the checkout's.
@@ -105,8 +110,8 @@ awstore_check_installed() {
 		echo "error: awstore is not installed for $PG_CONFIG ($sharedir/extension, $pkglibdir)" >&2
 		return 1
 	fi
-	want=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$AWSTORE_ROOT/awstore.control")
-	have=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$sharedir/extension/awstore.control")
+	want=$(awstore_control_version "$AWSTORE_ROOT/awstore.control")
+	have=$(awstore_control_version "$sharedir/extension/awstore.control")
 	if [ "$want" != "$have" ]; then
 		echo "error: the installed awstore is $have, the checkout is $want" >&2
 		return 1

@@ -11,10 +11,10 @@
 #     schema suite, against the installed control file).
 # Prints "ok - …" / "not ok - … # why" lines.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+. "$(dirname "$0")/lib.sh"
+root=$AWSTORE_ROOT
 
-control=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$root/awstore.control")
+control=$(awstore_control_version "$root/awstore.control")
 read -r extversion release < <(make -s -C "$root" PG_CONFIG="$PG_CONFIG" print-version)
 if [ -n "$control" ] && [ "$extversion" = "$control" ] &&
 	[[ $release =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] && [[ $release == "$control"* ]]; then

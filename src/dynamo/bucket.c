@@ -9,7 +9,9 @@
  * estimate) says what it owes (dyn_bucket_owed), and the caller's next
  * bucket for the same work takes it over (dyn_bucket_take), so that
  * buckets used one after the other, a statement's each, keep within the
- * cap together as one bucket would.  A request whose expected cost is c may go when the bucket holds
+ * cap together as one bucket would.
+ *
+ * A request whose expected cost is c may go when the bucket holds
  * min(c, burst) tokens; it takes c at once (the bucket may go below zero:
  * a deficit that later requests wait out), and when its answer says it
  * consumed more, the difference is taken too (dyn_bucket_settle).  What an

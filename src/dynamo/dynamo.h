@@ -438,10 +438,11 @@ extern long dyn_item_size(DynValue *item);
  * A token bucket of capacity units (bucket.c): times in seconds of a
  * monotonic clock.  A bucket starts empty; dyn_bucket_lower cuts the cap
  * of one in use; dyn_bucket_owed says the deficit it ends with (which the
- * next bucket for the same work takes over with dyn_bucket_take).  dyn_bucket_delay says how long a request of that
- * expected cost must wait (0: it may go), dyn_bucket_take debits it,
- * dyn_bucket_settle debits what the answer says was consumed beyond it,
- * dyn_bucket_throttled lowers the rate after DynamoDB throttled.
+ * next bucket for the same work takes over with dyn_bucket_take).
+ * dyn_bucket_delay says how long a request of that expected cost must
+ * wait (0: it may go), dyn_bucket_take debits it, dyn_bucket_settle debits
+ * what the answer says was consumed beyond it, dyn_bucket_throttled lowers
+ * the rate after DynamoDB throttled.
  */
 typedef struct DynBucket
 {

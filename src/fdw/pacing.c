@@ -370,10 +370,8 @@ awstore_budget_settle(AwBudget *b, double expected, const DynStats *st)
 	if (b == NULL)
 		return;
 	expected = Max(expected, b->min_request);
+	/* (the dynamo layer holds what an answer reports to sane bounds) */
 	actual = st->capacity_reports > 0 ? st->capacity : expected;
-	if (!(actual >= 0))
-		actual = expected;		/* NaN, or below 0: not an answer to trust */
-	actual = Min(actual, AW_MAX_CAPACITY);
 	dyn_bucket_settle(&b->bucket, expected, actual);
 	if (st->throttles > 0)
 		dyn_bucket_throttled(&b->bucket, aw_now());

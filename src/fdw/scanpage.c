@@ -171,6 +171,8 @@ aw_settle_finished(void *arg)
 {
 	AwScanState *s = arg;
 
+	if (s->budget == NULL)
+		return;
 	for (int i = 0; i < s->plan->nsegments; i++)
 		aw_settle_now(s, &s->segs[i]);
 }

@@ -449,7 +449,8 @@ aw_send_pending(AwWriter *w)
 		return;
 	while (w->nbatches >= AW_WRITE_IN_FLIGHT)
 		aw_wait_one(w);
-	w->stats.budget_wait_ms += awstore_budget_acquire(w->budget, w->client, w->pending_units, NULL, NULL);
+	w->stats.budget_wait_ms += awstore_budget_acquire(w->budget, w->client, w->pending_units,
+													  NULL, NULL);
 
 	b = MemoryContextAllocZero(w->cxt, sizeof(AwWriteBatch));
 	b->cxt = AllocSetContextCreate(w->cxt, "awstore write request", ALLOCSET_SMALL_SIZES);
