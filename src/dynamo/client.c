@@ -173,7 +173,8 @@ dyn_call_start(DynClient *client, const char *action, char *body, size_t len)
 	snprintf(call->target, sizeof(call->target), DYN_TARGET_PREFIX "%s", action);
 	call->body = body;
 	call->body_len = len;
-	call->deferred = strcmp(action, "Scan") == 0 || strcmp(action, "Query") == 0;
+	call->deferred = strcmp(action, "Scan") == 0 || strcmp(action, "Query") == 0 ||
+		strcmp(action, "GetItem") == 0 || strcmp(action, "BatchGetItem") == 0;
 	call->next = client->calls;
 	if (client->calls)
 		client->calls->prev = call;

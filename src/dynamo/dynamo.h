@@ -31,6 +31,7 @@
  *	actions.c		request bodies, one function per DynamoDB action
  *	buf.c			DynBuf, the growable text of a request body
  *	value.c			accessors over json-c: values and AttributeValues
+ *	rawjson.c		JSON text read in place: pages, items, AttributeValues
  *	plainjson.c		an item or AttributeValue as plain JSON
  *	attrcheck.c		AttributeValues checked as DynamoDB will, before sending
  *	itemsize.c		an item's size as DynamoDB counts it (400 KB limit)
@@ -323,6 +324,91 @@ extern int	dyn_object_size(DynValue *object);
  * sets).  DYN_T_INVALID when it is not a well-formed AttributeValue.
  */
 extern DynType dyn_attr(DynValue *av, DynValue **inner);
+
+/* ---------------------------------------------------------------------
+ * Reading JSON text in place (rawjson.c), for pages as received: nothing
+ * is parsed or allocated.  The text must be JSON the streaming check
+ * accepted; malformed text makes these fail, never read out of bounds.
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * A slice of JSON text: a whole value (a string with its quotes), or the
+ * content of a string between its quotes, escapes undecoded (esc: it has
+ * some).
+ */
+typedef struct DynRaw
+{
+	const char *p;
+	size_t		len;
+	bool		esc;
+} DynRaw;
+
+/* The entries of an object or array, in order. */
+typedef struct DynRawIter
+{
+	const char *p;
+	const char *end;
+	bool		first;
+	bool		ok;
+} DynRawIter;
+
+/* The one value that text is (whitespace around it); false if it is not. */
+extern bool dyn_raw_value(const char *text, size_t len, DynRaw *value);
+
+extern void dyn_raw_iter_init(DynRaw container, DynRawIter *it);
+
+/* The next member of an object: key is the key's content (see DynRaw). */
+extern bool dyn_raw_next_member(DynRawIter *it, DynRaw *key, DynRaw *value);
+extern bool dyn_raw_next_element(DynRawIter *it, DynRaw *elem);
+
+/* After next returned false: did the iteration reach the end (not junk)? */
+extern bool dyn_raw_iter_done(const DynRawIter *it);
+
+/* The member of object called name (the last one, if it repeats). */
+extern bool dyn_raw_member(DynRaw object, const char *name, DynRaw *value);
+
+/* Is the key's content, decoded, exactly name? */
+extern bool dyn_raw_key_is(DynRaw key, const char *name, size_t name_len);
+
+/* A string value's content; false if value is not a string. */
+extern bool dyn_raw_string(DynRaw value, DynRaw *content);
+
+/*
+ * Decodes the escapes of a string's content (len bytes) into dst, which
+ * has room for len bytes (decoding never lengthens), and returns the
+ * decoded length, or DYN_RAW_BAD_ESCAPE for an escape that is not JSON
+ * or a surrogate without its pair (no UTF-8 can hold it).  \u0000 decodes
+ * to a NUL byte: the caller decides whether it can hold one.
+ */
+#define DYN_RAW_BAD_ESCAPE ((size_t) -1)
+extern size_t dyn_raw_unescape(const char *s, size_t len, char *dst);
+
+/*
+ * An AttributeValue in place: its type, and inner as dyn_attr's, except
+ * that S, N and B give the string's content.  Exactly one member, known
+ * type, the right JSON type inside; else DYN_T_INVALID.
+ */
+extern DynType dyn_raw_attr(DynRaw av, DynRaw *inner);
+
+/* BOOL's value: is the literal true? */
+extern bool dyn_raw_true(DynRaw v);
+
+/* A JSON integer (Count, ScannedCount); saturates, 0 for junk. */
+extern long long dyn_raw_integer(DynRaw v);
+
+/*
+ * A finished, successful call's body as received, unparsed (Scan, Query,
+ * GetItem and BatchGetItem keep theirs): a JSON object, valid until the
+ * call is freed.  Its ConsumedCapacity counts in the stats from this call
+ * on, as dyn_call_ok's parsing would count it.  False when the call
+ * failed, or its body was parsed already (then use dyn_call_response).
+ */
+extern bool dyn_call_page(DynCall *call, DynRaw *page);
+
+/* As dyn_attr_to_plain_json and dyn_item_to_plain_json, in place. */
+extern bool dyn_raw_attr_to_plain_json(DynRaw av, DynBuf *out);
+extern bool dyn_raw_item_to_plain_json(DynRaw item, DynBuf *out);
 
 /*
  * Renders an AttributeValue as plain JSON (S → string, N → number, BOOL,

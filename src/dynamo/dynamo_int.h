@@ -47,6 +47,7 @@ struct DynCall
 	bool		parse_error;
 	bool		too_deep;		/* the body nests deeper than any DynamoDB's */
 	bool		deferred;		/* a 200 body is kept raw until used */
+	bool		page_counted;	/* dyn_call_page counted its capacity */
 	char	   *raw;			/* the kept body (deferred) */
 	size_t		raw_len;
 	size_t		raw_cap;

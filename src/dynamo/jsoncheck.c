@@ -32,6 +32,7 @@ enum
 	L_STRING,
 	L_ESCAPE,
 	L_UNICODE,
+	L_UTF8,						/* inside a multibyte UTF-8 character */
 	L_LITERAL,
 	L_NUM_MINUS,				/* "-" */
 	L_NUM_ZERO,					/* "0" or "-0": complete */
@@ -277,9 +278,46 @@ plain_string_bytes(const char *data, size_t len)
 {
 	size_t		n = 0;
 
-	while (n < len && (unsigned char) data[n] >= 0x20 && data[n] != '"' && data[n] != '\\')
+	while (n < len && (unsigned char) data[n] >= 0x20 && (unsigned char) data[n] < 0x80 &&
+		   data[n] != '"' && data[n] != '\\')
 		n++;
 	return n;
+}
+
+/*
+ * The first byte of a multibyte UTF-8 character, inside a string: how many
+ * bytes follow, and the range of the next one, which rules out overlong
+ * forms, surrogates and code points above U+10FFFF (RFC 3629).
+ */
+static void
+utf8_lead(DynJsonCheck *c, unsigned char b)
+{
+	c->utf8_lo = 0x80;
+	c->utf8_hi = 0xBF;
+	if (b >= 0xC2 && b <= 0xDF)
+		c->utf8_need = 1;
+	else if (b >= 0xE0 && b <= 0xEF)
+	{
+		c->utf8_need = 2;
+		if (b == 0xE0)
+			c->utf8_lo = 0xA0;
+		else if (b == 0xED)
+			c->utf8_hi = 0x9F;
+	}
+	else if (b >= 0xF0 && b <= 0xF4)
+	{
+		c->utf8_need = 3;
+		if (b == 0xF0)
+			c->utf8_lo = 0x90;
+		else if (b == 0xF4)
+			c->utf8_hi = 0x8F;
+	}
+	else
+	{
+		c->failed = true;
+		return;
+	}
+	c->lex = L_UTF8;
 }
 
 void
@@ -311,6 +349,19 @@ dyn_json_check_feed(DynJsonCheck *c, const char *data, size_t len)
 					c->lex = L_ESCAPE;
 				else if ((unsigned char) ch < 0x20)
 					c->failed = true;
+				else
+					utf8_lead(c, (unsigned char) ch);
+				break;
+			case L_UTF8:
+				if ((unsigned char) ch < c->utf8_lo || (unsigned char) ch > c->utf8_hi)
+					c->failed = true;
+				else if (--c->utf8_need == 0)
+					c->lex = L_STRING;
+				else
+				{
+					c->utf8_lo = 0x80;
+					c->utf8_hi = 0xBF;
+				}
 				break;
 			case L_ESCAPE:
 				if (ch == 'u')

@@ -10,7 +10,12 @@
  * body chunk by chunk as it arrives, in constant memory, and accepts
  * exactly RFC 8259 JSON (one value, whitespace around it) nested at most
  * DYN_JSON_CHECK_DEPTH deep, and says when a body failed for its depth
- * alone (too_deep).  It does not check UTF-8.  On the way it notes
+ * alone (too_deep).  Strings must be well-formed UTF-8 (no overlong form,
+ * no encoded surrogate, nothing above U+10FFFF), as RFC 8259 requires of
+ * JSON exchanged between systems: the pages are read in place afterwards
+ * (rawjson.c), and their text goes into PostgreSQL as it is.  Escapes are
+ * checked for their form; what \u escapes encode is checked where they are
+ * decoded (dyn_raw_unescape).  On the way it notes
  * where the members of a top-level object are, so that a caller can take
  * one (a page's LastEvaluatedKey) before the page is parsed.
  *
@@ -62,6 +67,9 @@ typedef struct DynJsonCheck
 	int			lex;			/* inside a token: which, and where */
 	int			lex_pos;		/* position in a literal or \u escape */
 	int			literal;		/* which literal: true, false, null */
+	int			utf8_need;		/* bytes still to come of a UTF-8 character */
+	unsigned char utf8_lo;		/* the range of the next of them */
+	unsigned char utf8_hi;
 	bool		in_key;			/* the string being read is a key */
 	int			depth;
 	unsigned char open[DYN_JSON_CHECK_DEPTH];	/* '[' or '{' of each level */

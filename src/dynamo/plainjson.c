@@ -9,11 +9,14 @@
  * send that JSON does not allow are mended without changing the value),
  * sets become arrays and binaries stay base64 strings.  Output goes to a
  * DynBuf the caller owns; a malformed value makes the rendering fail.
+ * The typed form is read in place (rawjson.c), from a page as received;
+ * a parsed value is rendered through its JSON text.
  *
  *-------------------------------------------------------------------------
  */
 #include "dynamo.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 bool
@@ -120,66 +123,107 @@ dyn_append_number(DynBuf *out, const char *s, size_t len)
 	return i == len;
 }
 
+/*
+ * A string's content (raw, escapes undecoded) as a JSON string literal in
+ * the one form dynbuf_append_json_string writes: content without escapes
+ * is that form already.
+ */
 static bool
-dyn_append_plain_array(DynBuf *out, DynValue *array, DynType elem)
+dyn_append_raw_string(DynBuf *out, DynRaw s)
 {
-	int			n = dyn_array_length(array);
+	char	   *buf;
+	size_t		n;
 
-	dynbuf_append_char(out, '[');
-	for (int i = 0; i < n; i++)
+	if (!s.esc)
 	{
-		DynValue   *v = dyn_array_get(array, i);
-		size_t		len;
-		const char *s;
+		dynbuf_append_char(out, '"');
+		dynbuf_append(out, s.p, s.len);
+		dynbuf_append_char(out, '"');
+		return true;
+	}
+	if ((buf = malloc(s.len + 1)) == NULL)
+	{
+		out->oom = true;
+		return false;
+	}
+	n = dyn_raw_unescape(s.p, s.len, buf);
+	if (n != DYN_RAW_BAD_ESCAPE)
+		dynbuf_append_json_string(out, buf, n);
+	free(buf);
+	return n != DYN_RAW_BAD_ESCAPE;
+}
 
-		if (i > 0)
+static bool
+dyn_append_raw_number(DynBuf *out, DynRaw s)
+{
+	char	   *buf;
+	size_t		n;
+	bool		ok;
+
+	if (!s.esc)
+		return dyn_append_number(out, s.p, s.len);
+	if ((buf = malloc(s.len + 1)) == NULL)
+	{
+		out->oom = true;
+		return false;
+	}
+	n = dyn_raw_unescape(s.p, s.len, buf);
+	ok = n != DYN_RAW_BAD_ESCAPE && dyn_append_number(out, buf, n);
+	free(buf);
+	return ok;
+}
+
+static bool
+dyn_append_plain_array(DynBuf *out, DynRaw array, DynType elem)
+{
+	DynRawIter	it;
+	DynRaw		v;
+	DynRaw		s;
+	bool		first = true;
+
+	dyn_raw_iter_init(array, &it);
+	dynbuf_append_char(out, '[');
+	while (dyn_raw_next_element(&it, &v))
+	{
+		if (!first)
 			dynbuf_append_char(out, ',');
+		first = false;
 		if (elem == DYN_T_L)
 		{
-			if (!dyn_attr_to_plain_json(v, out))
+			if (!dyn_raw_attr_to_plain_json(v, out))
 				return false;
 			continue;
 		}
-		s = dyn_string(v, &len);
-		if (s == NULL)
+		if (!dyn_raw_string(v, &s))
 			return false;
-		if (elem == DYN_T_N)
-		{
-			if (!dyn_append_number(out, s, len))
-				return false;
-		}
-		else
-			dynbuf_append_json_string(out, s, len);
+		if (!(elem == DYN_T_N ? dyn_append_raw_number(out, s) :
+			  dyn_append_raw_string(out, s)))
+			return false;
 	}
 	dynbuf_append_char(out, ']');
-	return true;
+	return dyn_raw_iter_done(&it);
 }
 
 bool
-dyn_attr_to_plain_json(DynValue *av, DynBuf *out)
+dyn_raw_attr_to_plain_json(DynRaw av, DynBuf *out)
 {
-	DynValue   *v;
-	size_t		len;
-	const char *s;
+	DynRaw		v;
 
-	switch (dyn_attr(av, &v))
+	switch (dyn_raw_attr(av, &v))
 	{
 		case DYN_T_S:
 		case DYN_T_B:
-			s = dyn_string(v, &len);
-			dynbuf_append_json_string(out, s, len);
-			return true;
+			return dyn_append_raw_string(out, v);
 		case DYN_T_N:
-			s = dyn_string(v, &len);
-			return dyn_append_number(out, s, len);
+			return dyn_append_raw_number(out, v);
 		case DYN_T_BOOL:
-			dynbuf_append_str(out, dyn_boolean(v) ? "true" : "false");
+			dynbuf_append_str(out, dyn_raw_true(v) ? "true" : "false");
 			return true;
 		case DYN_T_NULL:
 			dynbuf_append_str(out, "null");
 			return true;
 		case DYN_T_M:
-			return dyn_item_to_plain_json(v, out);
+			return dyn_raw_item_to_plain_json(v, out);
 		case DYN_T_L:
 			return dyn_append_plain_array(out, v, DYN_T_L);
 		case DYN_T_SS:
@@ -194,27 +238,56 @@ dyn_attr_to_plain_json(DynValue *av, DynBuf *out)
 }
 
 bool
-dyn_item_to_plain_json(DynValue *item, DynBuf *out)
+dyn_raw_item_to_plain_json(DynRaw item, DynBuf *out)
 {
-	DynObjectIter iter;
-	const char *key;
-	DynValue   *value;
+	DynRawIter	it;
+	DynRaw		k;
+	DynRaw		v;
 	bool		first = true;
 
-	if (!dyn_is_object(item))
+	dyn_raw_iter_init(item, &it);
+	if (!it.ok || item.p[0] != '{')
 		return false;
 	dynbuf_append_char(out, '{');
-	dyn_object_iter_init(item, &iter);
-	while (dyn_object_iter_next(&iter, &key, &value))
+	while (dyn_raw_next_member(&it, &k, &v))
 	{
 		if (!first)
 			dynbuf_append_char(out, ',');
 		first = false;
-		dynbuf_append_json_string(out, key, strlen(key));
+		if (!dyn_append_raw_string(out, k))
+			return false;
 		dynbuf_append_char(out, ':');
-		if (!dyn_attr_to_plain_json(value, out))
+		if (!dyn_raw_attr_to_plain_json(v, out))
 			return false;
 	}
 	dynbuf_append_char(out, '}');
-	return true;
+	return dyn_raw_iter_done(&it);
+}
+
+/* The parsed forms: rendered through their JSON text. */
+static bool
+dyn_value_plain_json(DynValue *v, DynBuf *out, bool item)
+{
+	DynBuf		text;
+	DynRaw		raw;
+	bool		ok;
+
+	dynbuf_init(&text);
+	dyn_to_json(v, &text);
+	ok = !text.oom && dyn_raw_value(text.data, text.len, &raw) &&
+		(item ? dyn_raw_item_to_plain_json(raw, out) : dyn_raw_attr_to_plain_json(raw, out));
+	dynbuf_free(&text);
+	return ok;
+}
+
+bool
+dyn_attr_to_plain_json(DynValue *av, DynBuf *out)
+{
+	return av != NULL && dyn_value_plain_json(av, out, false);
+}
+
+bool
+dyn_item_to_plain_json(DynValue *item, DynBuf *out)
+{
+	return item != NULL && dyn_value_plain_json(item, out, true);
 }

@@ -11,11 +11,13 @@
  * retried like a dropped connection, and reported as DYN_ERR_RESPONSE if
  * it keeps failing — never taken as an empty result.
  *
- * Most bodies are parsed as they arrive.  Scan and Query pages (up to 1 MB,
- * some fifteen times that once parsed) are kept as received, checked by a
- * streaming JSON check (jsoncheck.c) as they arrive, and parsed on first
- * use of the response: pages that wait their turn in a parallel scan, or
- * as the next page, cost their size.
+ * Most bodies are parsed as they arrive.  Read pages (Scan, Query, GetItem
+ * and BatchGetItem answers: up to 1 MB, some fifteen times that once
+ * parsed) are kept as received, checked by a streaming JSON check
+ * (jsoncheck.c) as they arrive, and then either read in place
+ * (dyn_call_page, rawjson.c: the scans' items) or parsed on first use of
+ * the response: pages that wait their turn in a parallel scan, or as the
+ * next page, cost their size.
  *
  *-------------------------------------------------------------------------
  */
@@ -367,7 +369,8 @@ dyn_use_response(DynCall *call)
 			return;
 		}
 	}
-	dyn_add_capacity(call);
+	if (!call->page_counted)	/* dyn_call_page counted it already */
+		dyn_add_capacity(call);
 }
 
 bool
@@ -410,6 +413,18 @@ dyn_call_capacity_now(DynCall *call, double *units)
 		return call->stats.capacity_reports > 0 ? 1 : 0;
 	}
 	found = dyn_call_raw_member(call, "ConsumedCapacity", &text, &len);
+	if (found == -1 && call->raw != NULL)
+	{
+		/* more members than the check notes: read the page in place */
+		DynRaw		page;
+		DynRaw		member;
+
+		if (!dyn_raw_value(call->raw, call->raw_len, &page))
+			return -1;
+		found = dyn_raw_member(page, "ConsumedCapacity", &member) ? 1 : 0;
+		text = member.p;
+		len = member.len;
+	}
 	if (found != 1)
 		return found;
 	if (len > INT_MAX || (tok = json_tokener_new_ex(DYN_JSON_TOKENER_DEPTH)) == NULL)
@@ -421,6 +436,39 @@ dyn_call_capacity_now(DynCall *call, double *units)
 	*units = dyn_capacity_units(cc);
 	json_object_put(cc);
 	return 1;
+}
+
+bool
+dyn_call_page(DynCall *call, DynRaw *page)
+{
+	const char *p;
+	const char *end;
+
+	if (!call->deferred || call->root != NULL || call->raw == NULL ||
+		call->state < DYN_CALL_DONE || call->error.kind != DYN_ERR_NONE)
+		return false;
+	if (!call->page_counted)
+	{
+		double		units;
+
+		call->page_counted = true;
+		if (dyn_call_capacity_now(call, &units) == 1)
+		{
+			call->stats.capacity_reports++;
+			call->stats.capacity += units;
+		}
+	}
+	/* the check accepted it, and it is an object: only trim it */
+	p = call->raw;
+	end = call->raw + call->raw_len;
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+		p++;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\r' || end[-1] == '\t'))
+		end--;
+	page->p = p;
+	page->len = end - p;
+	page->esc = false;
+	return true;
 }
 
 DynValue *

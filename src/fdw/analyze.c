@@ -48,8 +48,7 @@ static void
 aw_sample_item(AwSample *sample, DynValue *item)
 {
 	TupleDesc	tupdesc = RelationGetDescr(sample->rel);
-	Datum	   *values;
-	bool	   *nulls;
+	TupleTableSlot *slot;
 	MemoryContext old;
 	HeapTuple	tuple;
 	int			pos = -1;
@@ -70,27 +69,11 @@ aw_sample_item(AwSample *sample, DynValue *item)
 		return;
 
 	old = MemoryContextSwitchTo(sample->item_cxt);
-	values = palloc0(sizeof(Datum) * Max(tupdesc->natts, 1));
-	nulls = palloc(sizeof(bool) * Max(tupdesc->natts, 1));
-	sample->conv.item = item;
-	for (int i = 0; i < tupdesc->natts; i++)
-	{
-		AwColumn   *col = &sample->columns->columns[i];
-
-		nulls[i] = true;
-		if (col->dropped)
-			continue;
-		if (col->kind == AW_COL_ATTRIBUTE)
-			values[i] = awstore_attr_to_datum(col, dyn_get(item, col->attname),
-											  &nulls[i], &sample->conv);
-		else
-		{
-			values[i] = awstore_item_to_datum(col, item);
-			nulls[i] = false;
-		}
-	}
+	slot = MakeSingleTupleTableSlot(tupdesc, &TTSOpsVirtual);
+	awstore_fill_slot_value(slot, sample->columns, NIL, item, &sample->conv);
 	MemoryContextSwitchTo(old);
-	tuple = heap_form_tuple(tupdesc, values, nulls);
+	tuple = heap_form_tuple(tupdesc, slot->tts_values, slot->tts_isnull);
+	ExecDropSingleTupleTableSlot(slot);
 	MemoryContextReset(sample->item_cxt);
 	if (sample->rows[pos] != NULL)
 		heap_freetuple(sample->rows[pos]);	/* replaced in the reservoir */

@@ -18,10 +18,21 @@
  * table, the item's key, the attribute and both types; the caller's error
  * context callback adds where it happened.
  *
- * Values are palloc'd in the current memory context; the item read stays
- * the caller's (malloc'd by the dynamo layer, freed by its holder), and
- * JSON text taken out of it is copied to palloc'd memory before anything
- * can raise an error.
+ * Items are read in place, from the page as DynamoDB sent it (rawjson.c):
+ * one walk over an item's members finds the attributes the plan needs
+ * (an AwItemReader, made once per set of columns, says which), and each
+ * value goes from its slice of the page straight into the column's Datum:
+ * a string's escapes are decoded once, into the text Datum itself or into
+ * the C string the type's input function reads; a number's text goes to
+ * the numeric input (integers that fit are read directly).  Attributes the
+ * plan does not need are skipped, nothing built.  A parsed item (the
+ * answer of a write) is read through its JSON text the same way, so that
+ * there is one conversion.  Strings are UTF-8 (the page's check refused
+ * anything else); in a database of another encoding they are converted.
+ *
+ * Values are palloc'd in the current memory context; the page stays the
+ * caller's (malloc'd by the dynamo layer, freed by its holder), and
+ * nothing of it is kept.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,10 +46,62 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/jsonb.h"
+#include "mb/pg_wchar.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 
 #include "fdw/fdw.h"
+
+/*
+ * Which columns an item is read into: made once per set of columns
+ * (awstore_fill_slot keeps it in the AwColumns), in their memory context.
+ */
+struct AwItemReader
+{
+	List	   *attnums;		/* what it was made for (NIL: every column) */
+	int			nattrs;			/* attribute columns read */
+	int		   *attrs;			/* their indexes in AwColumns */
+	size_t	   *attlen;			/* strlen of their attribute names */
+	int			ndocs;			/* document columns read */
+	int		   *docs;
+	DynRaw	   *found;			/* per attrs[]: the item's AttributeValue */
+	bool	   *has;			/* ... if it has one */
+	FmgrInfo   *infunc;			/* per column: its input function, once known */
+	Oid		   *ioparam;
+	bool	   *in_ready;
+};
+
+/* The key of a raw item for messages, "(id)=(a1)". */
+char *
+awstore_raw_item_key_text(DynRaw item, const char *pk, const char *sk)
+{
+	const char *keys[2] = {pk, sk};
+	const char *values[2] = {"?", "?"};
+
+	for (int i = 0; i < 2 && keys[i] && item.p; i++)
+	{
+		DynRaw		av;
+		DynRaw		inner;
+		DynType		t;
+
+		if (!dyn_raw_member(item, keys[i], &av))
+			continue;
+		t = dyn_raw_attr(av, &inner);
+		if (t == DYN_T_S || t == DYN_T_N || t == DYN_T_B)
+		{
+			char	   *v = palloc(inner.len + 1);
+			size_t		n = dyn_raw_unescape(inner.p, inner.len, v);
+
+			if (n != DYN_RAW_BAD_ESCAPE)
+			{
+				v[n] = '\0';
+				values[i] = v;
+			}
+		}
+	}
+	return awstore_key_text(keys, values);
+}
 
 static void
 aw_convert_error(AwConvertContext *ctx, DynType got, const char *why)
@@ -51,10 +114,89 @@ aw_convert_error(AwConvertContext *ctx, DynType got, const char *why)
 					col->attname, dyn_type_name(got), col->colname,
 					format_type_with_typemod(col->typid, col->typmod)),
 			 errdetail("Item %s of DynamoDB table \"%s\": %s",
-					   awstore_item_key_text(ctx->item, ctx->partition_key, ctx->sort_key),
+					   awstore_raw_item_key_text(ctx->item, ctx->partition_key, ctx->sort_key),
 					   ctx->table, why),
 			 col->atype_explicit ? 0 :
 			 errhint("Set the column's attribute_type, or read the attribute into a jsonb column.")));
+}
+
+static void
+aw_malformed(AwConvertContext *ctx, DynType t)
+{
+	aw_convert_error(ctx, t, "the value is not a well-formed AttributeValue");
+}
+
+/*
+ * A string's content decoded into buf (room for s.len + 1 bytes), NUL
+ * terminated; its length.  A string PostgreSQL cannot hold (a NUL
+ * character) or a broken escape is an error.
+ */
+static size_t
+aw_decode_into(AwConvertContext *ctx, DynType t, DynRaw s, char *buf)
+{
+	size_t		n;
+
+	if (!s.esc)
+	{
+		memcpy(buf, s.p, s.len);
+		n = s.len;
+	}
+	else
+	{
+		n = dyn_raw_unescape(s.p, s.len, buf);
+		if (n == DYN_RAW_BAD_ESCAPE)
+			aw_convert_error(ctx, t, "the string holds a \\u escape that is not a character");
+		/* only an escape can hold a NUL: JSON text cannot */
+		if (memchr(buf, '\0', n) != NULL)
+			aw_convert_error(ctx, t, "the string contains a NUL character, which PostgreSQL text cannot hold");
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * A string's content as a C string in the database's encoding (palloc'd).
+ * *len gets its length.
+ */
+static char *
+aw_cstring(AwConvertContext *ctx, DynType t, DynRaw s, size_t *len)
+{
+	char	   *buf = palloc(s.len + 1);
+	size_t		n = aw_decode_into(ctx, t, s, buf);
+
+	if (GetDatabaseEncoding() != PG_UTF8)
+	{
+		char	   *conv = pg_any_to_server(buf, (int) n, PG_UTF8);
+
+		if (conv != buf)
+		{
+			pfree(buf);
+			buf = conv;
+			n = strlen(conv);
+		}
+	}
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/* A string's content as a text Datum, decoded right into it. */
+static Datum
+aw_text_datum(AwConvertContext *ctx, DynType t, DynRaw s)
+{
+	text	   *result;
+	size_t		n;
+
+	if (GetDatabaseEncoding() != PG_UTF8)
+	{
+		char	   *c = aw_cstring(ctx, t, s, &n);
+
+		return PointerGetDatum(cstring_to_text_with_len(c, (int) n));
+	}
+	result = palloc(VARHDRSZ + s.len + 1);
+	n = aw_decode_into(ctx, t, s, VARDATA(result));
+	SET_VARSIZE(result, VARHDRSZ + n);
+	return PointerGetDatum(result);
 }
 
 /*
@@ -70,7 +212,17 @@ aw_relative_datetime(const char *text)
 	char	   *field[MAXDATEFIELDS];
 	int			ftype[MAXDATEFIELDS];
 	int			nf;
+	bool		letters = false;
 
+	/*
+	 * Each of those words has a letter other than T and Z, which ISO 8601
+	 * texts (PynamoDB's among them) use: without one, nothing to look for.
+	 */
+	for (const char *c = text; *c && !letters; c++)
+		letters = ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')) &&
+			*c != 'T' && *c != 't' && *c != 'Z' && *c != 'z';
+	if (!letters)
+		return false;
 	if (ParseDateTime(text, workbuf, sizeof(workbuf), field, ftype,
 					  MAXDATEFIELDS, &nf) != 0)
 		return false;			/* the input function reports the error */
@@ -83,14 +235,15 @@ aw_relative_datetime(const char *text)
 }
 
 /*
- * A value of typid from its text, through the type's input function.  The
+ * A value of typid from its text, through the type's input function (the
+ * column's own, looked up once, when typid is the column's type).  The
  * date and time types refuse the words whose value changes with the day.
  */
 static Datum
-aw_input(AwConvertContext *ctx, DynType t, Oid typid, int32 typmod, const char *text)
+aw_input(AwConvertContext *ctx, DynType t, Oid typid, int32 typmod, char *text)
 {
-	Oid			infunc;
-	Oid			ioparam;
+	AwItemReader *r = ctx->reader;
+	AwColumn   *col = ctx->column;
 
 	if ((typid == DATEOID || typid == TIMESTAMPOID || typid == TIMESTAMPTZOID ||
 		 typid == TIMEOID || typid == TIMETZOID) && aw_relative_datetime(text))
@@ -99,20 +252,27 @@ aw_input(AwConvertContext *ctx, DynType t, Oid typid, int32 typmod, const char *
 								  "DynamoDB should hold the date or time itself", text));
 	if (typid == TEXTOID)
 		return PointerGetDatum(cstring_to_text(text));
-	getTypeInputInfo(typid, &infunc, &ioparam);
-	return OidInputFunctionCall(infunc, unconstify(char *, text), ioparam, typmod);
-}
+	if (r != NULL && typid == col->typid)
+	{
+		int			i = col->attnum - 1;
 
-/* A string that PostgreSQL text can hold (no NUL byte). */
-static const char *
-aw_text_of(AwConvertContext *ctx, DynValue *inner, DynType t)
-{
-	size_t		len;
-	const char *s = dyn_string(inner, &len);
+		if (!r->in_ready[i])
+		{
+			Oid			infunc;
 
-	if (memchr(s, '\0', len) != NULL)
-		aw_convert_error(ctx, t, "the string contains a NUL character, which PostgreSQL text cannot hold");
-	return s;
+			getTypeInputInfo(typid, &infunc, &r->ioparam[i]);
+			fmgr_info_cxt(infunc, &r->infunc[i], GetMemoryChunkContext(r));
+			r->in_ready[i] = true;
+		}
+		return InputFunctionCall(&r->infunc[i], text, r->ioparam[i], typmod);
+	}
+	{
+		Oid			infunc;
+		Oid			ioparam;
+
+		getTypeInputInfo(typid, &infunc, &ioparam);
+		return OidInputFunctionCall(infunc, text, ioparam, typmod);
+	}
 }
 
 static int
@@ -122,13 +282,34 @@ cmp_numerics(Numeric a, Numeric b)
 											 NumericGetDatum(b)));
 }
 
-/* An integer N, exactly: "1.5" or "1e400" is an error, "1.0" is 1. */
+/*
+ * An integer N, exactly: "1.5" or "1e400" is an error, "1.0" is 1.  Plain
+ * digits that fit are read directly; anything else through numeric.
+ */
 static int64
 aw_number_to_int64(AwConvertContext *ctx, const char *s, int64 min, int64 max)
 {
 	Numeric		num;
 	Numeric		trunc;
+	const char *p = s + (*s == '-');
+	int			ndigits = 0;
 
+	while (p[ndigits] >= '0' && p[ndigits] <= '9')
+		ndigits++;
+	if (ndigits > 0 && ndigits <= 18 && p[ndigits] == '\0')
+	{
+		int64		v = 0;
+
+		for (int i = 0; i < ndigits; i++)
+			v = v * 10 + (p[i] - '0');
+		if (*s == '-')
+			v = -v;
+		if (v < min || v > max)
+			aw_convert_error(ctx, DYN_T_N,
+							 psprintf("%s is out of range for type %s", s,
+									  format_type_be(ctx->column->typid)));
+		return v;
+	}
 	num = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
 											  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
 	trunc = DatumGetNumeric(DirectFunctionCall2(numeric_trunc, NumericGetDatum(num),
@@ -145,40 +326,56 @@ aw_number_to_int64(AwConvertContext *ctx, const char *s, int64 min, int64 max)
 }
 
 static Datum
-aw_jsonb_from_text(Oid typid, const char *json)
+aw_jsonb_from_text(Oid typid, char *json)
 {
 	if (typid == JSONOID)
 		return DirectFunctionCall1(json_in, CStringGetDatum(json));
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
 }
 
-static Datum
-aw_plain_json_datum(AwConvertContext *ctx, DynValue *av, DynType t, Oid typid)
+/* Plain JSON text (malloc'd DynBuf) copied out, then freed. */
+static char *
+aw_plain_json_text(DynBuf *buf)
 {
-	DynBuf		buf;
-	Datum		d;
 	char	   *text;
 
-	dynbuf_init(&buf);
-	if (!dyn_attr_to_plain_json(av, &buf) || buf.oom)
+	if (buf->oom)
 	{
-		dynbuf_free(&buf);
-		aw_convert_error(ctx, t, "the value is not a well-formed AttributeValue");
+		dynbuf_free(buf);
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
 	}
 	/* copy out of malloc'd memory before anything can raise an error */
-	text = awstore_dynbuf_pstrdup(&buf);
-	if (typid == JSONOID || typid == JSONBOID)
-		d = aw_jsonb_from_text(typid, text);
-	else
-		d = aw_input(ctx, t, typid, -1, text);
-	pfree(text);
-	return d;
+	text = awstore_dynbuf_pstrdup(buf);
+	if (GetDatabaseEncoding() != PG_UTF8)
+		text = pg_any_to_server(text, (int) strlen(text), PG_UTF8);
+	return text;
 }
 
 static Datum
-aw_bytea_from_base64(AwConvertContext *ctx, DynType t, const char *b64)
+aw_plain_json_datum(AwConvertContext *ctx, DynRaw av, DynType t, Oid typid)
 {
-	int			len = (int) strlen(b64);
+	DynBuf		buf;
+	char	   *text;
+
+	dynbuf_init(&buf);
+	if (!dyn_raw_attr_to_plain_json(av, &buf))
+	{
+		dynbuf_free(&buf);
+		aw_malformed(ctx, t);
+	}
+	text = aw_plain_json_text(&buf);
+	if (typid == JSONOID || typid == JSONBOID)
+		return aw_jsonb_from_text(typid, text);
+	return aw_input(ctx, t, typid, -1, text);
+}
+
+static Datum
+aw_bytea_from_base64(AwConvertContext *ctx, DynType t, DynRaw s)
+{
+	char	   *b64 = palloc(s.len + 1);
+	int			len = (int) aw_decode_into(ctx, t, s, b64);
 	int			maxlen = pg_b64_dec_len(len);
 	bytea	   *result = palloc(VARHDRSZ + maxlen);
 	int			n = pg_b64_decode(b64, len, VARDATA(result), maxlen);
@@ -186,22 +383,25 @@ aw_bytea_from_base64(AwConvertContext *ctx, DynType t, const char *b64)
 	if (n < 0)
 		aw_convert_error(ctx, t, "the binary value is not valid base64");
 	SET_VARSIZE(result, VARHDRSZ + n);
+	pfree(b64);
 	return PointerGetDatum(result);
 }
 
 /* One scalar (element of a set or list) into a Datum of typid. */
 static Datum
-aw_scalar_to_datum(AwConvertContext *ctx, DynValue *av_inner, DynType t, Oid typid,
+aw_scalar_to_datum(AwConvertContext *ctx, DynRaw inner, DynType t, Oid typid,
 				   int32 typmod)
 {
-	const char *s;
+	char	   *s;
 
 	switch (t)
 	{
 		case DYN_T_S:
-			return aw_input(ctx, t, typid, typmod, aw_text_of(ctx, av_inner, t));
+			if (typid == TEXTOID)
+				return aw_text_datum(ctx, t, inner);
+			return aw_input(ctx, t, typid, typmod, aw_cstring(ctx, t, inner, NULL));
 		case DYN_T_N:
-			s = dyn_string(av_inner, NULL);
+			s = aw_cstring(ctx, t, inner, NULL);
 			switch (typid)
 			{
 				case INT2OID:
@@ -217,12 +417,12 @@ aw_scalar_to_datum(AwConvertContext *ctx, DynValue *av_inner, DynType t, Oid typ
 			}
 		case DYN_T_B:
 			if (typid == BYTEAOID)
-				return aw_bytea_from_base64(ctx, t, dyn_string(av_inner, NULL));
-			return aw_input(ctx, t, typid, typmod, dyn_string(av_inner, NULL));
+				return aw_bytea_from_base64(ctx, t, inner);
+			return aw_input(ctx, t, typid, typmod, aw_cstring(ctx, t, inner, NULL));
 		case DYN_T_BOOL:
 			if (typid == BOOLOID)
-				return BoolGetDatum(dyn_boolean(av_inner));
-			return aw_input(ctx, t, typid, typmod, dyn_boolean(av_inner) ? "true" : "false");
+				return BoolGetDatum(dyn_raw_true(inner));
+			return aw_input(ctx, t, typid, typmod, dyn_raw_true(inner) ? "true" : "false");
 		default:
 			aw_convert_error(ctx, t, "a nested value cannot go into an array element");
 	}
@@ -231,40 +431,55 @@ aw_scalar_to_datum(AwConvertContext *ctx, DynValue *av_inner, DynType t, Oid typ
 
 /* A set, or a list of scalars, into an array column. */
 static Datum
-aw_array_to_datum(AwConvertContext *ctx, DynValue *inner, DynType t)
+aw_array_to_datum(AwConvertContext *ctx, DynRaw inner, DynType t)
 {
 	AwColumn   *col = ctx->column;
-	int			n = dyn_array_length(inner);
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
-	bool	   *nulls = palloc0(sizeof(bool) * Max(n, 1));
+	int			cap = 16;
+	int			n = 0;
+	Datum	   *elems = palloc(sizeof(Datum) * cap);
+	bool	   *nulls = palloc(sizeof(bool) * cap);
 	int16		elmlen;
 	bool		elmbyval;
 	char		elmalign;
 	int			dims[1];
 	int			lbs[1] = {1};
+	DynRawIter	it;
+	DynRaw		v;
 
 	get_typlenbyvalalign(col->elemtypid, &elmlen, &elmbyval, &elmalign);
-	for (int i = 0; i < n; i++)
+	dyn_raw_iter_init(inner, &it);
+	while (dyn_raw_next_element(&it, &v))
 	{
-		DynValue   *v = dyn_array_get(inner, i);
+		DynRaw		einner;
+		DynType		et;
 
+		if (n == cap)
+		{
+			cap *= 2;
+			elems = repalloc(elems, sizeof(Datum) * cap);
+			nulls = repalloc(nulls, sizeof(bool) * cap);
+		}
+		nulls[n] = false;
 		if (t == DYN_T_L)
 		{
-			DynValue   *einner;
-			DynType		et = dyn_attr(v, &einner);
-
-			if (et == DYN_T_NULL)
-				nulls[i] = true;
-			else if (et == DYN_T_INVALID)
+			et = dyn_raw_attr(v, &einner);
+			if (et == DYN_T_INVALID)
 				aw_convert_error(ctx, t, "a list element is not a well-formed AttributeValue");
-			else
-				elems[i] = aw_scalar_to_datum(ctx, einner, et, col->elemtypid, -1);
 		}
 		else
-			elems[i] = aw_scalar_to_datum(ctx, v, t == DYN_T_NS ? DYN_T_N :
-										  t == DYN_T_BS ? DYN_T_B : DYN_T_S,
-										  col->elemtypid, -1);
+		{
+			et = t == DYN_T_NS ? DYN_T_N : t == DYN_T_BS ? DYN_T_B : DYN_T_S;
+			if (!dyn_raw_string(v, &einner))
+				aw_malformed(ctx, t);
+		}
+		if (et == DYN_T_NULL)
+			nulls[n] = true;
+		else
+			elems[n] = aw_scalar_to_datum(ctx, einner, et, col->elemtypid, -1);
+		n++;
 	}
+	if (!dyn_raw_iter_done(&it))
+		aw_malformed(ctx, t);
 	dims[0] = n;
 	if (n == 0)
 		return PointerGetDatum(construct_empty_array(col->elemtypid));
@@ -277,9 +492,9 @@ aw_array_to_datum(AwConvertContext *ctx, DynValue *inner, DynType t)
  * item lacks it).
  */
 Datum
-awstore_attr_to_datum(AwColumn *col, DynValue *av, bool *isnull, AwConvertContext *ctx)
+awstore_attr_to_datum(AwColumn *col, const DynRaw *av, bool *isnull, AwConvertContext *ctx)
 {
-	DynValue   *inner;
+	DynRaw		inner;
 	DynType		t;
 	Oid			typid = col->typid;
 	bool		json = typid == JSONBOID || typid == JSONOID;
@@ -291,9 +506,9 @@ awstore_attr_to_datum(AwColumn *col, DynValue *av, bool *isnull, AwConvertContex
 		*isnull = true;
 		return (Datum) 0;
 	}
-	t = dyn_attr(av, &inner);
+	t = dyn_raw_attr(*av, &inner);
 	if (t == DYN_T_INVALID)
-		aw_convert_error(ctx, t, "the value is not a well-formed AttributeValue");
+		aw_malformed(ctx, t);
 	if (t == DYN_T_NULL)
 	{
 		*isnull = true;
@@ -307,28 +522,30 @@ awstore_attr_to_datum(AwColumn *col, DynValue *av, bool *isnull, AwConvertContex
 	{
 		case DYN_T_S:
 			if (json && col->atype == AW_TYPE_ANY)
-				return aw_plain_json_datum(ctx, av, t, typid);	/* a JSON string */
+				return aw_plain_json_datum(ctx, *av, t, typid);	/* a JSON string */
 			if (json)
-				return aw_jsonb_from_text(typid, aw_text_of(ctx, inner, t));
-			return aw_input(ctx, t, typid, col->typmod, aw_text_of(ctx, inner, t));
+				return aw_jsonb_from_text(typid, aw_cstring(ctx, t, inner, NULL));
+			if (typid == TEXTOID)
+				return aw_text_datum(ctx, t, inner);
+			return aw_input(ctx, t, typid, col->typmod, aw_cstring(ctx, t, inner, NULL));
 		case DYN_T_N:
 		case DYN_T_BOOL:
 			if (json)
-				return aw_plain_json_datum(ctx, av, t, typid);
+				return aw_plain_json_datum(ctx, *av, t, typid);
 			return aw_scalar_to_datum(ctx, inner, t, typid, col->typmod);
 		case DYN_T_B:
 			if (json)
-				return aw_plain_json_datum(ctx, av, t, typid);
-			return aw_bytea_from_base64(ctx, t, dyn_string(inner, NULL));
+				return aw_plain_json_datum(ctx, *av, t, typid);
+			return aw_bytea_from_base64(ctx, t, inner);
 		case DYN_T_L:
 		case DYN_T_SS:
 		case DYN_T_NS:
 		case DYN_T_BS:
 			if (OidIsValid(col->elemtypid))
 				return aw_array_to_datum(ctx, inner, t);
-			return aw_plain_json_datum(ctx, av, t, typid);
+			return aw_plain_json_datum(ctx, *av, t, typid);
 		case DYN_T_M:
-			return aw_plain_json_datum(ctx, av, t, typid);
+			return aw_plain_json_datum(ctx, *av, t, typid);
 		default:
 			break;
 	}
@@ -336,56 +553,172 @@ awstore_attr_to_datum(AwColumn *col, DynValue *av, bool *isnull, AwConvertContex
 	return (Datum) 0;
 }
 
-/* A whole item into a document column. */
-Datum
-awstore_item_to_datum(AwColumn *col, DynValue *item)
+static void
+aw_malformed_item(void)
 {
-	DynBuf		buf;
-	char	   *text;
-	Datum		d;
-
-	dynbuf_init(&buf);
-	if (col->kind == AW_COL_DOCUMENT_TYPED)
-		dyn_to_json(item, &buf);
-	else if (!dyn_item_to_plain_json(item, &buf))
-	{
-		dynbuf_free(&buf);
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-				 errmsg("DynamoDB returned an item that is not well-formed")));
-	}
-	text = awstore_dynbuf_pstrdup(&buf);
-	d = aw_jsonb_from_text(col->typid, text);
-	pfree(text);
-	return d;
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+			 errmsg("DynamoDB returned an item that is not well-formed")));
 }
 
-void
-awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnums, DynValue *item,
-				  AwConvertContext *ctx)
+/* A whole item into a document column. */
+Datum
+awstore_item_to_datum(AwColumn *col, DynRaw item)
 {
-	int			natts = slot->tts_tupleDescriptor->natts;
+	DynBuf		buf;
 
-	ExecClearTuple(slot);
-	memset(slot->tts_isnull, true, sizeof(bool) * natts);
-	ctx->item = item;
-	for (int i = 0; i < cols->ncolumns && i < natts; i++)
+	if (col->kind == AW_COL_DOCUMENT_TYPED)
+	{
+		char	   *text = pnstrdup(item.p, item.len);
+
+		if (GetDatabaseEncoding() != PG_UTF8)
+			text = pg_any_to_server(text, (int) item.len, PG_UTF8);
+		return aw_jsonb_from_text(col->typid, text);
+	}
+	dynbuf_init(&buf);
+	if (!dyn_raw_item_to_plain_json(item, &buf))
+	{
+		dynbuf_free(&buf);
+		aw_malformed_item();
+	}
+	return aw_jsonb_from_text(col->typid, aw_plain_json_text(&buf));
+}
+
+/*
+ * The reader of cols for the columns in attnums (all when NIL), made in
+ * the columns' memory context the first time, kept in them.
+ */
+static AwItemReader *
+aw_item_reader(AwColumns *cols, List *attnums, int natts)
+{
+	AwItemReader *r = cols->reader;
+	MemoryContext old;
+	int			n = Min(cols->ncolumns, natts);
+
+	if (r != NULL && r->attnums == attnums)
+		return r;
+	old = MemoryContextSwitchTo(GetMemoryChunkContext(cols));
+	r = palloc0(sizeof(AwItemReader));
+	r->attnums = attnums;
+	r->attrs = palloc(sizeof(int) * Max(n, 1));
+	r->attlen = palloc(sizeof(size_t) * Max(n, 1));
+	r->docs = palloc(sizeof(int) * Max(n, 1));
+	r->found = palloc(sizeof(DynRaw) * Max(n, 1));
+	r->has = palloc(sizeof(bool) * Max(n, 1));
+	r->infunc = palloc0(sizeof(FmgrInfo) * Max(cols->ncolumns, 1));
+	r->ioparam = palloc0(sizeof(Oid) * Max(cols->ncolumns, 1));
+	r->in_ready = palloc0(sizeof(bool) * Max(cols->ncolumns, 1));
+	for (int i = 0; i < n; i++)
 	{
 		AwColumn   *col = &cols->columns[i];
 
 		if (col->dropped || (attnums != NIL && !list_member_int(attnums, col->attnum)))
 			continue;
-		ctx->column = col;
 		if (col->kind == AW_COL_ATTRIBUTE)
-			slot->tts_values[i] = awstore_attr_to_datum(col, dyn_get(item, col->attname),
-														&slot->tts_isnull[i], ctx);
-		else
 		{
-			slot->tts_values[i] = awstore_item_to_datum(col, item);
-			slot->tts_isnull[i] = false;
+			r->attlen[r->nattrs] = strlen(col->attname);
+			r->attrs[r->nattrs++] = i;
+		}
+		else
+			r->docs[r->ndocs++] = i;
+	}
+	MemoryContextSwitchTo(old);
+	cols->reader = r;
+	return r;
+}
+
+/*
+ * Walks an item's members once and notes, for each attribute column, its
+ * AttributeValue.  A repeated name counts its last value, as a parser
+ * would keep.
+ *
+ * XXX: each member is compared with every attribute column read (by
+ * length and first byte first); a table read with hundreds of columns
+ * would want a hash.
+ */
+static void
+aw_find_attributes(AwItemReader *r, AwColumns *cols, DynRaw item)
+{
+	DynRawIter	it;
+	DynRaw		key;
+	DynRaw		value;
+
+	memset(r->has, 0, sizeof(bool) * Max(r->nattrs, 1));
+	dyn_raw_iter_init(item, &it);
+	if (!it.ok || item.p[0] != '{')
+		aw_malformed_item();
+	while (dyn_raw_next_member(&it, &key, &value))
+	{
+		for (int j = 0; j < r->nattrs; j++)
+		{
+			const char *name = cols->columns[r->attrs[j]].attname;
+
+			if (key.esc ? dyn_raw_key_is(key, name, r->attlen[j]) :
+				key.len == r->attlen[j] && (key.len == 0 || key.p[0] == name[0]) &&
+				memcmp(key.p, name, key.len) == 0)
+			{
+				r->found[j] = value;
+				r->has[j] = true;
+			}
 		}
 	}
+	if (!dyn_raw_iter_done(&it))
+		aw_malformed_item();
+}
+
+void
+awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnums, DynRaw item,
+				  AwConvertContext *ctx)
+{
+	int			natts = slot->tts_tupleDescriptor->natts;
+	AwItemReader *r = aw_item_reader(cols, attnums, natts);
+
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true, sizeof(bool) * natts);
+	ctx->item = item;
+	ctx->reader = r;
+	if (r->nattrs > 0)
+		aw_find_attributes(r, cols, item);
+	for (int j = 0; j < r->nattrs; j++)
+	{
+		int			i = r->attrs[j];
+
+		slot->tts_values[i] = awstore_attr_to_datum(&cols->columns[i],
+													r->has[j] ? &r->found[j] : NULL,
+													&slot->tts_isnull[i], ctx);
+	}
+	for (int j = 0; j < r->ndocs; j++)
+	{
+		int			i = r->docs[j];
+
+		ctx->column = &cols->columns[i];
+		slot->tts_values[i] = awstore_item_to_datum(&cols->columns[i], item);
+		slot->tts_isnull[i] = false;
+	}
 	ctx->column = NULL;
-	ctx->item = NULL;
+	ctx->item.p = NULL;
+	ctx->reader = NULL;
 	ExecStoreVirtualTuple(slot);
+}
+
+bool
+awstore_value_raw(DynValue *v, DynRaw *raw)
+{
+	char	   *text;
+
+	if (v == NULL)
+		return false;
+	text = awstore_value_json(v);
+	return dyn_raw_value(text, strlen(text), raw);
+}
+
+void
+awstore_fill_slot_value(TupleTableSlot *slot, AwColumns *cols, List *attnums,
+						DynValue *item, AwConvertContext *ctx)
+{
+	DynRaw		raw;
+
+	if (!awstore_value_raw(item, &raw))
+		aw_malformed_item();
+	awstore_fill_slot(slot, cols, attnums, raw, ctx);
 }

@@ -153,6 +153,7 @@ typedef struct AwColumns
 {
 	int			ncolumns;
 	AwColumn   *columns;
+	struct AwItemReader *reader;	/* decode.c's, made on first use */
 } AwColumns;
 
 extern AwColumns *awstore_get_columns(Relation rel);
@@ -252,6 +253,8 @@ typedef bool (*AwPageFn) (DynValue *page, void *arg);
 
 extern int	awstore_page_raw_next_key(DynCall *call, MemoryContext cxt, char **key);
 extern char *awstore_page_next_key(DynValue *page);
+extern bool awstore_page_member(DynCall *call, DynRaw page, const char *name,
+								DynRaw *value);
 typedef struct AwBudget AwBudget;
 
 /* pages.c */
@@ -412,26 +415,47 @@ extern void awstore_append_json_string(StringInfo out, const char *s, size_t len
  * ---------------------------------------------------------------------
  */
 
+/* Which columns an item is read into (decode.c). */
+typedef struct AwItemReader AwItemReader;
+
 /* What is being converted, for error messages. */
 typedef struct AwConvertContext
 {
 	const char *table;			/* DynamoDB table */
 	const char *partition_key;
 	const char *sort_key;
-	DynValue   *item;			/* the item being converted, for its key */
+	DynRaw		item;			/* the item being converted (p NULL: none) */
 	AwColumn   *column;			/* the column being converted */
+	AwItemReader *reader;		/* while a slot is filled */
 } AwConvertContext;
 
-extern Datum awstore_attr_to_datum(AwColumn *col, DynValue *av, bool *isnull,
+/*
+ * The Datum of column col from the item's AttributeValue av, read in place
+ * (NULL when the item lacks it), or of a document column from the whole
+ * item.  In the current memory context; errors name the item and column.
+ */
+extern Datum awstore_attr_to_datum(AwColumn *col, const DynRaw *av, bool *isnull,
 								   AwConvertContext *ctx);
-extern Datum awstore_item_to_datum(AwColumn *col, DynValue *item);
+extern Datum awstore_item_to_datum(AwColumn *col, DynRaw item);
 
 /*
- * Fills slot from an item: the columns in attnums (all when NIL), others
- * NULL.  Values are allocated in the current memory context.
+ * Fills slot from an item read in place: the columns in attnums (all when
+ * NIL; the list must live as long as cols), others NULL.  Values are
+ * allocated in the current memory context; what is worked out once for
+ * the columns stays in theirs.
  */
 extern void awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnums,
-							  DynValue *item, AwConvertContext *ctx);
+							  DynRaw item, AwConvertContext *ctx);
+
+/* The same from a parsed item, through its JSON text. */
+extern void awstore_fill_slot_value(TupleTableSlot *slot, AwColumns *cols, List *attnums,
+									DynValue *item, AwConvertContext *ctx);
+
+/* A parsed value's JSON text (palloc'd) in place; false for NULL. */
+extern bool awstore_value_raw(DynValue *v, DynRaw *raw);
+
+/* The key of an item read in place, for messages: "(id)=(a1)". */
+extern char *awstore_raw_item_key_text(DynRaw item, const char *pk, const char *sk);
 
 /* ---------------------------------------------------------------------
  * Encoding values (encode.c)

@@ -379,7 +379,7 @@ aw_fill_from_json(AwModifyState *m, TupleTableSlot *slot, const char *item_json)
 		elog(ERROR, "awstore: the item read is not valid JSON");
 	PG_TRY();
 	{
-		awstore_fill_slot(slot, m->columns, NIL, item, &m->conv);
+		awstore_fill_slot_value(slot, m->columns, NIL, item, &m->conv);
 	}
 	PG_FINALLY();
 	{

@@ -269,6 +269,31 @@ awstore_page_raw_next_key(DynCall *call, MemoryContext cxt, char **key)
 }
 
 /*
+ * The member called name of a page read in place (call's, see
+ * dyn_call_page): where the streaming check noted it, or found by walking
+ * the page's members.  False when the page has none.
+ */
+bool
+awstore_page_member(DynCall *call, DynRaw page, const char *name, DynRaw *value)
+{
+	const char *text;
+	size_t		len;
+
+	switch (dyn_call_raw_member(call, name, &text, &len))
+	{
+		case 1:
+			value->p = text;
+			value->len = len;
+			value->esc = false;
+			return true;
+		case 0:
+			return false;
+		default:
+			return dyn_raw_member(page, name, value);
+	}
+}
+
+/*
  * The LastEvaluatedKey of a parsed page as JSON text palloc'd in the
  * current memory context, or NULL on the last page.
  */

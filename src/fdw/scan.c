@@ -42,10 +42,10 @@ aw_conversion_error_callback(void *arg)
 	AwScanState *s = arg;
 	AwScanPlan *plan = s->plan;
 
-	if (s->conv.column && s->conv.item)
+	if (s->conv.column && s->conv.item.p)
 		errcontext("column \"%s\" of foreign table \"%s\", item %s of DynamoDB table \"%s\"",
 				   s->conv.column->colname, RelationGetRelationName(s->rel),
-				   awstore_item_key_text(s->conv.item, plan->pk, plan->sk), plan->table);
+				   awstore_raw_item_key_text(s->conv.item, plan->pk, plan->sk), plan->table);
 }
 
 static void
@@ -53,10 +53,8 @@ aw_reset_execution(AwScanState *s)
 {
 	s->page = NULL;				/* freed with scan_cxt */
 	MemoryContextReset(s->scan_cxt);
-	s->items = NULL;
-	s->single = NULL;
-	s->nitems = 0;
-	s->pos = 0;
+	s->items.ok = false;
+	s->single.p = NULL;
 	s->count_pending = 0;
 	s->started = false;
 	s->rr = 0;
@@ -142,27 +140,39 @@ awstoreBeginForeignScan(ForeignScanState *node, int eflags)
  * row, tableoid.  In the current memory context.
  */
 static void
-aw_store_row_identity(AwScanState *s, TupleTableSlot *slot, DynValue *item)
+aw_store_row_identity(AwScanState *s, TupleTableSlot *slot, DynRaw item)
 {
 	AwScanPlan *plan = s->plan;
-	DynValue   *pkv = dyn_get(item, plan->pk);
-	DynValue   *skv = plan->sk ? dyn_get(item, plan->sk) : NULL;
-	char	   *key;
+	DynRaw		pkv;
+	DynRaw		skv;
+	StringInfoData key;
 
-	if (pkv == NULL || (plan->sk && skv == NULL))
+	if (!dyn_raw_member(item, plan->pk, &pkv) ||
+		(plan->sk && !dyn_raw_member(item, plan->sk, &skv)))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("DynamoDB returned an item of table \"%s\" without its key", plan->table)));
-	key = psprintf("{%s:%s", awstore_json_string(plan->pk), awstore_value_json(pkv));
-	if (plan->sk)
-		key = psprintf("%s,%s:%s", key, awstore_json_string(plan->sk), awstore_value_json(skv));
-	key = psprintf("%s}", key);
 	/* [key] or, when the whole row is read (UPDATE), [key, item as read] */
+	initStringInfo(&key);
+	appendStringInfoString(&key, "[{");
+	awstore_append_json_string(&key, plan->pk, strlen(plan->pk));
+	appendStringInfoChar(&key, ':');
+	appendBinaryStringInfo(&key, pkv.p, (int) pkv.len);
+	if (plan->sk)
+	{
+		appendStringInfoChar(&key, ',');
+		awstore_append_json_string(&key, plan->sk, strlen(plan->sk));
+		appendStringInfoChar(&key, ':');
+		appendBinaryStringInfo(&key, skv.p, (int) skv.len);
+	}
+	appendStringInfoChar(&key, '}');
 	if (s->row_att)
-		key = psprintf("[%s,%s]", key, awstore_value_json(item));
-	else
-		key = psprintf("[%s]", key);
-	slot->tts_values[s->key_att - 1] = CStringGetTextDatum(key);
+	{
+		appendStringInfoChar(&key, ',');
+		appendBinaryStringInfo(&key, item.p, (int) item.len);
+	}
+	appendStringInfoChar(&key, ']');
+	slot->tts_values[s->key_att - 1] = PointerGetDatum(cstring_to_text_with_len(key.data, key.len));
 	slot->tts_isnull[s->key_att - 1] = false;
 	if (s->row_att)
 	{
@@ -181,7 +191,7 @@ aw_store_row_identity(AwScanState *s, TupleTableSlot *slot, DynValue *item)
 
 /* Fills the slot from an item. */
 static void
-aw_store_item(AwScanState *s, TupleTableSlot *slot, DynValue *item)
+aw_store_item(AwScanState *s, TupleTableSlot *slot, DynRaw item)
 {
 	ErrorContextCallback errcb;
 	MemoryContext old;
@@ -212,12 +222,35 @@ aw_store_item(AwScanState *s, TupleTableSlot *slot, DynValue *item)
 	MemoryContextSwitchTo(old);
 }
 
+/* The page's next item, in place; false when it has no more. */
+static bool
+aw_next_item(AwScanState *s, DynRaw *item)
+{
+	if (s->single.p)
+	{
+		*item = s->single;
+		s->single.p = NULL;
+		return true;
+	}
+	if (!s->items.ok)
+		return false;
+	if (dyn_raw_next_element(&s->items, item))
+		return true;
+	if (!dyn_raw_iter_done(&s->items))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("DynamoDB returned a page of table \"%s\" whose items are not well-formed",
+						s->plan->table)));
+	return false;
+}
+
 TupleTableSlot *
 awstoreIterateForeignScan(ForeignScanState *node)
 {
 	AwScanState *s = node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	DynRaw		item;
 
 	if (!s->started)
 	{
@@ -239,11 +272,8 @@ awstoreIterateForeignScan(ForeignScanState *node)
 			ExecClearTuple(slot);
 			return ExecStoreAllNullTuple(slot);
 		}
-		if (s->pos < s->nitems)
+		if (aw_next_item(s, &item))
 		{
-			DynValue   *item = s->single ? s->single : dyn_array_get(s->items, s->pos);
-
-			s->pos++;
 			aw_store_item(s, slot, item);
 			if (s->values.filter_local || s->values.sk_local)
 			{

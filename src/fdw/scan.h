@@ -67,12 +67,10 @@ struct AwScanState
 	int			rr;				/* round robin over segments */
 	long		limit_left;
 
-	/* the page being read */
+	/* the page being read, in place (decode.c reads its items) */
 	AwCallHolder *page;
-	DynValue   *items;			/* array of items, or NULL */
-	DynValue   *single;			/* GetItem's item, or NULL */
-	int			nitems;
-	int			pos;
+	DynRawIter	items;			/* what is left of its Items (ok false: none) */
+	DynRaw		single;			/* GetItem's Item not yet read (p NULL: none) */
 	long		count_pending;	/* Select=COUNT rows still to return */
 
 	AwConvertContext conv;

@@ -352,6 +352,38 @@ aw_set_start_key(AwSegment *seg, char *key)
 	seg->start_key = key;
 }
 
+/* A member of a page that is an integer (Count), 0 when it has none. */
+static long
+aw_page_integer(DynCall *call, DynRaw page, const char *name)
+{
+	DynRaw		v;
+
+	return awstore_page_member(call, page, name, &v) ? (long) dyn_raw_integer(v) : 0;
+}
+
+/* A page's JSON text (a key) copied into scan_cxt, to send again. */
+static char *
+aw_scan_copy(AwScanState *s, DynRaw v)
+{
+	MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
+	char	   *copy = pnstrdup(v.p, v.len);
+
+	MemoryContextSwitchTo(old);
+	return copy;
+}
+
+/* Does an object (UnprocessedKeys) have any member? */
+static bool
+aw_raw_nonempty(DynRaw object)
+{
+	DynRawIter	it;
+	DynRaw		k;
+	DynRaw		v;
+
+	dyn_raw_iter_init(object, &it);
+	return object.p[0] == '{' && dyn_raw_next_member(&it, &k, &v);
+}
+
 /* Takes a finished request's page as the page being read. */
 static void
 aw_take_page(AwScanState *s, AwSegment *seg)
@@ -364,8 +396,8 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 	bool		sent_next = false;
 	bool		ok;
 	const DynStats *stats = dyn_call_stats(call);
-	DynValue   *resp;
-	DynValue   *v;
+	DynRaw		resp;
+	DynRaw		v;
 
 	aw_settle_now(s, seg);		/* before the lookahead asks the budget */
 	expected = seg->expected;	/* the lookahead replaces them */
@@ -401,7 +433,7 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 			aw_continue(s, seg);
 	}
 
-	ok = dyn_call_ok(call);		/* parses the page: capacity counts */
+	ok = dyn_call_page(call, &resp);	/* in place: capacity counts */
 	s->requests += stats->requests;
 	s->retries += stats->retries;
 	s->capacity += stats->capacity;
@@ -410,12 +442,14 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 		DynError	err = *dyn_call_error(call);
 		char		action[40];
 
+		if (err.kind == DYN_ERR_NONE)
+			elog(ERROR, "awstore: a page of table \"%s\" was parsed before it was read",
+				 plan->table);
 		strlcpy(action, dyn_call_action(call), sizeof(action));
 		awstore_release_call(holder);
 		awstore_report_error(&err, action, plan->table);
 	}
 	s->pages++;
-	resp = dyn_call_response(call);
 	if (s->budget)
 	{
 		if (!settled)
@@ -423,38 +457,32 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 		if (plan->op != AW_OP_GET_ITEM && plan->op != AW_OP_BATCH_GET_ITEM)
 			s->item_bytes = awstore_budget_learn_item_bytes(s->item_bytes,
 															AW_READ_UNIT(plan->consistent), stats,
-															dyn_integer(dyn_get(resp, "ScannedCount")));
+															aw_page_integer(call, resp, "ScannedCount"));
 	}
 	s->page = holder;
-	s->items = NULL;
-	s->single = NULL;
-	s->nitems = 0;
-	s->pos = 0;
+	s->items.ok = false;
+	s->single.p = NULL;
 
 	switch (plan->op)
 	{
 		case AW_OP_SCAN:
 		case AW_OP_QUERY:
 		case AW_OP_MULTI_QUERY:
-			s->items = dyn_get(resp, "Items");
-			s->nitems = dyn_array_length(s->items);
+			if (awstore_page_member(call, resp, "Items", &v))
+				dyn_raw_iter_init(v, &s->items);
 			if (plan->count_only)
-				s->count_pending += dyn_integer(dyn_get(resp, "Count"));
+				s->count_pending += aw_page_integer(call, resp, "Count");
 			if (!sent_next)
 			{
-				MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
-				char	   *lek = awstore_page_next_key(resp);
-
-				MemoryContextSwitchTo(old);
-				if (lek)
-					aw_set_start_key(seg, lek);
+				if (awstore_page_member(call, resp, "LastEvaluatedKey", &v))
+					aw_set_start_key(seg, aw_scan_copy(s, v));
 				else
 					seg->exhausted = true;
 			}
 			if (plan->limit > 0)
 			{
-				s->limit_left -= plan->count_only ?
-					dyn_integer(dyn_get(resp, "Count")) : s->nitems;
+				/* Count is the number of items on the page */
+				s->limit_left -= aw_page_integer(call, resp, "Count");
 				if (s->limit_left <= 0)
 				{
 					/* enough for the LIMIT above: no more pages */
@@ -464,20 +492,17 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 			}
 			break;
 		case AW_OP_GET_ITEM:
-			s->single = dyn_get(resp, "Item");
-			s->nitems = s->single ? 1 : 0;
+			if (awstore_page_member(call, resp, "Item", &v))
+				s->single = v;
 			seg->exhausted = true;
 			break;
 		case AW_OP_BATCH_GET_ITEM:
-			s->items = dyn_get(dyn_get(resp, "Responses"), plan->table);
-			s->nitems = dyn_array_length(s->items);
-			v = dyn_get(resp, "UnprocessedKeys");
-			if (v && dyn_object_size(v) > 0)
+			if (awstore_page_member(call, resp, "Responses", &v) &&
+				dyn_raw_member(v, plan->table, &v))
+				dyn_raw_iter_init(v, &s->items);
+			if (awstore_page_member(call, resp, "UnprocessedKeys", &v) && aw_raw_nonempty(v))
 			{
-				MemoryContext old = MemoryContextSwitchTo(s->scan_cxt);
-
-				seg->unprocessed = awstore_value_json(v);
-				MemoryContextSwitchTo(old);
+				seg->unprocessed = aw_scan_copy(s, v);
 				awstore_budget_throttled(s->budget);
 			}
 			else
@@ -534,8 +559,6 @@ awstore_scan_release_page(AwScanState *s)
 		awstore_release_call(s->page);
 		s->page = NULL;
 	}
-	s->items = NULL;
-	s->single = NULL;
-	s->nitems = 0;
-	s->pos = 0;
+	s->items.ok = false;
+	s->single.p = NULL;
 }

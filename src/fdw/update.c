@@ -283,7 +283,7 @@ awstoreExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *s
 			result = NULL;		/* the item is gone */
 		else if (m->returning && returned)
 		{
-			awstore_fill_slot(slot, m->columns, NIL, returned, &m->conv);
+			awstore_fill_slot_value(slot, m->columns, NIL, returned, &m->conv);
 			result = slot;
 		}
 		else if (m->returning)

@@ -203,7 +203,7 @@ awstore_returned_row(AwModifyState *m, DynCall *call, TupleTableSlot *slot)
 
 	if (attrs == NULL)
 		return NULL;
-	awstore_fill_slot(slot, m->columns, NIL, attrs, &m->conv);
+	awstore_fill_slot_value(slot, m->columns, NIL, attrs, &m->conv);
 	return slot;
 }
 

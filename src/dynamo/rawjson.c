@@ -1,0 +1,540 @@
+/*-------------------------------------------------------------------------
+ *
+ * rawjson.c
+ *		Reading JSON text in place: members, elements, strings,
+ *		AttributeValues, with nothing built.
+ *
+ * A Scan or Query page is up to 1 MB of JSON whose items are read once,
+ * in order, and thrown away.  Parsing it into a json-c tree costs an
+ * allocation per value and a hash table per object, most of it for
+ * attributes the plan does not need.  These functions read the text where
+ * it lies instead: a DynRaw is a slice of the page (a whole JSON value, or
+ * a string's content without its quotes), found by skipping what comes
+ * before it.  Nothing is allocated; a string's escapes are decoded only by
+ * dyn_raw_unescape, into the caller's buffer, when its value is wanted.
+ *
+ * The text must be JSON that the streaming check (jsoncheck.c) accepted:
+ * these functions trust the grammar and do not check it again.  They
+ * still never read outside the slice they are given, whatever its bytes:
+ * malformed text makes them return false or DYN_T_INVALID, never crash.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "dynamo.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *
+raw_skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/*
+ * The closing quote of a string whose content starts at p, or NULL.  Sets
+ * *esc when the content holds an escape.
+ */
+static const char *
+raw_string_end(const char *p, const char *end, bool *esc)
+{
+	for (;;)
+	{
+		const char *q = memchr(p, '"', end - p);
+		const char *b;
+
+		if (q == NULL)
+			return NULL;
+		b = memchr(p, '\\', q - p);
+		if (b == NULL)
+			return q;
+		*esc = true;
+		p = b + 2;				/* past the escaped byte, a quote maybe */
+		if (p > end)
+			return NULL;
+	}
+}
+
+/* The byte after the value that starts at p (not whitespace), or NULL. */
+static const char *
+raw_value_end(const char *p, const char *end)
+{
+	const char *start = p;
+	int			depth = 0;
+	bool		esc;
+
+	if (p >= end)
+		return NULL;
+	switch (*p)
+	{
+		case '"':
+			p = raw_string_end(p + 1, end, &esc);
+			return p ? p + 1 : NULL;
+		case '{':
+		case '[':
+			while (p < end)
+			{
+				switch (*p)
+				{
+					case '"':
+						p = raw_string_end(p + 1, end, &esc);
+						if (p == NULL)
+							return NULL;
+						break;
+					case '{':
+					case '[':
+						depth++;
+						break;
+					case '}':
+					case ']':
+						if (--depth == 0)
+							return p + 1;
+						break;
+					default:
+						break;
+				}
+				p++;
+			}
+			return NULL;
+		default:
+			/* a number or a literal: up to the byte that ends it */
+			while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' &&
+				   *p != '\n' && *p != '\r' && *p != '\t')
+				p++;
+			return p > start ? p : NULL;
+	}
+}
+
+bool
+dyn_raw_value(const char *text, size_t len, DynRaw *value)
+{
+	const char *end = text + len;
+	const char *p = raw_skip_ws(text, end);
+	const char *q = raw_value_end(p, end);
+
+	if (q == NULL || raw_skip_ws(q, end) != end)
+		return false;
+	value->p = p;
+	value->len = q - p;
+	value->esc = false;
+	return true;
+}
+
+void
+dyn_raw_iter_init(DynRaw container, DynRawIter *it)
+{
+	it->p = container.p;
+	it->end = container.p + container.len;
+	it->first = true;
+	it->ok = container.len >= 2 &&
+		((container.p[0] == '{' && container.p[container.len - 1] == '}') ||
+		 (container.p[0] == '[' && container.p[container.len - 1] == ']'));
+	if (it->ok)
+	{
+		it->p++;
+		it->end--;
+	}
+}
+
+/* Steps over the ',' between two entries; false at the end or on junk. */
+static bool
+raw_iter_step(DynRawIter *it)
+{
+	const char *p;
+
+	if (!it->ok)
+		return false;
+	p = raw_skip_ws(it->p, it->end);
+	if (!it->first)
+	{
+		if (p >= it->end || *p != ',')
+		{
+			it->ok = false;
+			return false;
+		}
+		p = raw_skip_ws(p + 1, it->end);
+	}
+	else if (p >= it->end)
+	{
+		it->ok = false;			/* empty: the end, not an error */
+		return false;
+	}
+	it->first = false;
+	it->p = p;
+	return true;
+}
+
+bool
+dyn_raw_next_element(DynRawIter *it, DynRaw *elem)
+{
+	const char *q;
+
+	if (!raw_iter_step(it))
+		return false;
+	q = raw_value_end(it->p, it->end);
+	if (q == NULL)
+	{
+		it->ok = false;
+		return false;
+	}
+	elem->p = it->p;
+	elem->len = q - it->p;
+	elem->esc = false;
+	it->p = q;
+	return true;
+}
+
+bool
+dyn_raw_next_member(DynRawIter *it, DynRaw *key, DynRaw *value)
+{
+	const char *p;
+	const char *q;
+
+	if (!raw_iter_step(it))
+		return false;
+	p = it->p;
+	if (*p != '"')
+		goto junk;
+	key->esc = false;
+	q = raw_string_end(p + 1, it->end, &key->esc);
+	if (q == NULL)
+		goto junk;
+	key->p = p + 1;
+	key->len = q - (p + 1);
+	p = raw_skip_ws(q + 1, it->end);
+	if (p >= it->end || *p != ':')
+		goto junk;
+	p = raw_skip_ws(p + 1, it->end);
+	q = raw_value_end(p, it->end);
+	if (q == NULL)
+		goto junk;
+	value->p = p;
+	value->len = q - p;
+	value->esc = false;
+	it->p = q;
+	return true;
+junk:
+	it->ok = false;
+	return false;
+}
+
+bool
+dyn_raw_key_is(DynRaw key, const char *name, size_t name_len)
+{
+	char		stack[256];
+	char	   *buf = stack;
+	size_t		n;
+	bool		same;
+
+	if (!key.esc)
+		return key.len == name_len && memcmp(key.p, name, name_len) == 0;
+	/* an escaped key is never shorter than what it decodes to */
+	if (key.len < name_len)
+		return false;
+	if (key.len > sizeof(stack) && (buf = malloc(key.len)) == NULL)
+		return false;
+	n = dyn_raw_unescape(key.p, key.len, buf);
+	same = n == name_len && memcmp(buf, name, name_len) == 0;
+	if (buf != stack)
+		free(buf);
+	return same;
+}
+
+bool
+dyn_raw_member(DynRaw object, const char *name, DynRaw *value)
+{
+	DynRawIter	it;
+	DynRaw		k;
+	DynRaw		v;
+	size_t		name_len = strlen(name);
+	bool		found = false;
+
+	dyn_raw_iter_init(object, &it);
+	if (!it.ok || object.p[0] != '{')
+		return false;
+	while (dyn_raw_next_member(&it, &k, &v))
+		if (dyn_raw_key_is(k, name, name_len))
+		{
+			*value = v;			/* the last one, as a parser keeps */
+			found = true;
+		}
+	return found;
+}
+
+bool
+dyn_raw_string(DynRaw value, DynRaw *content)
+{
+	bool		esc = false;
+	const char *q;
+
+	if (value.len < 2 || value.p[0] != '"')
+		return false;
+	q = raw_string_end(value.p + 1, value.p + value.len, &esc);
+	if (q != value.p + value.len - 1)
+		return false;
+	content->p = value.p + 1;
+	content->len = value.len - 2;
+	content->esc = esc;
+	return true;
+}
+
+static int
+raw_hex4(const char *p)
+{
+	int			v = 0;
+
+	for (int i = 0; i < 4; i++)
+	{
+		char		c = p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+static char *
+raw_put_utf8(char *d, unsigned int cp)
+{
+	if (cp < 0x80)
+		*d++ = (char) cp;
+	else if (cp < 0x800)
+	{
+		*d++ = (char) (0xC0 | (cp >> 6));
+		*d++ = (char) (0x80 | (cp & 0x3F));
+	}
+	else if (cp < 0x10000)
+	{
+		*d++ = (char) (0xE0 | (cp >> 12));
+		*d++ = (char) (0x80 | ((cp >> 6) & 0x3F));
+		*d++ = (char) (0x80 | (cp & 0x3F));
+	}
+	else
+	{
+		*d++ = (char) (0xF0 | (cp >> 18));
+		*d++ = (char) (0x80 | ((cp >> 12) & 0x3F));
+		*d++ = (char) (0x80 | ((cp >> 6) & 0x3F));
+		*d++ = (char) (0x80 | (cp & 0x3F));
+	}
+	return d;
+}
+
+size_t
+dyn_raw_unescape(const char *s, size_t len, char *dst)
+{
+	const char *end = s + len;
+	char	   *d = dst;
+
+	while (s < end)
+	{
+		const char *b = memchr(s, '\\', end - s);
+		int			cp;
+
+		if (b == NULL)
+		{
+			memmove(d, s, end - s);
+			d += end - s;
+			break;
+		}
+		memmove(d, s, b - s);
+		d += b - s;
+		s = b + 1;
+		if (s >= end)
+			return DYN_RAW_BAD_ESCAPE;
+		switch (*s++)
+		{
+			case '"':
+				*d++ = '"';
+				break;
+			case '\\':
+				*d++ = '\\';
+				break;
+			case '/':
+				*d++ = '/';
+				break;
+			case 'b':
+				*d++ = '\b';
+				break;
+			case 'f':
+				*d++ = '\f';
+				break;
+			case 'n':
+				*d++ = '\n';
+				break;
+			case 'r':
+				*d++ = '\r';
+				break;
+			case 't':
+				*d++ = '\t';
+				break;
+			case 'u':
+				if (end - s < 4 || (cp = raw_hex4(s)) < 0)
+					return DYN_RAW_BAD_ESCAPE;
+				s += 4;
+				if (cp >= 0xDC00 && cp <= 0xDFFF)
+					return DYN_RAW_BAD_ESCAPE;	/* a low surrogate alone */
+				if (cp >= 0xD800 && cp <= 0xDBFF)
+				{
+					int			lo;
+
+					/* a high surrogate: its low one must follow */
+					if (end - s < 6 || s[0] != '\\' || s[1] != 'u' ||
+						(lo = raw_hex4(s + 2)) < 0xDC00 || lo > 0xDFFF)
+						return DYN_RAW_BAD_ESCAPE;
+					s += 6;
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				}
+				d = raw_put_utf8(d, (unsigned int) cp);
+				break;
+			default:
+				return DYN_RAW_BAD_ESCAPE;
+		}
+	}
+	return d - dst;
+}
+
+/* The type a (decoded) AttributeValue key names. */
+static DynType
+raw_type_name(const char *k, size_t len)
+{
+	switch (len)
+	{
+		case 1:
+			switch (k[0])
+			{
+				case 'S':
+					return DYN_T_S;
+				case 'N':
+					return DYN_T_N;
+				case 'B':
+					return DYN_T_B;
+				case 'M':
+					return DYN_T_M;
+				case 'L':
+					return DYN_T_L;
+			}
+			break;
+		case 2:
+			if (k[1] != 'S')
+				break;
+			switch (k[0])
+			{
+				case 'S':
+					return DYN_T_SS;
+				case 'N':
+					return DYN_T_NS;
+				case 'B':
+					return DYN_T_BS;
+			}
+			break;
+		case 4:
+			if (memcmp(k, "BOOL", 4) == 0)
+				return DYN_T_BOOL;
+			if (memcmp(k, "NULL", 4) == 0)
+				return DYN_T_NULL;
+			break;
+	}
+	return DYN_T_INVALID;
+}
+
+DynType
+dyn_raw_attr(DynRaw av, DynRaw *inner)
+{
+	DynRawIter	it;
+	DynRaw		k;
+	DynRaw		v;
+	DynRaw		extra_k;
+	DynRaw		extra_v;
+	DynType		type;
+	char		name[16];
+
+	dyn_raw_iter_init(av, &it);
+	if (!it.ok || av.p[0] != '{' || !dyn_raw_next_member(&it, &k, &v))
+		return DYN_T_INVALID;
+	if (dyn_raw_next_member(&it, &extra_k, &extra_v) || !dyn_raw_iter_done(&it))
+		return DYN_T_INVALID;	/* exactly one member */
+	if (k.esc)
+	{
+		if (k.len > sizeof(name))
+			return DYN_T_INVALID;
+		k.len = dyn_raw_unescape(k.p, k.len, name);
+		if (k.len == DYN_RAW_BAD_ESCAPE)
+			return DYN_T_INVALID;
+		k.p = name;
+	}
+	type = raw_type_name(k.p, k.len);
+	switch (type)
+	{
+		case DYN_T_S:
+		case DYN_T_N:
+		case DYN_T_B:
+			if (!dyn_raw_string(v, inner))
+				return DYN_T_INVALID;
+			return type;
+		case DYN_T_BOOL:
+		case DYN_T_NULL:
+			if (!(v.len == 4 && memcmp(v.p, "true", 4) == 0) &&
+				!(v.len == 5 && memcmp(v.p, "false", 5) == 0))
+				return DYN_T_INVALID;
+			break;
+		case DYN_T_M:
+			if (v.p[0] != '{')
+				return DYN_T_INVALID;
+			break;
+		case DYN_T_L:
+		case DYN_T_SS:
+		case DYN_T_NS:
+		case DYN_T_BS:
+			if (v.p[0] != '[')
+				return DYN_T_INVALID;
+			break;
+		case DYN_T_INVALID:
+			return DYN_T_INVALID;
+	}
+	*inner = v;
+	return type;
+}
+
+bool
+dyn_raw_iter_done(const DynRawIter *it)
+{
+	/* the iteration ended at the container's end, not on junk */
+	return raw_skip_ws(it->p, it->end) == it->end;
+}
+
+long long
+dyn_raw_integer(DynRaw v)
+{
+	long long	n = 0;
+	size_t		i = 0;
+	bool		neg = false;
+
+	if (i < v.len && v.p[i] == '-')
+	{
+		neg = true;
+		i++;
+	}
+	for (; i < v.len && v.p[i] >= '0' && v.p[i] <= '9'; i++)
+	{
+		if (n > (LLONG_MAX - 9) / 10)
+			return neg ? LLONG_MIN : LLONG_MAX;
+		n = n * 10 + (v.p[i] - '0');
+	}
+	return neg ? -n : n;
+}
+
+bool
+dyn_raw_true(DynRaw v)
+{
+	return v.len == 4 && memcmp(v.p, "true", 4) == 0;
+}
