@@ -240,6 +240,59 @@ def documents(db, ddb, rng, count):
     return problems
 
 
+def to_boto(av):
+    """DynamoDB JSON (binaries as base64 text) in boto3's client form
+    (binaries as bytes)."""
+    (kind, value), = av.items()
+    if kind == "B":
+        return {"B": base64.b64decode(value)}
+    if kind == "BS":
+        return {"BS": [base64.b64decode(v) for v in value]}
+    if kind == "M":
+        return {"M": {k: to_boto(v) for k, v in value.items()}}
+    if kind == "L":
+        return {"L": [to_boto(v) for v in value]}
+    return av
+
+
+def read_paths(db, ddb, rng, count):
+    """Items written raw, read through the three ways awstore turns a value
+    into jsonb: a jsonb column (M, L and sets built directly), a json
+    column and a document 'plain' column (both through plain JSON text).
+    They must agree on every item; and a typed document gives back what
+    was written."""
+    create_table(ddb, "rp_read", [("id", "S")])
+    sent = {}
+    for k in range(count):
+        item = {"id": {"S": "r%d" % k}, "v": rand_av(rng)}
+        sent["r%d" % k] = item
+        ddb.put_item(TableName="rp_read", Item={n: to_boto(av) for n, av in item.items()})
+    db.execute("CREATE FOREIGN TABLE rp_read_j (id text, v jsonb) SERVER rp_dynamo "
+               "OPTIONS (table_name 'rp_read')")
+    db.execute("CREATE FOREIGN TABLE rp_read_t (id text, v json) SERVER rp_dynamo "
+               "OPTIONS (table_name 'rp_read')")
+    db.execute("CREATE FOREIGN TABLE rp_read_d (id text, item jsonb OPTIONS (document 'plain'), "
+               "typed jsonb OPTIONS (document 'dynamodb')) SERVER rp_dynamo "
+               "OPTIONS (table_name 'rp_read')")
+    rows = db.execute("""SELECT j.id, j.v, t.v::jsonb, d.item -> 'v', d.typed
+                           FROM rp_read_j j JOIN rp_read_t t USING (id) JOIN rp_read_d d USING (id)""").fetchall()
+    problems = []
+    if len(rows) != count:
+        problems.append("%d rows for %d items" % (len(rows), count))
+    for key, direct, through_text, in_doc, typed in rows:
+        # {"NULL": true} is SQL NULL in a column, JSON null in a document
+        if direct != through_text or direct != in_doc:
+            problems.append("%s: jsonb %r, json %r, document %r" % (key, direct, through_text, in_doc))
+        got = {name: to_boto(av) for name, av in typed.items()}
+        if got.keys() != sent[key].keys() or not all(same_av(sent[key][n], got[n]) for n in got):
+            problems.append("%s: sent %r, typed document %r" % (key, sent[key], typed))
+    containers = sum(1 for _, direct, _, _, _ in rows if isinstance(direct, (dict, list)))
+    if containers < count // 10:
+        problems.append("only %d of %d values were maps, lists or sets" % (containers, count))
+    db.execute("DROP FOREIGN TABLE rp_read_j, rp_read_t, rp_read_d")
+    return problems
+
+
 # (name, DynamoDB key types, column types, raw key generator)
 KEY_KINDS = [
     ("S into text", ["S"], ["text"], lambda rng, i: {"S": "t%d-%s" % (i, rand_text(rng))}),
@@ -357,6 +410,11 @@ def main():
                    % (args.items // 2), documents(db, ddb, rng, args.items // 2), args.seed)
         except Exception as e:
             report("INSERT of whole items, read raw", ["%s: %s" % (type(e).__name__, e)], args.seed)
+        try:
+            report("values read three ways agree: jsonb, json and document 'plain' (%d items)"
+                   % args.items, read_paths(db, ddb, rng, args.items), args.seed)
+        except Exception as e:
+            report("values read three ways agree", ["%s: %s" % (type(e).__name__, e)], args.seed)
         for n, kind in enumerate(KEY_KINDS):
             try:
                 name, problems = key_kind(db, ddb, rng, n, kind, 20)
@@ -365,7 +423,7 @@ def main():
                 report("UPDATE and DELETE by key, %s" % kind[0], ["%s: %s" % (type(e).__name__, e)],
                        args.seed)
         db.execute("DROP SERVER rp_dynamo CASCADE")
-    for t in ["rp_typed", "rp_doc"] + ["rp_key%d" % n for n in range(len(KEY_KINDS))]:
+    for t in ["rp_typed", "rp_doc", "rp_read"] + ["rp_key%d" % n for n in range(len(KEY_KINDS))]:
         try:
             ddb.delete_table(TableName=t)
         except Exception:

@@ -429,6 +429,13 @@ extern void dyn_value_free(DynValue *v);
 /* Is text a number as DynamoDB's N accepts and JSON can carry as is? */
 extern bool dyn_number_is_json(const char *text, size_t len);
 
+/*
+ * Appends N's text as a JSON number, mending the forms DynamoDB takes and
+ * JSON does not (+1, 007, .5, 5.) without changing the value; false when
+ * it is no number.
+ */
+extern bool dyn_plain_number(const char *text, size_t len, DynBuf *out);
+
 /* ---------------------------------------------------------------------
  * Request bodies, one function per action (actions.c).  Each returns a
  * malloc'd JSON text for dyn_call_start(), or NULL when out of memory.

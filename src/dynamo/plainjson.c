@@ -66,8 +66,8 @@ dyn_number_is_json(const char *s, size_t len)
  * leading zeros) are mended without changing the value; anything else is
  * refused.
  */
-static bool
-dyn_append_number(DynBuf *out, const char *s, size_t len)
+bool
+dyn_plain_number(const char *s, size_t len, DynBuf *out)
 {
 	size_t		i = 0;
 	size_t		digits;
@@ -161,14 +161,14 @@ dyn_append_raw_number(DynBuf *out, DynRaw s)
 	bool		ok;
 
 	if (!s.esc)
-		return dyn_append_number(out, s.p, s.len);
+		return dyn_plain_number(s.p, s.len, out);
 	if ((buf = malloc(s.len + 1)) == NULL)
 	{
 		out->oom = true;
 		return false;
 	}
 	n = dyn_raw_unescape(s.p, s.len, buf);
-	ok = n != DYN_RAW_BAD_ESCAPE && dyn_append_number(out, buf, n);
+	ok = n != DYN_RAW_BAD_ESCAPE && dyn_plain_number(buf, n, out);
 	free(buf);
 	return ok;
 }

@@ -48,6 +48,7 @@
 #include "utils/jsonb.h"
 #include "mb/pg_wchar.h"
 #include "utils/lsyscache.h"
+#include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
@@ -371,6 +372,132 @@ aw_plain_json_datum(AwConvertContext *ctx, DynRaw av, DynType t, Oid typid)
 	return aw_input(ctx, t, typid, -1, text);
 }
 
+/*
+ * A number's text as a jsonb number: the forms plain JSON mends (a plus
+ * sign, leading zeros, ".5") mended the same way, what it refuses refused.
+ */
+static Numeric
+aw_json_number(AwConvertContext *ctx, DynType t, DynRaw n)
+{
+	DynBuf		buf;
+	char	   *text;
+	size_t		len;
+	char	   *s = aw_cstring(ctx, t, n, &len);
+
+	if (dyn_number_is_json(s, len))
+		text = s;
+	else
+	{
+		dynbuf_init(&buf);
+		if (!dyn_plain_number(s, len, &buf))
+		{
+			dynbuf_free(&buf);
+			aw_malformed(ctx, t);
+		}
+		text = aw_plain_json_text(&buf);
+	}
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(text),
+											   ObjectIdGetDatum(InvalidOid),
+											   Int32GetDatum(-1)));
+}
+
+/*
+ * Pushes a scalar of a set, or an AttributeValue (av; inner and t its
+ * reading), onto a jsonb being built, as token (WJB_VALUE, WJB_ELEM) —
+ * the jsonb that the plain JSON text of the value would give.
+ */
+static JsonbValue *
+aw_push_jsonb(AwConvertContext *ctx, JsonbParseState **st, JsonbIteratorToken token,
+			  DynType t, DynRaw inner)
+{
+	JsonbValue	v;
+	size_t		len;
+	DynRawIter	it;
+	DynRaw		k;
+	DynRaw		e;
+	DynRaw		einner;
+	DynType		et;
+
+	check_stack_depth();
+	switch (t)
+	{
+		case DYN_T_S:
+		case DYN_T_B:
+			v.type = jbvString;
+			v.val.string.val = aw_cstring(ctx, t, inner, &len);
+			v.val.string.len = (int) len;
+			break;
+		case DYN_T_N:
+			v.type = jbvNumeric;
+			v.val.numeric = aw_json_number(ctx, t, inner);
+			break;
+		case DYN_T_BOOL:
+			v.type = jbvBool;
+			v.val.boolean = dyn_raw_true(inner);
+			break;
+		case DYN_T_NULL:
+			v.type = jbvNull;
+			break;
+		case DYN_T_M:
+			pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
+			dyn_raw_iter_init(inner, &it);
+			while (dyn_raw_next_member(&it, &k, &e))
+			{
+				JsonbValue	key;
+
+				key.type = jbvString;
+				key.val.string.val = aw_cstring(ctx, DYN_T_S, k, &len);
+				key.val.string.len = (int) len;
+				pushJsonbValue(st, WJB_KEY, &key);
+				et = dyn_raw_attr(e, &einner);
+				if (et == DYN_T_INVALID)
+					aw_malformed(ctx, t);
+				aw_push_jsonb(ctx, st, WJB_VALUE, et, einner);
+			}
+			if (!dyn_raw_iter_done(&it))
+				aw_malformed(ctx, t);
+			return pushJsonbValue(st, WJB_END_OBJECT, NULL);
+		case DYN_T_L:
+		case DYN_T_SS:
+		case DYN_T_NS:
+		case DYN_T_BS:
+			pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
+			dyn_raw_iter_init(inner, &it);
+			while (dyn_raw_next_element(&it, &e))
+			{
+				if (t == DYN_T_L)
+				{
+					et = dyn_raw_attr(e, &einner);
+					if (et == DYN_T_INVALID)
+						aw_malformed(ctx, t);
+				}
+				else
+				{
+					et = t == DYN_T_NS ? DYN_T_N : t == DYN_T_BS ? DYN_T_B : DYN_T_S;
+					if (!dyn_raw_string(e, &einner))
+						aw_malformed(ctx, t);
+				}
+				aw_push_jsonb(ctx, st, WJB_ELEM, et, einner);
+			}
+			if (!dyn_raw_iter_done(&it))
+				aw_malformed(ctx, t);
+			return pushJsonbValue(st, WJB_END_ARRAY, NULL);
+		default:
+			aw_malformed(ctx, t);
+	}
+	return pushJsonbValue(st, token, &v);
+}
+
+/* An M or L (or set) into a jsonb column, built without JSON text. */
+static Datum
+aw_jsonb_datum(AwConvertContext *ctx, DynType t, DynRaw inner)
+{
+	JsonbParseState *st = NULL;
+
+	/* a container: closing it gives the whole value */
+	return JsonbPGetDatum(JsonbValueToJsonb(aw_push_jsonb(ctx, &st, WJB_ELEM, t, inner)));
+}
+
 static Datum
 aw_bytea_from_base64(AwConvertContext *ctx, DynType t, DynRaw s)
 {
@@ -543,8 +670,12 @@ awstore_attr_to_datum(AwColumn *col, const DynRaw *av, bool *isnull, AwConvertCo
 		case DYN_T_BS:
 			if (OidIsValid(col->elemtypid))
 				return aw_array_to_datum(ctx, inner, t);
+			if (typid == JSONBOID)
+				return aw_jsonb_datum(ctx, t, inner);
 			return aw_plain_json_datum(ctx, *av, t, typid);
 		case DYN_T_M:
+			if (typid == JSONBOID)
+				return aw_jsonb_datum(ctx, t, inner);
 			return aw_plain_json_datum(ctx, *av, t, typid);
 		default:
 			break;

@@ -16,9 +16,12 @@
  * Paging is lazy with one page of lookahead per segment: when the executor
  * takes a page, the segment's next request is sent, so the next page
  * travels while this one is converted.  The next request goes out before
- * the page is even parsed: its LastEvaluatedKey is taken from the page as
+ * the page is even read: its LastEvaluatedKey is taken from the page as
  * received, where the streaming check noted it (dyn_call_raw_member), so
- * DynamoDB prepares the next page while this one is parsed and read.  At
+ * DynamoDB prepares the next page while this one is read.  Pages are never
+ * parsed: their items are read in place (dyn_call_page; decode.c), and
+ * their other members (Count, UnprocessedKeys) found where the streaming
+ * check noted them (awstore_page_member).  At
  * most one request per segment is in flight and one page is being read, so
  * memory stays bounded whatever the table's size.  A page without items but with a LastEvaluatedKey is
  * not the end.  When the executor stops pulling (LIMIT), nothing more is
@@ -32,7 +35,7 @@
  * for a page or waits for budget (aw_settle_now: before any request of
  * this scan goes out), not when the finished page's turn comes.
  *
- * Memory: DynamoDB calls and their parsed pages are malloc'd; each is held
+ * Memory: DynamoDB calls and their pages are malloc'd; each is held
  * by an AwCallHolder in a context of its own under scan_cxt, deleted when
  * the page has been read, or with scan_cxt — at rescan, at the end of the
  * scan, or when an error unwinds the query.  A segment keeps only its
@@ -406,10 +409,10 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 
 	/*
 	 * A Scan or Query page's LastEvaluatedKey can be taken from the page as
-	 * received: then the next request goes out before this page is parsed,
-	 * and DynamoDB prepares the next page while this one is parsed and
-	 * read.  (With a LIMIT or a count the page is parsed first: whether to
-	 * go on depends on its items.)
+	 * received: then the next request goes out before this page is read,
+	 * and DynamoDB prepares the next page while this one is read.  (With a
+	 * LIMIT or a count the page's Count is read first: whether to go on
+	 * depends on it.)
 	 */
 	if ((plan->op == AW_OP_SCAN || plan->op == AW_OP_QUERY || plan->op == AW_OP_MULTI_QUERY) &&
 		plan->limit <= 0 && !plan->count_only)
@@ -427,7 +430,7 @@ aw_take_page(AwScanState *s, AwSegment *seg)
 				sent_next = true;
 				break;
 			default:
-				break;			/* taken from the parsed page below */
+				break;			/* taken from the page below */
 		}
 		if (sent_next)
 			aw_continue(s, seg);
