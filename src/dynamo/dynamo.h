@@ -344,25 +344,55 @@ typedef struct DynRaw
 	bool		esc;
 } DynRaw;
 
-/* The entries of an object or array, in order. */
+/*
+ * The entries of an object or array, in order.  Opened on a slice (the
+ * container exactly) or on where a container starts, with only an upper
+ * bound of where it ends: the close is found by the iteration.
+ */
 typedef struct DynRawIter
 {
 	const char *p;
-	const char *end;
+	const char *end;			/* no byte at or after it is read */
+	const char *exact;			/* the slice's end, or NULL */
+	char		close;			/* '}' or ']' */
 	bool		first;
 	bool		ok;
+	bool		closed;			/* the close was reached; p is past it */
 } DynRawIter;
 
 /* The one value that text is (whitespace around it); false if it is not. */
 extern bool dyn_raw_value(const char *text, size_t len, DynRaw *value);
 
 extern void dyn_raw_iter_init(DynRaw container, DynRawIter *it);
+extern void dyn_raw_iter_open(const char *p, const char *end, DynRawIter *it);
+
+/*
+ * The next entry's first byte, without reading the entry: the caller
+ * reads it and says where it ended with dyn_raw_iter_skip_to.
+ */
+extern bool dyn_raw_next_start(DynRawIter *it, const char **start);
+extern void dyn_raw_iter_skip_to(DynRawIter *it, const char *after);
+
+/*
+ * The next member of an item: the attribute's name (content, as a key),
+ * its whole AttributeValue, and that read as dyn_raw_attr reads it — in
+ * one pass for the common form.  A malformed AttributeValue gives
+ * DYN_T_INVALID; false at the end of the item or on junk.
+ */
+extern bool dyn_raw_next_attr(DynRawIter *it, DynRaw *name, DynRaw *av, DynType *type,
+							  DynRaw *inner);
+
+/* The value that starts text (whitespace before it), whatever follows. */
+extern bool dyn_raw_first_value(const char *p, const char *end, DynRaw *value);
 
 /* The next member of an object: key is the key's content (see DynRaw). */
 extern bool dyn_raw_next_member(DynRawIter *it, DynRaw *key, DynRaw *value);
 extern bool dyn_raw_next_element(DynRawIter *it, DynRaw *elem);
 
-/* After next returned false: did the iteration reach the end (not junk)? */
+/*
+ * After next returned false: did the iteration reach the container's
+ * close (and, for a slice, is that its end), not junk?
+ */
 extern bool dyn_raw_iter_done(const DynRawIter *it);
 
 /* The member of object called name (the last one, if it repeats). */

@@ -41,21 +41,20 @@ raw_skip_ws(const char *p, const char *end)
 static const char *
 raw_string_end(const char *p, const char *end, bool *esc)
 {
-	for (;;)
+	/* strings are short, or full of escaped quotes (JSON text): bytewise */
+	while (p < end)
 	{
-		const char *q = memchr(p, '"', end - p);
-		const char *b;
-
-		if (q == NULL)
-			return NULL;
-		b = memchr(p, '\\', q - p);
-		if (b == NULL)
-			return q;
-		*esc = true;
-		p = b + 2;				/* past the escaped byte, a quote maybe */
-		if (p > end)
-			return NULL;
+		if (*p == '"')
+			return p;
+		if (*p == '\\')
+		{
+			*esc = true;
+			p += 2;				/* past the escaped byte, a quote maybe */
+			continue;
+		}
+		p++;
 	}
+	return NULL;
 }
 
 /* The byte after the value that starts at p (not whitespace), or NULL. */
@@ -124,22 +123,28 @@ dyn_raw_value(const char *text, size_t len, DynRaw *value)
 }
 
 void
-dyn_raw_iter_init(DynRaw container, DynRawIter *it)
+dyn_raw_iter_open(const char *p, const char *end, DynRawIter *it)
 {
-	it->p = container.p;
-	it->end = container.p + container.len;
 	it->first = true;
-	it->ok = container.len >= 2 &&
-		((container.p[0] == '{' && container.p[container.len - 1] == '}') ||
-		 (container.p[0] == '[' && container.p[container.len - 1] == ']'));
-	if (it->ok)
-	{
-		it->p++;
-		it->end--;
-	}
+	it->closed = false;
+	it->exact = NULL;
+	it->ok = p < end && (*p == '{' || *p == '[');
+	it->close = it->ok && *p == '{' ? '}' : ']';
+	it->p = it->ok ? p + 1 : p;
+	it->end = end;
 }
 
-/* Steps over the ',' between two entries; false at the end or on junk. */
+void
+dyn_raw_iter_init(DynRaw container, DynRawIter *it)
+{
+	dyn_raw_iter_open(container.p, container.p + container.len, it);
+	it->exact = container.p + container.len;
+}
+
+/*
+ * Steps to the next entry, over the ',' before it; false at the close of
+ * the container (closed, it->p past it) or on junk.
+ */
 static bool
 raw_iter_step(DynRawIter *it)
 {
@@ -148,6 +153,13 @@ raw_iter_step(DynRawIter *it)
 	if (!it->ok)
 		return false;
 	p = raw_skip_ws(it->p, it->end);
+	if (p < it->end && *p == it->close)
+	{
+		it->closed = true;
+		it->ok = false;
+		it->p = p + 1;
+		return false;
+	}
 	if (!it->first)
 	{
 		if (p >= it->end || *p != ',')
@@ -157,14 +169,29 @@ raw_iter_step(DynRawIter *it)
 		}
 		p = raw_skip_ws(p + 1, it->end);
 	}
-	else if (p >= it->end)
-	{
-		it->ok = false;			/* empty: the end, not an error */
-		return false;
-	}
 	it->first = false;
 	it->p = p;
+	if (p >= it->end)
+	{
+		it->ok = false;
+		return false;
+	}
 	return true;
+}
+
+bool
+dyn_raw_next_start(DynRawIter *it, const char **start)
+{
+	if (!raw_iter_step(it))
+		return false;
+	*start = it->p;
+	return true;
+}
+
+void
+dyn_raw_iter_skip_to(DynRawIter *it, const char *after)
+{
+	it->p = after;
 }
 
 bool
@@ -447,40 +474,19 @@ raw_type_name(const char *k, size_t len)
 	return DYN_T_INVALID;
 }
 
-DynType
-dyn_raw_attr(DynRaw av, DynRaw *inner)
+/*
+ * The inner value v of an AttributeValue of type t, checked for its JSON
+ * type: S, N and B give the string's content.
+ */
+static DynType
+raw_attr_inner(DynType type, DynRaw v, DynRaw *inner)
 {
-	DynRawIter	it;
-	DynRaw		k;
-	DynRaw		v;
-	DynRaw		extra_k;
-	DynRaw		extra_v;
-	DynType		type;
-	char		name[16];
-
-	dyn_raw_iter_init(av, &it);
-	if (!it.ok || av.p[0] != '{' || !dyn_raw_next_member(&it, &k, &v))
-		return DYN_T_INVALID;
-	if (dyn_raw_next_member(&it, &extra_k, &extra_v) || !dyn_raw_iter_done(&it))
-		return DYN_T_INVALID;	/* exactly one member */
-	if (k.esc)
-	{
-		if (k.len > sizeof(name))
-			return DYN_T_INVALID;
-		k.len = dyn_raw_unescape(k.p, k.len, name);
-		if (k.len == DYN_RAW_BAD_ESCAPE)
-			return DYN_T_INVALID;
-		k.p = name;
-	}
-	type = raw_type_name(k.p, k.len);
 	switch (type)
 	{
 		case DYN_T_S:
 		case DYN_T_N:
 		case DYN_T_B:
-			if (!dyn_raw_string(v, inner))
-				return DYN_T_INVALID;
-			return type;
+			return dyn_raw_string(v, inner) ? type : DYN_T_INVALID;
 		case DYN_T_BOOL:
 		case DYN_T_NULL:
 			if (!(v.len == 4 && memcmp(v.p, "true", 4) == 0) &&
@@ -505,11 +511,154 @@ dyn_raw_attr(DynRaw av, DynRaw *inner)
 	return type;
 }
 
+DynType
+dyn_raw_attr(DynRaw av, DynRaw *inner)
+{
+	DynRawIter	it;
+	DynRaw		k;
+	DynRaw		v;
+	DynRaw		extra_k;
+	DynRaw		extra_v;
+	char		name[16];
+
+	dyn_raw_iter_init(av, &it);
+	if (!it.ok || av.p[0] != '{' || !dyn_raw_next_member(&it, &k, &v))
+		return DYN_T_INVALID;
+	if (dyn_raw_next_member(&it, &extra_k, &extra_v) || !dyn_raw_iter_done(&it))
+		return DYN_T_INVALID;	/* exactly one member */
+	if (k.esc)
+	{
+		if (k.len > sizeof(name))
+			return DYN_T_INVALID;
+		k.len = dyn_raw_unescape(k.p, k.len, name);
+		if (k.len == DYN_RAW_BAD_ESCAPE)
+			return DYN_T_INVALID;
+		k.p = name;
+	}
+	return raw_attr_inner(raw_type_name(k.p, k.len), v, inner);
+}
+
+/*
+ * The common form of an attribute, {"T":value} with nothing else, read in
+ * one pass: false when the text at p is anything else (then the caller
+ * reads it the general way).
+ */
+static bool
+raw_attr_fast(const char *p, const char *end, DynRaw *av, DynType *type, DynRaw *inner)
+{
+	const char *start = p;
+	const char *q;
+	const char *vstart;
+	bool		esc = false;
+	DynType		t;
+
+	if (p >= end || *p != '{')
+		return false;
+	p = raw_skip_ws(p + 1, end);
+	if (p >= end || *p != '"')
+		return false;
+	q = raw_string_end(p + 1, end, &esc);
+	if (q == NULL || esc)
+		return false;
+	t = raw_type_name(p + 1, q - (p + 1));
+	p = raw_skip_ws(q + 1, end);
+	if (t == DYN_T_INVALID || p >= end || *p != ':')
+		return false;
+	vstart = raw_skip_ws(p + 1, end);
+	if (vstart >= end)
+		return false;
+	if (*vstart == '"')
+	{
+		esc = false;
+		q = raw_string_end(vstart + 1, end, &esc);
+		if (q == NULL)
+			return false;
+		inner->p = vstart + 1;
+		inner->len = q - (vstart + 1);
+		inner->esc = esc;
+		q++;
+		if (t != DYN_T_S && t != DYN_T_N && t != DYN_T_B)
+			return false;		/* the general way says it is invalid */
+	}
+	else
+	{
+		DynRaw		v;
+
+		q = raw_value_end(vstart, end);
+		if (q == NULL)
+			return false;
+		v.p = vstart;
+		v.len = q - vstart;
+		v.esc = false;
+		if (t == DYN_T_S || t == DYN_T_N || t == DYN_T_B ||
+			raw_attr_inner(t, v, inner) == DYN_T_INVALID)
+			return false;
+	}
+	p = raw_skip_ws(q, end);
+	if (p >= end || *p != '}')
+		return false;
+	av->p = start;
+	av->len = p + 1 - start;
+	av->esc = false;
+	*type = t;
+	return true;
+}
+
+bool
+dyn_raw_next_attr(DynRawIter *it, DynRaw *name, DynRaw *av, DynType *type, DynRaw *inner)
+{
+	const char *p;
+	const char *q;
+
+	if (!raw_iter_step(it))
+		return false;
+	p = it->p;
+	name->esc = false;
+	if (*p != '"' || (q = raw_string_end(p + 1, it->end, &name->esc)) == NULL)
+		goto junk;
+	name->p = p + 1;
+	name->len = q - (p + 1);
+	p = raw_skip_ws(q + 1, it->end);
+	if (p >= it->end || *p != ':')
+		goto junk;
+	p = raw_skip_ws(p + 1, it->end);
+	if (!raw_attr_fast(p, it->end, av, type, inner))
+	{
+		q = raw_value_end(p, it->end);
+		if (q == NULL)
+			goto junk;
+		av->p = p;
+		av->len = q - p;
+		av->esc = false;
+		*type = dyn_raw_attr(*av, inner);
+	}
+	it->p = av->p + av->len;
+	return true;
+junk:
+	it->ok = false;
+	return false;
+}
+
+bool
+dyn_raw_first_value(const char *p, const char *end, DynRaw *value)
+{
+	const char *q;
+
+	p = raw_skip_ws(p, end);
+	q = raw_value_end(p, end);
+	if (q == NULL)
+		return false;
+	value->p = p;
+	value->len = q - p;
+	value->esc = false;
+	return true;
+}
+
 bool
 dyn_raw_iter_done(const DynRawIter *it)
 {
-	/* the iteration ended at the container's end, not on junk */
-	return raw_skip_ws(it->p, it->end) == it->end;
+	/* the iteration ended at the container's close, not on junk */
+	return it->closed && (it->exact == NULL || it->p == it->exact);
 }
 
 long long

@@ -54,6 +54,14 @@
 
 #include "fdw/fdw.h"
 
+/* An attribute read in place: its AttributeValue, and that read. */
+typedef struct AwRawAttr
+{
+	DynRaw		av;
+	DynType		type;			/* DYN_T_INVALID: malformed */
+	DynRaw		inner;			/* as dyn_raw_attr gives it */
+} AwRawAttr;
+
 /*
  * Which columns an item is read into: made once per set of columns
  * (awstore_fill_slot keeps it in the AwColumns), in their memory context.
@@ -66,7 +74,7 @@ struct AwItemReader
 	size_t	   *attlen;			/* strlen of their attribute names */
 	int			ndocs;			/* document columns read */
 	int		   *docs;
-	DynRaw	   *found;			/* per attrs[]: the item's AttributeValue */
+	AwRawAttr  *found;			/* per attrs[]: the item's AttributeValue */
 	bool	   *has;			/* ... if it has one */
 	FmgrInfo   *infunc;			/* per column: its input function, once known */
 	Oid		   *ioparam;
@@ -80,6 +88,9 @@ awstore_raw_item_key_text(DynRaw item, const char *pk, const char *sk)
 	const char *keys[2] = {pk, sk};
 	const char *values[2] = {"?", "?"};
 
+	/* while an item is read, only a bound of its length may be known */
+	if (item.p && !dyn_raw_first_value(item.p, item.p + item.len, &item))
+		item.p = NULL;
 	for (int i = 0; i < 2 && keys[i] && item.p; i++)
 	{
 		DynRaw		av;
@@ -615,12 +626,13 @@ aw_array_to_datum(AwConvertContext *ctx, DynRaw inner, DynType t)
 }
 
 /*
- * The Datum for column col of an item whose attribute is av (NULL when the
+ * The Datum for column col of an item whose attribute is a (NULL when the
  * item lacks it).
  */
-Datum
-awstore_attr_to_datum(AwColumn *col, const DynRaw *av, bool *isnull, AwConvertContext *ctx)
+static Datum
+aw_attr_datum(AwColumn *col, const AwRawAttr *a, bool *isnull, AwConvertContext *ctx)
 {
+	const DynRaw *av;
 	DynRaw		inner;
 	DynType		t;
 	Oid			typid = col->typid;
@@ -628,12 +640,14 @@ awstore_attr_to_datum(AwColumn *col, const DynRaw *av, bool *isnull, AwConvertCo
 
 	*isnull = false;
 	ctx->column = col;
-	if (av == NULL)
+	if (a == NULL)
 	{
 		*isnull = true;
 		return (Datum) 0;
 	}
-	t = dyn_raw_attr(*av, &inner);
+	av = &a->av;
+	t = a->type;
+	inner = a->inner;
 	if (t == DYN_T_INVALID)
 		aw_malformed(ctx, t);
 	if (t == DYN_T_NULL)
@@ -734,7 +748,7 @@ aw_item_reader(AwColumns *cols, List *attnums, int natts)
 	r->attrs = palloc(sizeof(int) * Max(n, 1));
 	r->attlen = palloc(sizeof(size_t) * Max(n, 1));
 	r->docs = palloc(sizeof(int) * Max(n, 1));
-	r->found = palloc(sizeof(DynRaw) * Max(n, 1));
+	r->found = palloc(sizeof(AwRawAttr) * Max(n, 1));
 	r->has = palloc(sizeof(bool) * Max(n, 1));
 	r->infunc = palloc0(sizeof(FmgrInfo) * Max(cols->ncolumns, 1));
 	r->ioparam = palloc0(sizeof(Oid) * Max(cols->ncolumns, 1));
@@ -761,24 +775,25 @@ aw_item_reader(AwColumns *cols, List *attnums, int natts)
 /*
  * Walks an item's members once and notes, for each attribute column, its
  * AttributeValue.  A repeated name counts its last value, as a parser
- * would keep.
+ * would keep.  item starts at the item; its length may be only a bound
+ * (the rest of the page): it is set to the item's own.
  *
  * XXX: each member is compared with every attribute column read (by
  * length and first byte first); a table read with hundreds of columns
  * would want a hash.
  */
 static void
-aw_find_attributes(AwItemReader *r, AwColumns *cols, DynRaw item)
+aw_find_attributes(AwItemReader *r, AwColumns *cols, DynRaw *item)
 {
 	DynRawIter	it;
 	DynRaw		key;
-	DynRaw		value;
+	AwRawAttr	a;
 
 	memset(r->has, 0, sizeof(bool) * Max(r->nattrs, 1));
-	dyn_raw_iter_init(item, &it);
-	if (!it.ok || item.p[0] != '{')
+	dyn_raw_iter_open(item->p, item->p + item->len, &it);
+	if (!it.ok || item->p[0] != '{')
 		aw_malformed_item();
-	while (dyn_raw_next_member(&it, &key, &value))
+	while (dyn_raw_next_attr(&it, &key, &a.av, &a.type, &a.inner))
 	{
 		for (int j = 0; j < r->nattrs; j++)
 		{
@@ -788,17 +803,28 @@ aw_find_attributes(AwItemReader *r, AwColumns *cols, DynRaw item)
 				key.len == r->attlen[j] && (key.len == 0 || key.p[0] == name[0]) &&
 				memcmp(key.p, name, key.len) == 0)
 			{
-				r->found[j] = value;
+				r->found[j] = a;
 				r->has[j] = true;
 			}
 		}
 	}
 	if (!dyn_raw_iter_done(&it))
 		aw_malformed_item();
+	item->len = it.p - item->p;
 }
 
 void
-awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnums, DynRaw item,
+awstore_item_extent(DynRaw *item)
+{
+	DynRaw		exact;
+
+	if (!dyn_raw_first_value(item->p, item->p + item->len, &exact) || exact.p[0] != '{')
+		aw_malformed_item();
+	*item = exact;
+}
+
+void
+awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnums, DynRaw *item,
 				  AwConvertContext *ctx)
 {
 	int			natts = slot->tts_tupleDescriptor->natts;
@@ -806,24 +832,26 @@ awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnums, DynRaw i
 
 	ExecClearTuple(slot);
 	memset(slot->tts_isnull, true, sizeof(bool) * natts);
-	ctx->item = item;
+	ctx->item = *item;
 	ctx->reader = r;
 	if (r->nattrs > 0)
 		aw_find_attributes(r, cols, item);
+	else
+		awstore_item_extent(item);
+	ctx->item = *item;
 	for (int j = 0; j < r->nattrs; j++)
 	{
 		int			i = r->attrs[j];
 
-		slot->tts_values[i] = awstore_attr_to_datum(&cols->columns[i],
-													r->has[j] ? &r->found[j] : NULL,
-													&slot->tts_isnull[i], ctx);
+		slot->tts_values[i] = aw_attr_datum(&cols->columns[i], r->has[j] ? &r->found[j] : NULL,
+											&slot->tts_isnull[i], ctx);
 	}
 	for (int j = 0; j < r->ndocs; j++)
 	{
 		int			i = r->docs[j];
 
 		ctx->column = &cols->columns[i];
-		slot->tts_values[i] = awstore_item_to_datum(&cols->columns[i], item);
+		slot->tts_values[i] = awstore_item_to_datum(&cols->columns[i], *item);
 		slot->tts_isnull[i] = false;
 	}
 	ctx->column = NULL;
@@ -851,5 +879,5 @@ awstore_fill_slot_value(TupleTableSlot *slot, AwColumns *cols, List *attnums,
 
 	if (!awstore_value_raw(item, &raw))
 		aw_malformed_item();
-	awstore_fill_slot(slot, cols, attnums, raw, ctx);
+	awstore_fill_slot(slot, cols, attnums, &raw, ctx);
 }

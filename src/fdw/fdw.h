@@ -429,23 +429,22 @@ typedef struct AwConvertContext
 	AwItemReader *reader;		/* while a slot is filled */
 } AwConvertContext;
 
-/*
- * The Datum of column col from the item's AttributeValue av, read in place
- * (NULL when the item lacks it), or of a document column from the whole
- * item.  In the current memory context; errors name the item and column.
- */
-extern Datum awstore_attr_to_datum(AwColumn *col, const DynRaw *av, bool *isnull,
-								   AwConvertContext *ctx);
+/* The Datum of a document column from the whole item, read in place. */
 extern Datum awstore_item_to_datum(AwColumn *col, DynRaw item);
 
 /*
  * Fills slot from an item read in place: the columns in attnums (all when
- * NIL; the list must live as long as cols), others NULL.  Values are
- * allocated in the current memory context; what is worked out once for
- * the columns stays in theirs.
+ * NIL; the list must live as long as cols), others NULL.  item starts at
+ * the item; its length may be only a bound (the rest of the page): it is
+ * set to the item's own.  Values are allocated in the current memory
+ * context; what is worked out once for the columns stays in theirs.
+ * Errors name the item, the column and the attribute.
  */
 extern void awstore_fill_slot(TupleTableSlot *slot, AwColumns *cols, List *attnums,
-							  DynRaw item, AwConvertContext *ctx);
+							  DynRaw *item, AwConvertContext *ctx);
+
+/* Sets the length of an item whose length is only a bound to its own. */
+extern void awstore_item_extent(DynRaw *item);
 
 /* The same from a parsed item, through its JSON text. */
 extern void awstore_fill_slot_value(TupleTableSlot *slot, AwColumns *cols, List *attnums,

@@ -189,9 +189,12 @@ aw_store_row_identity(AwScanState *s, TupleTableSlot *slot, DynRaw item)
 	}
 }
 
-/* Fills the slot from an item. */
+/*
+ * Fills the slot from an item, which starts at item->p: its length, a
+ * bound until then, is set to the item's own.
+ */
 static void
-aw_store_item(AwScanState *s, TupleTableSlot *slot, DynRaw item)
+aw_store_item(AwScanState *s, TupleTableSlot *slot, DynRaw *item)
 {
 	ErrorContextCallback errcb;
 	MemoryContext old;
@@ -199,6 +202,7 @@ aw_store_item(AwScanState *s, TupleTableSlot *slot, DynRaw item)
 	if (s->plan->retrieved == NIL && s->key_att == 0)
 	{
 		/* no column is needed, only the row */
+		awstore_item_extent(item);
 		ExecClearTuple(slot);
 		ExecStoreAllNullTuple(slot);
 		return;
@@ -213,29 +217,45 @@ aw_store_item(AwScanState *s, TupleTableSlot *slot, DynRaw item)
 		awstore_fill_slot(slot, s->columns, s->plan->retrieved, item, &s->conv);
 	else
 	{
+		awstore_item_extent(item);
 		ExecClearTuple(slot);
 		ExecStoreAllNullTuple(slot);
 	}
 	error_context_stack = errcb.previous;
 	if (s->key_att)
-		aw_store_row_identity(s, slot, item);
+		aw_store_row_identity(s, slot, *item);
 	MemoryContextSwitchTo(old);
 }
 
-/* The page's next item, in place; false when it has no more. */
+/*
+ * Reads the page's next item into the slot; false when it has no more.
+ * An item of the Items array is read where it starts, and the array's
+ * reading goes on where reading the item ended: each byte is read once.
+ */
 static bool
-aw_next_item(AwScanState *s, DynRaw *item)
+aw_next_item(AwScanState *s, TupleTableSlot *slot)
 {
+	DynRaw		item;
+	const char *start;
+
 	if (s->single.p)
 	{
-		*item = s->single;
+		item = s->single;
 		s->single.p = NULL;
+		aw_store_item(s, slot, &item);
 		return true;
 	}
 	if (!s->items.ok)
 		return false;
-	if (dyn_raw_next_element(&s->items, item))
+	if (dyn_raw_next_start(&s->items, &start))
+	{
+		item.p = start;
+		item.len = s->items.end - start;
+		item.esc = false;
+		aw_store_item(s, slot, &item);
+		dyn_raw_iter_skip_to(&s->items, item.p + item.len);
 		return true;
+	}
 	if (!dyn_raw_iter_done(&s->items))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
@@ -250,7 +270,6 @@ awstoreIterateForeignScan(ForeignScanState *node)
 	AwScanState *s = node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
-	DynRaw		item;
 
 	if (!s->started)
 	{
@@ -272,9 +291,8 @@ awstoreIterateForeignScan(ForeignScanState *node)
 			ExecClearTuple(slot);
 			return ExecStoreAllNullTuple(slot);
 		}
-		if (aw_next_item(s, &item))
+		if (aw_next_item(s, slot))
 		{
-			aw_store_item(s, slot, item);
 			if (s->values.filter_local || s->values.sk_local)
 			{
 				/* the filter or sort key range DynamoDB could not be given */

@@ -14,7 +14,10 @@
  *	  value of each key, as json-c keeps it);
  *	- every object read as an AttributeValue has the type and inner value
  *	  json-c's reading (dyn_attr) gives it, and renders as plain JSON
- *	  when json-c's reading says it is well-formed.
+ *	  when json-c's reading says it is well-formed;
+ *	- every object read as an item the one-pass way (dyn_raw_next_attr,
+ *	  with only a bound of its end) gives each member's AttributeValue as
+ *	  dyn_raw_attr reads it, and ends where the object ends.
  *
  *-------------------------------------------------------------------------
  */
@@ -108,6 +111,10 @@ same_string(DynRaw content, json_object *j)
 }
 
 static void same_value(DynRaw r, json_object *j, int depth);
+static void same_item_reading(DynRaw r, const char *bound);
+
+/* The end of the whole text: the bound an item is read with. */
+static const char *text_end;
 
 /* An object whose keys repeat is compared by json-c's rule: the last wins. */
 static void
@@ -205,6 +212,7 @@ same_value(DynRaw r, json_object *j, int depth)
 		case '{':
 			same_object(r, j, depth);
 			same_attr(r, j);
+			same_item_reading(r, text_end);
 			break;
 		case '[':
 			{
@@ -244,6 +252,37 @@ same_value(DynRaw r, json_object *j, int depth)
 	}
 }
 
+/* An object read as an item, the way the scan reads one. */
+static void
+same_item_reading(DynRaw r, const char *bound)
+{
+	DynRawIter	it;
+	DynRawIter	plain;
+	DynRaw		name;
+	DynRaw		av;
+	DynRaw		inner;
+	DynRaw		k;
+	DynRaw		v;
+	DynType		t;
+
+	dyn_raw_iter_open(r.p, bound, &it);
+	dyn_raw_iter_init(r, &plain);
+	while (dyn_raw_next_attr(&it, &name, &av, &t, &inner))
+	{
+		DynRaw		inner2;
+
+		FUZZ_ASSERT(dyn_raw_next_member(&plain, &k, &v), "the item has fewer members");
+		FUZZ_ASSERT(k.p == name.p && k.len == name.len && v.p == av.p && v.len == av.len,
+					"the one-pass reading finds other members");
+		FUZZ_ASSERT(dyn_raw_attr(av, &inner2) == t, "the one-pass reading types otherwise");
+		if (t != DYN_T_INVALID)
+			FUZZ_ASSERT(inner2.p == inner.p && inner2.len == inner.len && inner2.esc == inner.esc,
+						"the one-pass reading finds another inner value");
+	}
+	FUZZ_ASSERT(dyn_raw_iter_done(&it), "an accepted item read as junk");
+	FUZZ_ASSERT(it.p == r.p + r.len, "the one-pass reading ends elsewhere than the item");
+}
+
 /* Walks anything, accepted or not: it must end, inside the text. */
 static void
 walk_anything(DynRaw r, int depth)
@@ -252,6 +291,7 @@ walk_anything(DynRaw r, int depth)
 	DynRaw		k;
 	DynRaw		v;
 	DynRaw		inner;
+	DynType		t;
 	DynBuf		b;
 
 	if (depth > 40 || r.len == 0)
@@ -262,6 +302,9 @@ walk_anything(DynRaw r, int depth)
 	(void) dyn_raw_attr_to_plain_json(r, &b);
 	dynbuf_free(&b);
 	(void) dyn_raw_member(r, "Items", &v);
+	dyn_raw_iter_open(r.p, r.p + r.len, &it);
+	while (dyn_raw_next_attr(&it, &k, &v, &t, &inner))
+		;
 	dyn_raw_iter_init(r, &it);
 	if (r.p[0] == '{')
 		while (dyn_raw_next_member(&it, &k, &v))
@@ -319,6 +362,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(root != NULL || strncmp(text + strspn(text, " \t\r\n"), "null", 4) == 0,
 					"the check accepted a text json-c rejects");
 		FUZZ_ASSERT(dyn_raw_value(text, len, &r), "an accepted text is not one value");
+		text_end = text + len;
 		same_value(r, root, 0);
 		dyn_value_free(root);
 	}

@@ -217,6 +217,64 @@ test_members(void)
 	UNIT_EQ_INT("negative integer", dyn_raw_integer(raw("-42")), -42);
 }
 
+/* An item read the one-pass way, as the scan reads it. */
+static void
+test_next_attr(void)
+{
+	const char *page = "[{\"a\":{\"S\":\"x\\\"y\"}, \"n\" : { \"N\" : \"5\" } ,"
+		"\"m\":{\"M\":{\"k\":{\"BOOL\":true}}},\"t\":{\"BOOL\":false},\"z\":{\"NULL\":true},"
+		"\"two\":{\"S\":\"a\",\"N\":\"1\"},\"e\":{\"\\u0053\":\"esc\"},\"bad\":{\"S\":1},"
+		"\"l\":{\"L\":[{\"S\":\"i\"}]}},{\"b\":{\"B\":\"AA==\"}}]";
+	DynRawIter	items;
+	DynRawIter	it;
+	const char *start;
+	DynRaw		name;
+	DynRaw		av;
+	DynRaw		inner;
+	DynType		t;
+	DynType		want[] = {DYN_T_S, DYN_T_N, DYN_T_M, DYN_T_BOOL, DYN_T_NULL,
+		DYN_T_INVALID, DYN_T_S, DYN_T_INVALID, DYN_T_L};
+	int			n = 0;
+	bool		agree = true;
+
+	dyn_raw_iter_open(page, page + strlen(page), &items);
+	UNIT_TRUE("first item starts", dyn_raw_next_start(&items, &start) && *start == '{');
+	dyn_raw_iter_open(start, page + strlen(page), &it);
+	while (dyn_raw_next_attr(&it, &name, &av, &t, &inner))
+	{
+		DynRaw		inner2;
+
+		if (n < 9 && t != want[n])
+			agree = false;
+		/* the one-pass reading is dyn_raw_attr's */
+		if (dyn_raw_attr(av, &inner2) != t ||
+			(t != DYN_T_INVALID && (inner2.p != inner.p || inner2.len != inner.len ||
+									inner2.esc != inner.esc)))
+			agree = false;
+		n++;
+	}
+	UNIT_EQ_INT("nine attributes", n, 9);
+	UNIT_TRUE("types as dyn_raw_attr reads them", agree);
+	UNIT_TRUE("item closed", dyn_raw_iter_done(&it));
+	UNIT_TRUE("the item ends where its reading ended", it.p[-1] == '}' && it.p[0] == ',');
+	dyn_raw_iter_skip_to(&items, it.p);
+	UNIT_TRUE("second item", dyn_raw_next_start(&items, &start) && start[1] == '"');
+	UNIT_TRUE("its extent", dyn_raw_first_value(start, page + strlen(page), &av) &&
+			  av.len == strlen("{\"b\":{\"B\":\"AA==\"}}"));
+	dyn_raw_iter_skip_to(&items, av.p + av.len);
+	UNIT_TRUE("no third item", !dyn_raw_next_start(&items, &start) && dyn_raw_iter_done(&items));
+
+	/* an item cut short is junk, never the end */
+	{
+		const char *cut = "{\"a\":{\"S\":\"x\"},\"b\":{\"S\":";
+
+		dyn_raw_iter_open(cut, cut + strlen(cut), &it);
+		while (dyn_raw_next_attr(&it, &name, &av, &t, &inner))
+			;
+		UNIT_TRUE("cut item is not done", !dyn_raw_iter_done(&it));
+	}
+}
+
 static void
 test_plain(void)
 {
@@ -320,6 +378,7 @@ main(void)
 	test_types();
 	test_escapes();
 	test_members();
+	test_next_attr();
 	test_plain();
 	test_huge();
 	test_utf8_check();
