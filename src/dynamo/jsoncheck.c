@@ -272,16 +272,88 @@ in_number(DynJsonCheck *c, char ch)
 	return false;
 }
 
-/* How many bytes from data on are neither '"', '\\' nor a control byte. */
+/*
+ * Bytes that stand for themselves in a string: printable ASCII but the
+ * quote and the backslash.  (A table: most of a page is string bytes.)
+ */
+static const bool plain_byte[256] = {
+	[0x20] = true, [0x21] = true, [0x23 ... 0x5B] = true, [0x5D ... 0x7E] = true, [0x7F] = true
+};
+
+/* The escapes that are one byte after the backslash. */
+static const bool short_escape[256] = {
+	['"'] = true, ['\\'] = true, ['/'] = true, ['b'] = true, ['f'] = true,
+	['n'] = true, ['r'] = true, ['t'] = true
+};
+
+/*
+ * The length of the well-formed UTF-8 character at p (avail bytes there),
+ * 0 when it is not one, -1 when the bytes there are too few to tell.
+ */
+static int
+utf8_char(const unsigned char *p, size_t avail)
+{
+	unsigned char b = p[0];
+	unsigned char lo = 0x80;
+	unsigned char hi = 0xBF;
+	int			need;
+
+	if (b >= 0xC2 && b <= 0xDF)
+		need = 1;
+	else if (b >= 0xE0 && b <= 0xEF)
+	{
+		need = 2;
+		lo = b == 0xE0 ? 0xA0 : 0x80;
+		hi = b == 0xED ? 0x9F : 0xBF;
+	}
+	else if (b >= 0xF0 && b <= 0xF4)
+	{
+		need = 3;
+		lo = b == 0xF0 ? 0x90 : 0x80;
+		hi = b == 0xF4 ? 0x8F : 0xBF;
+	}
+	else
+		return 0;
+	for (int k = 1; k <= need; k++)
+	{
+		if ((size_t) k >= avail)
+			return -1;
+		if (p[k] < lo || p[k] > hi)
+			return 0;
+		lo = 0x80;
+		hi = 0xBF;
+	}
+	return need + 1;
+}
+
+/*
+ * How many bytes from data on are a string's content that the byte state
+ * machine need not see: plain bytes, one-byte escapes and whole UTF-8
+ * characters.  It stops at the closing quote, at anything else (a \u
+ * escape, a control byte, bad UTF-8) and where the chunk cuts an escape or
+ * a character: the state machine reads those.
+ */
 static size_t
 plain_string_bytes(const char *data, size_t len)
 {
+	const unsigned char *d = (const unsigned char *) data;
 	size_t		n = 0;
 
-	while (n < len && (unsigned char) data[n] >= 0x20 && (unsigned char) data[n] < 0x80 &&
-		   data[n] != '"' && data[n] != '\\')
-		n++;
-	return n;
+	for (;;)
+	{
+		int			u;
+
+		while (n < len && plain_byte[d[n]])
+			n++;
+		if (n >= len)
+			return n;
+		if (d[n] == '\\' && n + 1 < len && short_escape[d[n + 1]])
+			n += 2;
+		else if (d[n] >= 0x80 && (u = utf8_char(d + n, len - n)) > 0)
+			n += u;
+		else
+			return n;
+	}
 }
 
 /*
