@@ -47,7 +47,7 @@ SHLIB_LINK = $(DEPS_LIBS)
 
 REGRESS = schema adopt drop_keeps_data dump_restore upgrade \
 	ttl ttl_register orphans cron privileges security \
-	fdw_options fdw_scan fdw_types fdw_pushdown fdw_key_ranges fdw_import fdw_errors \
+	fdw_options fdw_scan fdw_types fdw_encoding fdw_pushdown fdw_key_ranges fdw_import fdw_errors \
 	fdw_faults fdw_cancel fdw_privileges fdw_security fdw_tls \
 	fdw_insert fdw_copy fdw_update fdw_delete fdw_truncate fdw_roundtrip fdw_values \
 	fdw_tables fdw_write_faults fdw_row_key fdw_self_insert fdw_halloween fdw_lost_update \

@@ -183,6 +183,19 @@ def load_strings(c):
     )
 
 
+def load_encoding(c):
+    """Strings for a database that is not UTF8: LATIN1 holds the first
+    table's, not the second's euro sign."""
+    dyn.create_table(c, "encoding", ["id"], [("id", "S")])
+    dyn.put_all(c, "encoding", [
+        {"id": S("caf\u00e9"), "s": S("d\u00e9j\u00e0 vu"),
+         "m": {"M": {"cl\u00e9": S("\u00e9t\u00e9"), "n": N(1)}}, "l": {"L": [S("\u00fc")]}},
+        {"id": S("ascii"), "s": S("plain")},
+    ])
+    dyn.create_table(c, "encoding_euro", ["id"], [("id", "S")])
+    dyn.put_all(c, "encoding_euro", [{"id": S("euro"), "s": S("5 \u20ac")}])
+
+
 def load_numbers(c):
     """Numbers where float64 and decimal comparisons differ."""
     dyn.create_table(c, "numbers", ["id"], [("id", "S")])
@@ -211,6 +224,7 @@ LOADERS = {
     "strings": load_strings,
     "numbers": load_numbers,
     "empty": load_empty,
+    "encoding": load_encoding,
 }
 
 

@@ -81,6 +81,40 @@ struct AwItemReader
 	bool	   *in_ready;
 };
 
+/*
+ * A key value for a message in a database that is not UTF8: the key may
+ * hold characters its encoding lacks, and a message cannot raise an error
+ * of its own, so what is not ASCII is written as \uXXXX.
+ */
+static char *
+aw_ascii_key(const char *utf8)
+{
+	StringInfoData out;
+	const unsigned char *p = (const unsigned char *) utf8;
+
+	initStringInfo(&out);
+	while (*p)
+	{
+		int			n = pg_utf_mblen(p);
+
+		if (*p < 0x80)
+			appendStringInfoChar(&out, (char) *p);
+		else
+		{
+			pg_wchar	cp = utf8_to_unicode(p);
+
+			if (cp > 0xFFFF)
+				appendStringInfo(&out, "\\u%04x\\u%04x", 0xD800 + ((cp - 0x10000) >> 10),
+								 0xDC00 + ((cp - 0x10000) & 0x3FF));
+			else
+				appendStringInfo(&out, "\\u%04x", cp);
+		}
+		/* the string is UTF-8 the page check accepted: n bytes are there */
+		p += n;
+	}
+	return out.data;
+}
+
 /* The key of a raw item for messages, "(id)=(a1)". */
 char *
 awstore_raw_item_key_text(DynRaw item, const char *pk, const char *sk)
@@ -105,10 +139,10 @@ awstore_raw_item_key_text(DynRaw item, const char *pk, const char *sk)
 			char	   *v = palloc(inner.len + 1);
 			size_t		n = dyn_raw_unescape(inner.p, inner.len, v);
 
-			if (n != DYN_RAW_BAD_ESCAPE)
+			if (n != DYN_RAW_BAD_ESCAPE && memchr(v, '\0', n) == NULL)
 			{
 				v[n] = '\0';
-				values[i] = v;
+				values[i] = GetDatabaseEncoding() == PG_UTF8 ? v : aw_ascii_key(v);
 			}
 		}
 	}
