@@ -151,8 +151,9 @@ latency_report() {
 	done
 
 	echo
-	echo "items/s (x raw: awstore / the raw client; x boto3: awstore / boto3, each at the same latency and segments):"
-	printf '  %-8s %-12s %10s %10s %10s %8s %8s\n' latency segments "raw client" awstore boto3 "x raw" "x boto3"
+	echo "items/s (x raw: awstore / the raw client; x boto3: awstore / boto3, each at the same latency and segments;"
+	echo " dyn busy: dynalite's CPU / wall time while the raw client read; near 100%, the server is the limit there):"
+	printf '  %-8s %-12s %10s %10s %10s %8s %8s %9s\n' latency segments "raw client" awstore boto3 "x raw" "x boto3" "dyn busy"
 	printf 'segments\tclient\tlatency_ms\titems_per_s\n' >"$tsv"
 	for l in $LATENCIES; do
 		printf '# segments\traw client\tawstore\tboto3\n' >"$work/out/latency_${l}ms.dat"
@@ -160,8 +161,9 @@ latency_report() {
 			raw=$(med "lat${l}_raw_$n" items_per_s)
 			aw=$(med "lat${l}_aw_$n" items_per_s)
 			b3=$(med "lat${l}_boto3_$n" items_per_s)
-			printf '  %-8s %-12s %10.0f %10.0f %10.0f %8s %8s\n' "$l ms" "$(lat_segs "$n")" "$raw" "$aw" "$b3" \
-				"$(ratio "$aw" "$raw")" "$(ratio "$aw" "$b3")"
+			printf '  %-8s %-12s %10.0f %10.0f %10.0f %8s %8s %8s%%\n' "$l ms" "$(lat_segs "$n")" "$raw" "$aw" "$b3" \
+				"$(ratio "$aw" "$raw")" "$(ratio "$aw" "$b3")" \
+				"$(calc "100 * $(med "lat${l}_raw_$n" server_cpu) / $(med "lat${l}_raw_$n" seconds)")"
 			for c in raw aw boto3; do
 				v=$(med "lat${l}_${c}_$n" items_per_s)
 				printf '%s\t%s\t%s\t%.0f\n' "$n" "${client_label[$c]}" "$l" "$v" >>"$tsv"
