@@ -5,12 +5,13 @@
 #
 #   setup       bench_build (build and install awstore, or BUILD=0),
 #               bench_workdir (the run's folder), bench_node_pid (the
-#               dynalite process whose CPU time is measured),
+#               dynalite process whose CPU time is measured) and
+#               bench_proc_pid (the same for a Python endpoint),
 #               bench_start_cluster (the throwaway PostgreSQL, stopped at
 #               exit) and sql / sql1 on it;
 #   statistics  over the run's results file, one line a measurement,
 #               "<name> key=value ...": field_of, bench_vals, med, mx,
-#               calc, ratio;
+#               calc, ratio; and proc_cpu, a process's CPU seconds;
 #   verdicts    a figure against its target: at_least and at_most print
 #               PASS, MISS, or n/a when the figure could not be measured.
 #
@@ -44,13 +45,17 @@ bench_workdir() {			# bench_workdir <name>
 # Print the pid of the node process at or below a process (runuser, maybe
 # a shell, then node), waiting up to 5 s for it to appear; fails when there
 # is none.
-bench_node_pid() {			# bench_node_pid <pid>
+bench_node_pid() { bench_proc_pid "$1" node; }	# bench_node_pid <pid>
+
+# The same for any command name (as in /proc/<pid>/comm): python3 for the
+# harness's Python endpoints.
+bench_proc_pid() {			# bench_proc_pid <pid> <comm>
 	local pid try
 	for ((try = 0; try < 50; try++)); do
 		pid=$1
 		for _ in 1 2 3 4; do
 			[ -n "$pid" ] || break
-			[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = node ] && echo "$pid" && return 0
+			[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] && echo "$pid" && return 0
 			pid=$(pgrep -P "$pid" | head -n 1 || true)
 		done
 		sleep 0.1
@@ -85,6 +90,10 @@ sql1() { sql -At -c "$1"; }
 # --- statistics --------------------------------------------------------------
 
 now() { date +%s.%N; }
+# CPU seconds (user + system) a process has used so far.
+proc_cpu() {				# proc_cpu <pid>
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"
+}
 # Arithmetic with two decimals: calc "$a / $b".
 calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
 # The value of key in a "key=value key=value" line.

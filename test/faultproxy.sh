@@ -27,6 +27,9 @@
 # suppressed with "Expect:" (curl issue #11664).
 # AWSTORE_FAULT_ALLOW_ABSENT_SIGNED=1 makes the proxy canonicalize it as
 # empty instead (--allow-absent-signed-headers).
+# AWSTORE_FAULT_LATENCY_MS=N adds N ms to every DynamoDB request
+# (--latency-ms; requests on different connections wait at the same time),
+# as from a distant endpoint; bench/scan/run uses it.
 #
 # Faults are armed over HTTP on the same port (see test/faultproxy.py):
 #   awstore_fault '{"mode": "throttle", "count": 2}'
@@ -62,6 +65,9 @@ awstore_start_faultproxy() {
 	fi
 	if [ "${AWSTORE_FAULT_ALLOW_ABSENT_SIGNED:-0}" = 1 ]; then
 		args+=(--allow-absent-signed-headers)
+	fi
+	if [ -n "${AWSTORE_FAULT_LATENCY_MS:-}" ]; then
+		args+=(--latency-ms "$AWSTORE_FAULT_LATENCY_MS")
 	fi
 
 	awstore_start_py_server faultproxy "$logdir" "${args[@]}"
