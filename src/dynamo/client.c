@@ -308,6 +308,13 @@ dyn_wait_until(DynClient *client, HttpWaitFn wait, void *arg, long long deadline
 	}
 }
 
+void
+dyn_client_pump(DynClient *client)
+{
+	if (client->in_flight > 0)
+		(void) http_pump(client->http);	/* a failure shows in dyn_wait */
+}
+
 DynCall *
 dyn_call_run(DynClient *client, const char *action, char *body, size_t len,
 			 HttpWaitFn wait, void *arg)

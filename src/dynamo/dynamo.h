@@ -260,6 +260,14 @@ extern void *dyn_call_get_user(const DynCall *call);
 /* Frees a call and its response; a call in flight is aborted. */
 extern void dyn_call_free(DynCall *call);
 
+/*
+ * Moves what has arrived for the calls in flight into them, without
+ * waiting (http_pump): for a caller busy converting a page, so that the
+ * next one keeps arriving.  Finished calls are handed out by dyn_wait;
+ * retries are sent by it.
+ */
+extern void dyn_client_pump(DynClient *client);
+
 /* Number of calls started and not yet handed out by dyn_wait. */
 extern int	dyn_in_flight(DynClient *client);
 

@@ -69,6 +69,7 @@ typedef struct AwRawAttr
 struct AwItemReader
 {
 	List	   *attnums;		/* what it was made for (NIL: every column) */
+	int			natts;			/* ... and for slots of that many columns */
 	int			nattrs;			/* attribute columns read */
 	int		   *attrs;			/* their indexes in AwColumns */
 	size_t	   *attlen;			/* strlen of their attribute names */
@@ -774,11 +775,12 @@ aw_item_reader(AwColumns *cols, List *attnums, int natts)
 	MemoryContext old;
 	int			n = Min(cols->ncolumns, natts);
 
-	if (r != NULL && r->attnums == attnums)
+	if (r != NULL && r->attnums == attnums && r->natts == natts)
 		return r;
 	old = MemoryContextSwitchTo(GetMemoryChunkContext(cols));
 	r = palloc0(sizeof(AwItemReader));
 	r->attnums = attnums;
+	r->natts = natts;
 	r->attrs = palloc(sizeof(int) * Max(n, 1));
 	r->attlen = palloc(sizeof(size_t) * Max(n, 1));
 	r->docs = palloc(sizeof(int) * Max(n, 1));

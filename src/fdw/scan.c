@@ -228,6 +228,13 @@ aw_store_item(AwScanState *s, TupleTableSlot *slot, DynRaw *item)
 }
 
 /*
+ * How many items are read between two looks at the sockets of the
+ * requests in flight (dyn_client_pump): a few hundred microseconds of
+ * work, far less than a page takes to arrive.
+ */
+#define AW_PUMP_ITEMS 32
+
+/*
  * Reads the page's next item into the slot; false when it has no more.
  * An item of the Items array is read where it starts, and the array's
  * reading goes on where reading the item ended: each byte is read once.
@@ -249,6 +256,12 @@ aw_next_item(AwScanState *s, TupleTableSlot *slot)
 		return false;
 	if (dyn_raw_next_start(&s->items, &start))
 	{
+		/* the next pages keep arriving while this one is read */
+		if (++s->since_pump >= AW_PUMP_ITEMS)
+		{
+			s->since_pump = 0;
+			dyn_client_pump(s->client);
+		}
 		item.p = start;
 		item.len = s->items.end - start;
 		item.esc = false;

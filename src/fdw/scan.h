@@ -71,6 +71,7 @@ struct AwScanState
 	AwCallHolder *page;
 	DynRawIter	items;			/* what is left of its Items (ok false: none) */
 	DynRaw		single;			/* GetItem's Item not yet read (p NULL: none) */
+	int			since_pump;		/* items read since the client was pumped */
 	long		count_pending;	/* Select=COUNT rows still to return */
 
 	AwConvertContext conv;

@@ -174,6 +174,19 @@ extern HttpWaitResult http_wait(HttpSession *session, HttpWaitFn wait,
 /* Number of transfers started and not yet returned by http_wait(). */
 extern int	http_running(HttpSession *session);
 
+/*
+ * Lets the session's transfers move what has arrived on their sockets (and
+ * send what they can), without waiting: a zero-timeout poll(2), then
+ * libcurl on the ready sockets.  A caller busy with something else (a page
+ * being converted) calls it now and then, so that the next response keeps
+ * coming instead of stalling in the socket's buffer.  Transfers that
+ * finish are handed out by the next http_wait.  Returns false when libcurl
+ * failed; the next http_wait reports it.  At most HTTP_PUMP_MAX_SOCKETS
+ * sockets are looked at.
+ */
+#define HTTP_PUMP_MAX_SOCKETS 64
+extern bool http_pump(HttpSession *session);
+
 /* Result of a finished transfer (valid until it is freed). */
 extern const HttpResult *http_result(HttpTransfer *xfer);
 

@@ -16,6 +16,8 @@
  */
 #include "http_int.h"
 
+#include <poll.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +265,42 @@ http_wait(HttpSession *session, HttpWaitFn wait, void *wait_arg,
 		}
 	}
 	return result;
+}
+
+bool
+http_pump(HttpSession *session)
+{
+	struct pollfd fds[HTTP_PUMP_MAX_SOCKETS];
+	int			n = 0;
+	int			ready;
+
+	if (session->running == 0)
+		return true;
+	for (int i = 0; i < session->nsocks && n < HTTP_PUMP_MAX_SOCKETS; i++)
+	{
+		fds[n].fd = session->socks[i].fd;
+		fds[n].events = (session->socks[i].want_read ? POLLIN : 0) |
+			(session->socks[i].want_write ? POLLOUT : 0);
+		fds[n].revents = 0;
+		n++;
+	}
+	ready = n > 0 ? poll(fds, n, 0) : 0;
+	for (int i = 0; i < n && ready > 0; i++)
+	{
+		int			mask = ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) ? CURL_CSELECT_IN : 0) |
+			((fds[i].revents & POLLOUT) ? CURL_CSELECT_OUT : 0);
+
+		if (mask == 0)
+			continue;
+		ready--;
+		if (!http_socket_action(session, fds[i].fd, mask))
+			return false;
+	}
+	if (session->timer_deadline >= 0 && http_now_ms() >= session->timer_deadline &&
+		!http_socket_action(session, CURL_SOCKET_TIMEOUT, 0))
+		return false;
+	http_collect_finished(session);
+	return true;
 }
 
 int
