@@ -206,6 +206,32 @@ SELECT pg_temp.failing_updates(60) AS failed;
 SELECT pg_temp.rss_kb() - :before < 20000
        OR pg_read_file('/proc/' || pg_backend_pid() || '/maps') ~ '(asan|vgpreload)' AS rss_flat;
 
+-- PynamoDB's date-times (YYYY-MM-DDTHH:MM:SS.ffffff+0000) are read into
+-- timestamp and timestamptz directly; every one equals what the types'
+-- input functions make of the same text, and any other form goes through
+-- them.
+SELECT awstore.dynamodb_create_table('dynamo', 'pynamodb_dates', 'id') IS NOT NULL AS created;
+CREATE FOREIGN TABLE pd_text (id text, t text) SERVER dynamo OPTIONS (table_name 'pynamodb_dates');
+CREATE FOREIGN TABLE pd_read (id text, tz timestamptz OPTIONS (attribute_name 't'),
+                              ts timestamp OPTIONS (attribute_name 't'),
+                              tz3 timestamptz(3) OPTIONS (attribute_name 't'))
+    SERVER dynamo OPTIONS (table_name 'pynamodb_dates');
+INSERT INTO pd_text VALUES
+    ('pynamodb', '2025-09-29T23:54:20.414869+0000'),
+    ('leap day', '2024-02-29T23:59:59.999999+0000'),
+    ('year 1', '0001-01-01T00:00:00.000000+0000'),
+    ('year 9999', '9999-12-31T23:59:59.999999+0000'),
+    ('epoch', '1970-01-01T00:00:00.000000+0000'),
+    ('Z', '2025-01-02T03:04:05Z'),
+    ('offset', '2025-01-02T03:04:05.123456+0200'),
+    ('7 digits', '2025-01-02T03:04:05.1234567+0000');
+SELECT x.id, r.tz = x.t::timestamptz AS tz_same, r.ts = x.t::timestamp AS ts_same,
+       r.tz3 = x.t::timestamptz(3) AS tz3_same, r.tz AT TIME ZONE 'UTC' AS utc
+  FROM pd_text x JOIN pd_read r USING (id) ORDER BY x.id;
+INSERT INTO pd_text VALUES ('feb 29', '2025-02-29T00:00:00.000000+0000');
+-- should fail: not a day of 2025
+SELECT tz FROM pd_read;
+
 DROP USER MAPPING FOR CURRENT_USER SERVER dynamo;
 DROP SERVER dynamo CASCADE;
 DROP EXTENSION awstore;

@@ -45,6 +45,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/timestamp.h"
 #include "utils/jsonb.h"
 #include "mb/pg_wchar.h"
 #include "utils/lsyscache.h"
@@ -279,6 +280,55 @@ aw_relative_datetime(const char *text)
 			 strcmp(field[i], "tomorrow") == 0 || strcmp(field[i], "yesterday") == 0))
 			return true;
 	return false;
+}
+
+/* Two, four or six decimal digits at s, or -1. */
+static int
+aw_digits(const char *s, int n)
+{
+	int			v = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/*
+ * PynamoDB's UTC date-time, "YYYY-MM-DDTHH:MM:SS.ffffff+0000" exactly, read
+ * without the input function: the Timestamp that timestamp_in and
+ * timestamptz_in make of it (the same fields through the same
+ * tm2timestamp, at UTC).  False for any other text, a field out of range
+ * included: the input function then reads it, and reports what is wrong.
+ */
+static bool
+aw_pynamodb_timestamp(DynRaw s, Timestamp *ts)
+{
+	const char *p = s.p;
+	struct pg_tm tm;
+	int			fsec;
+	int			tz = 0;
+
+	if (s.esc || s.len != 31 || p[4] != '-' || p[7] != '-' || p[10] != 'T' ||
+		p[13] != ':' || p[16] != ':' || p[19] != '.' || memcmp(p + 26, "+0000", 5) != 0)
+		return false;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = aw_digits(p, 4);
+	tm.tm_mon = aw_digits(p + 5, 2);
+	tm.tm_mday = aw_digits(p + 8, 2);
+	tm.tm_hour = aw_digits(p + 11, 2);
+	tm.tm_min = aw_digits(p + 14, 2);
+	tm.tm_sec = aw_digits(p + 17, 2);
+	fsec = aw_digits(p + 20, 6);
+	if (tm.tm_year < 1 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+		tm.tm_mday > day_tab[isleap(tm.tm_year)][tm.tm_mon - 1] ||
+		tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
+		tm.tm_sec < 0 || tm.tm_sec > 59 || fsec < 0)
+		return false;
+	return tm2timestamp(&tm, fsec, &tz, ts) == 0;
 }
 
 /*
@@ -703,6 +753,13 @@ aw_attr_datum(AwColumn *col, const AwRawAttr *a, bool *isnull, AwConvertContext 
 				return aw_jsonb_from_text(typid, aw_cstring(ctx, t, inner, NULL));
 			if (typid == TEXTOID)
 				return aw_text_datum(ctx, t, inner);
+			if ((typid == TIMESTAMPTZOID || typid == TIMESTAMPOID) && col->typmod < 0)
+			{
+				Timestamp	ts;
+
+				if (aw_pynamodb_timestamp(inner, &ts))
+					return TimestampGetDatum(ts);
+			}
 			return aw_input(ctx, t, typid, col->typmod, aw_cstring(ctx, t, inner, NULL));
 		case DYN_T_N:
 		case DYN_T_BOOL:
