@@ -312,7 +312,7 @@ void
 dyn_client_pump(DynClient *client)
 {
 	if (client->in_flight > 0)
-		(void) http_pump(client->http);	/* a failure shows in dyn_wait */
+		(void) http_pump(client->http);	/* on failure dyn_wait tries again */
 }
 
 DynCall *

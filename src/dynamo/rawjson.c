@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static size_t raw_unescape_one(const char *s, const char *end, char *out, size_t *n);
+
 static const char *
 raw_skip_ws(const char *p, const char *end)
 {
@@ -49,6 +51,8 @@ raw_string_end(const char *p, const char *end, bool *esc)
 		if (*p == '\\')
 		{
 			*esc = true;
+			if (end - p < 2)
+				return NULL;
 			p += 2;				/* past the escaped byte, a quote maybe */
 			continue;
 		}
@@ -251,23 +255,34 @@ junk:
 bool
 dyn_raw_key_is(DynRaw key, const char *name, size_t name_len)
 {
-	char		stack[256];
-	char	   *buf = stack;
-	size_t		n;
-	bool		same;
+	const char *s = key.p;
+	const char *end = key.p + key.len;
+	size_t		at = 0;
 
 	if (!key.esc)
 		return key.len == name_len && memcmp(key.p, name, name_len) == 0;
-	/* an escaped key is never shorter than what it decodes to */
-	if (key.len < name_len)
-		return false;
-	if (key.len > sizeof(stack) && (buf = malloc(key.len)) == NULL)
-		return false;
-	n = dyn_raw_unescape(key.p, key.len, buf);
-	same = n == name_len && memcmp(buf, name, name_len) == 0;
-	if (buf != stack)
-		free(buf);
-	return same;
+	/* escape by escape, with nothing allocated whatever the key's length */
+	while (s < end)
+	{
+		char		buf[4];
+		size_t		used;
+		size_t		n;
+
+		if (*s != '\\')
+		{
+			if (at >= name_len || name[at] != *s)
+				return false;
+			at++;
+			s++;
+			continue;
+		}
+		used = raw_unescape_one(s, end, buf, &n);
+		if (used == 0 || at + n > name_len || memcmp(name + at, buf, n) != 0)
+			return false;
+		at += n;
+		s += used;
+	}
+	return at == name_len;
 }
 
 bool
@@ -356,6 +371,68 @@ raw_put_utf8(char *d, unsigned int cp)
 	return d;
 }
 
+/*
+ * Decodes the escape at s (a backslash) into out (up to 4 bytes, *n of
+ * them); returns the source bytes it took, 0 when it is not a JSON escape
+ * or a surrogate without its pair.
+ */
+static size_t
+raw_unescape_one(const char *s, const char *end, char *out, size_t *n)
+{
+	int			cp;
+	int			lo;
+
+	if (end - s < 2)
+		return 0;
+	*n = 1;
+	switch (s[1])
+	{
+		case '"':
+			*out = '"';
+			return 2;
+		case '\\':
+			*out = '\\';
+			return 2;
+		case '/':
+			*out = '/';
+			return 2;
+		case 'b':
+			*out = '\b';
+			return 2;
+		case 'f':
+			*out = '\f';
+			return 2;
+		case 'n':
+			*out = '\n';
+			return 2;
+		case 'r':
+			*out = '\r';
+			return 2;
+		case 't':
+			*out = '\t';
+			return 2;
+		case 'u':
+			break;
+		default:
+			return 0;
+	}
+	if (end - s < 6 || (cp = raw_hex4(s + 2)) < 0)
+		return 0;
+	if (cp >= 0xDC00 && cp <= 0xDFFF)
+		return 0;				/* a low surrogate alone */
+	if (cp >= 0xD800 && cp <= 0xDBFF)
+	{
+		/* a high surrogate: its low one must follow */
+		if (end - s < 12 || s[6] != '\\' || s[7] != 'u' ||
+			(lo = raw_hex4(s + 8)) < 0xDC00 || lo > 0xDFFF)
+			return 0;
+		*n = raw_put_utf8(out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)) - out;
+		return 12;
+	}
+	*n = raw_put_utf8(out, (unsigned int) cp) - out;
+	return 6;
+}
+
 size_t
 dyn_raw_unescape(const char *s, size_t len, char *dst)
 {
@@ -365,7 +442,8 @@ dyn_raw_unescape(const char *s, size_t len, char *dst)
 	while (s < end)
 	{
 		const char *b = memchr(s, '\\', end - s);
-		int			cp;
+		size_t		used;
+		size_t		n;
 
 		if (b == NULL)
 		{
@@ -375,57 +453,11 @@ dyn_raw_unescape(const char *s, size_t len, char *dst)
 		}
 		memmove(d, s, b - s);
 		d += b - s;
-		s = b + 1;
-		if (s >= end)
+		used = raw_unescape_one(b, end, d, &n);
+		if (used == 0)
 			return DYN_RAW_BAD_ESCAPE;
-		switch (*s++)
-		{
-			case '"':
-				*d++ = '"';
-				break;
-			case '\\':
-				*d++ = '\\';
-				break;
-			case '/':
-				*d++ = '/';
-				break;
-			case 'b':
-				*d++ = '\b';
-				break;
-			case 'f':
-				*d++ = '\f';
-				break;
-			case 'n':
-				*d++ = '\n';
-				break;
-			case 'r':
-				*d++ = '\r';
-				break;
-			case 't':
-				*d++ = '\t';
-				break;
-			case 'u':
-				if (end - s < 4 || (cp = raw_hex4(s)) < 0)
-					return DYN_RAW_BAD_ESCAPE;
-				s += 4;
-				if (cp >= 0xDC00 && cp <= 0xDFFF)
-					return DYN_RAW_BAD_ESCAPE;	/* a low surrogate alone */
-				if (cp >= 0xD800 && cp <= 0xDBFF)
-				{
-					int			lo;
-
-					/* a high surrogate: its low one must follow */
-					if (end - s < 6 || s[0] != '\\' || s[1] != 'u' ||
-						(lo = raw_hex4(s + 2)) < 0xDC00 || lo > 0xDFFF)
-						return DYN_RAW_BAD_ESCAPE;
-					s += 6;
-					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-				}
-				d = raw_put_utf8(d, (unsigned int) cp);
-				break;
-			default:
-				return DYN_RAW_BAD_ESCAPE;
-		}
+		d += n;
+		s = b + used;
 	}
 	return d - dst;
 }
@@ -519,7 +551,7 @@ dyn_raw_attr(DynRaw av, DynRaw *inner)
 	DynRaw		v;
 	DynRaw		extra_k;
 	DynRaw		extra_v;
-	char		name[16];
+	char		name[24];		/* "BOOL" as four \u escapes */
 
 	dyn_raw_iter_init(av, &it);
 	if (!it.ok || av.p[0] != '{' || !dyn_raw_next_member(&it, &k, &v))

@@ -42,6 +42,7 @@ typedef struct AwSample
 	double		rowstoskip;
 	ReservoirStateData rstate;
 	MemoryContext item_cxt;
+	TupleTableSlot *slot;		/* a sampled item's values */
 } AwSample;
 
 static void
@@ -69,11 +70,11 @@ aw_sample_item(AwSample *sample, DynValue *item)
 		return;
 
 	old = MemoryContextSwitchTo(sample->item_cxt);
-	slot = MakeSingleTupleTableSlot(tupdesc, &TTSOpsVirtual);
+	slot = sample->slot;
 	awstore_fill_slot_value(slot, sample->columns, NIL, item, &sample->conv);
 	MemoryContextSwitchTo(old);
 	tuple = heap_form_tuple(tupdesc, slot->tts_values, slot->tts_isnull);
-	ExecDropSingleTupleTableSlot(slot);
+	ExecClearTuple(slot);
 	MemoryContextReset(sample->item_cxt);
 	if (sample->rows[pos] != NULL)
 		heap_freetuple(sample->rows[pos]);	/* replaced in the reservoir */
@@ -145,6 +146,7 @@ aw_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 	sample.conv.sort_key = info->sort_key;
 	sample.item_cxt = AllocSetContextCreate(CurrentMemoryContext, "awstore analyze item",
 											ALLOCSET_DEFAULT_SIZES);
+	sample.slot = MakeSingleTupleTableSlot(RelationGetDescr(relation), &TTSOpsVirtual);
 	memset(rows, 0, sizeof(HeapTuple) * targrows);
 	reservoir_init_selection_state(&sample.rstate, targrows);
 
@@ -167,6 +169,7 @@ aw_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 			break;
 	}
 	MemoryContextDelete(sample.item_cxt);
+	ExecDropSingleTupleTableSlot(sample.slot);
 
 	*totalrows = read < total ? floor(sample.samplerows * total / read + 0.5)
 		: sample.samplerows;

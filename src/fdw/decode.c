@@ -99,6 +99,13 @@ aw_ascii_key(const char *utf8)
 	{
 		int			n = pg_utf_mblen(p);
 
+		/* checked UTF-8 always; but this runs while an error is reported */
+		if (strnlen((const char *) p, n) < (size_t) n || !pg_utf8_islegal(p, n))
+		{
+			appendStringInfoChar(&out, '?');
+			p++;
+			continue;
+		}
 		if (*p < 0x80)
 			appendStringInfoChar(&out, (char) *p);
 		else
@@ -111,7 +118,6 @@ aw_ascii_key(const char *utf8)
 			else
 				appendStringInfo(&out, "\\u%04x", cp);
 		}
-		/* the string is UTF-8 the page check accepted: n bytes are there */
 		p += n;
 	}
 	return out.data;
@@ -150,6 +156,10 @@ awstore_raw_item_key_text(DynRaw item, const char *pk, const char *sk)
 	}
 	return awstore_key_text(keys, values);
 }
+
+static void aw_convert_error(AwConvertContext *ctx, DynType got, const char *why) pg_attribute_noreturn();
+static void aw_malformed(AwConvertContext *ctx, DynType t) pg_attribute_noreturn();
+static void aw_malformed_item(void) pg_attribute_noreturn();
 
 static void
 aw_convert_error(AwConvertContext *ctx, DynType got, const char *why)

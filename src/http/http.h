@@ -181,8 +181,9 @@ extern int	http_running(HttpSession *session);
  * being converted) calls it now and then, so that the next response keeps
  * coming instead of stalling in the socket's buffer.  Transfers that
  * finish are handed out by the next http_wait.  Returns false when libcurl
- * failed; the next http_wait reports it.  At most HTTP_PUMP_MAX_SOCKETS
- * sockets are looked at.
+ * failed (the session's error says why); the transfers are left as they
+ * are, and the next http_wait acts on them again.  At most
+ * HTTP_PUMP_MAX_SOCKETS sockets are looked at.
  */
 #define HTTP_PUMP_MAX_SOCKETS 64
 extern bool http_pump(HttpSession *session);

@@ -114,6 +114,8 @@ test_types(void)
 	UNIT_EQ_INT("NS", dyn_raw_attr(raw("{\"NS\":[\"1\"]}"), &inner), DYN_T_NS);
 	UNIT_EQ_INT("BS", dyn_raw_attr(raw("{\"BS\":[\"AA==\"]}"), &inner), DYN_T_BS);
 	UNIT_EQ_STR("escaped type name", attr_string("{\"\\u0053\":\"x\"}", DYN_T_S), "x");
+	UNIT_EQ_INT("BOOL in four escapes",
+				dyn_raw_attr(raw("{\"\\u0042\\u004f\\u004f\\u004c\":true}"), &inner), DYN_T_BOOL);
 
 	UNIT_EQ_INT("two members", dyn_raw_attr(raw("{\"S\":\"a\",\"N\":\"1\"}"), &inner), DYN_T_INVALID);
 	UNIT_EQ_INT("repeated type", dyn_raw_attr(raw("{\"S\":\"a\",\"S\":\"b\"}"), &inner), DYN_T_INVALID);
@@ -190,6 +192,27 @@ test_members(void)
 	UNIT_TRUE("member of an array", !dyn_raw_member(raw("[1]"), "a", &v));
 	UNIT_TRUE("key with a quote", dyn_raw_member(raw("{\"a\\\"b\":true}"), "a\"b", &v) &&
 			  v.len == 4);
+	/* a long escaped key is compared escape by escape, nothing allocated */
+	{
+		char		name[700];
+		char		text[4200];
+		DynRaw		k;
+
+		memset(name, 'x', 600);
+		name[600] = '\0';
+		strcpy(text, "\\u00e9");
+		for (int i = 0; i < 600; i++)
+			strcat(text, "\\u0078");
+		k.p = text;
+		k.len = strlen(text);
+		k.esc = true;
+		UNIT_TRUE("long escaped key differs in its first character",
+				  !dyn_raw_key_is(k, name, 600));
+		memcpy(name, "\xc3\xa9", 2);
+		memset(name + 2, 'x', 600);
+		UNIT_TRUE("long escaped key", dyn_raw_key_is(k, name, 602));
+		UNIT_TRUE("... not a prefix of it", !dyn_raw_key_is(k, name, 601));
+	}
 
 	dyn_raw_iter_init(raw("[]"), &it);
 	UNIT_TRUE("empty array", !dyn_raw_next_element(&it, &e) && dyn_raw_iter_done(&it));
