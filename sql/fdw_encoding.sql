@@ -29,8 +29,8 @@ CREATE FOREIGN TABLE enc_euro (id text, s text) SERVER dynamo OPTIONS (table_nam
 SELECT s FROM enc_euro;
 -- should fail: in a database that is not UTF8 a message writes what is not
 -- ASCII in the item's key as \u escapes (a message cannot fail on its own)
-CREATE FOREIGN TABLE enc_key (s bytea, id text) SERVER dynamo OPTIONS (table_name 'encoding');
-SELECT s FROM enc_key WHERE id = 'café';
+CREATE FOREIGN TABLE enc_key (s bytea, id text) SERVER dynamo OPTIONS (table_name 'encoding_key');
+SELECT s FROM enc_key;
 
 \c :regression_db
 DROP DATABASE awstore_latin1;

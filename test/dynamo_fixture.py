@@ -194,6 +194,8 @@ def load_encoding(c):
     ])
     dyn.create_table(c, "encoding_euro", ["id"], [("id", "S")])
     dyn.put_all(c, "encoding_euro", [{"id": S("euro"), "s": S("5 \u20ac")}])
+    dyn.create_table(c, "encoding_key", ["id"], [("id", "S")])
+    dyn.put_all(c, "encoding_key", [{"id": S("caf\u00e9"), "s": S("not base64")}])
 
 
 def load_numbers(c):
