@@ -304,6 +304,7 @@ typedef enum DynType
 
 extern const char *dyn_type_name(DynType type);
 extern DynType dyn_type_from_name(const char *name);
+extern DynType dyn_type_from_name_len(const char *name, size_t len);
 
 extern DynValue *dyn_get(DynValue *object, const char *key);
 extern bool dyn_is_object(DynValue *v);

@@ -287,32 +287,37 @@ static const bool short_escape[256] = {
 };
 
 /*
+ * What a UTF-8 lead byte b promises (RFC 3629): how many bytes follow (0:
+ * b leads nothing), and the range of the next one, which rules out
+ * overlong forms, surrogates and code points above U+10FFFF; the bytes
+ * after that are 0x80..0xBF.
+ */
+static int
+utf8_rule(unsigned char b, unsigned char *lo, unsigned char *hi)
+{
+	*lo = b == 0xE0 ? 0xA0 : b == 0xF0 ? 0x90 : 0x80;
+	*hi = b == 0xED ? 0x9F : b == 0xF4 ? 0x8F : 0xBF;
+	if (b >= 0xC2 && b <= 0xDF)
+		return 1;
+	if (b >= 0xE0 && b <= 0xEF)
+		return 2;
+	if (b >= 0xF0 && b <= 0xF4)
+		return 3;
+	return 0;
+}
+
+/*
  * The length of the well-formed UTF-8 character at p (avail bytes there),
  * 0 when it is not one, -1 when the bytes there are too few to tell.
  */
 static int
 utf8_char(const unsigned char *p, size_t avail)
 {
-	unsigned char b = p[0];
-	unsigned char lo = 0x80;
-	unsigned char hi = 0xBF;
-	int			need;
+	unsigned char lo;
+	unsigned char hi;
+	int			need = utf8_rule(p[0], &lo, &hi);
 
-	if (b >= 0xC2 && b <= 0xDF)
-		need = 1;
-	else if (b >= 0xE0 && b <= 0xEF)
-	{
-		need = 2;
-		lo = b == 0xE0 ? 0xA0 : 0x80;
-		hi = b == 0xED ? 0x9F : 0xBF;
-	}
-	else if (b >= 0xF0 && b <= 0xF4)
-	{
-		need = 3;
-		lo = b == 0xF0 ? 0x90 : 0x80;
-		hi = b == 0xF4 ? 0x8F : 0xBF;
-	}
-	else
+	if (need == 0)
 		return 0;
 	for (int k = 1; k <= need; k++)
 	{
@@ -357,39 +362,18 @@ plain_string_bytes(const char *data, size_t len)
 }
 
 /*
- * The first byte of a multibyte UTF-8 character, inside a string: how many
- * bytes follow, and the range of the next one, which rules out overlong
- * forms, surrogates and code points above U+10FFFF (RFC 3629).
+ * The first byte of a multibyte UTF-8 character, inside a string, when
+ * the chunk ends before the character does: the state machine checks the
+ * bytes that follow (utf8_rule).
  */
 static void
 utf8_lead(DynJsonCheck *c, unsigned char b)
 {
-	c->utf8_lo = 0x80;
-	c->utf8_hi = 0xBF;
-	if (b >= 0xC2 && b <= 0xDF)
-		c->utf8_need = 1;
-	else if (b >= 0xE0 && b <= 0xEF)
-	{
-		c->utf8_need = 2;
-		if (b == 0xE0)
-			c->utf8_lo = 0xA0;
-		else if (b == 0xED)
-			c->utf8_hi = 0x9F;
-	}
-	else if (b >= 0xF0 && b <= 0xF4)
-	{
-		c->utf8_need = 3;
-		if (b == 0xF0)
-			c->utf8_lo = 0x90;
-		else if (b == 0xF4)
-			c->utf8_hi = 0x8F;
-	}
-	else
-	{
+	c->utf8_need = utf8_rule(b, &c->utf8_lo, &c->utf8_hi);
+	if (c->utf8_need == 0)
 		c->failed = true;
-		return;
-	}
-	c->lex = L_UTF8;
+	else
+		c->lex = L_UTF8;
 }
 
 void

@@ -462,50 +462,6 @@ dyn_raw_unescape(const char *s, size_t len, char *dst)
 	return d - dst;
 }
 
-/* The type a (decoded) AttributeValue key names. */
-static DynType
-raw_type_name(const char *k, size_t len)
-{
-	switch (len)
-	{
-		case 1:
-			switch (k[0])
-			{
-				case 'S':
-					return DYN_T_S;
-				case 'N':
-					return DYN_T_N;
-				case 'B':
-					return DYN_T_B;
-				case 'M':
-					return DYN_T_M;
-				case 'L':
-					return DYN_T_L;
-			}
-			break;
-		case 2:
-			if (k[1] != 'S')
-				break;
-			switch (k[0])
-			{
-				case 'S':
-					return DYN_T_SS;
-				case 'N':
-					return DYN_T_NS;
-				case 'B':
-					return DYN_T_BS;
-			}
-			break;
-		case 4:
-			if (memcmp(k, "BOOL", 4) == 0)
-				return DYN_T_BOOL;
-			if (memcmp(k, "NULL", 4) == 0)
-				return DYN_T_NULL;
-			break;
-	}
-	return DYN_T_INVALID;
-}
-
 /*
  * The inner value v of an AttributeValue of type t, checked for its JSON
  * type: S, N and B give the string's content.
@@ -567,7 +523,7 @@ dyn_raw_attr(DynRaw av, DynRaw *inner)
 			return DYN_T_INVALID;
 		k.p = name;
 	}
-	return raw_attr_inner(raw_type_name(k.p, k.len), v, inner);
+	return raw_attr_inner(dyn_type_from_name_len(k.p, k.len), v, inner);
 }
 
 /*
@@ -592,7 +548,7 @@ raw_attr_fast(const char *p, const char *end, DynRaw *av, DynType *type, DynRaw 
 	q = raw_string_end(p + 1, end, &esc);
 	if (q == NULL || esc)
 		return false;
-	t = raw_type_name(p + 1, q - (p + 1));
+	t = dyn_type_from_name_len(p + 1, q - (p + 1));
 	p = raw_skip_ws(q + 1, end);
 	if (t == DYN_T_INVALID || p >= end || *p != ':')
 		return false;

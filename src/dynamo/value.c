@@ -43,27 +43,50 @@ dyn_type_name(DynType type)
 DynType
 dyn_type_from_name(const char *name)
 {
-	/* once for every attribute of every item read: the one-letter types first */
-	if (name[0] != '\0' && name[1] == '\0')
+	return dyn_type_from_name_len(name, strlen(name));
+}
+
+DynType
+dyn_type_from_name_len(const char *k, size_t len)
+{
+	/* once for every attribute of every item read: by length, then letter */
+	switch (len)
 	{
-		switch (name[0])
-		{
-			case 'S':
-				return DYN_T_S;
-			case 'N':
-				return DYN_T_N;
-			case 'B':
-				return DYN_T_B;
-			case 'M':
-				return DYN_T_M;
-			case 'L':
-				return DYN_T_L;
-		}
-		return DYN_T_INVALID;
+		case 1:
+			switch (k[0])
+			{
+				case 'S':
+					return DYN_T_S;
+				case 'N':
+					return DYN_T_N;
+				case 'B':
+					return DYN_T_B;
+				case 'M':
+					return DYN_T_M;
+				case 'L':
+					return DYN_T_L;
+			}
+			break;
+		case 2:
+			if (k[1] != 'S')
+				break;
+			switch (k[0])
+			{
+				case 'S':
+					return DYN_T_SS;
+				case 'N':
+					return DYN_T_NS;
+				case 'B':
+					return DYN_T_BS;
+			}
+			break;
+		case 4:
+			if (memcmp(k, "BOOL", 4) == 0)
+				return DYN_T_BOOL;
+			if (memcmp(k, "NULL", 4) == 0)
+				return DYN_T_NULL;
+			break;
 	}
-	for (int t = DYN_T_BOOL; t <= DYN_T_BS; t++)
-		if (strcmp(name, dyn_type_names[t]) == 0)
-			return (DynType) t;
 	return DYN_T_INVALID;
 }
 
