@@ -689,12 +689,15 @@ $$;
 COMMENT ON FUNCTION awstore.actingweb_check_schema(name) IS
     'the schema, when it holds the nine ActingWeb tables; an error otherwise';
 
-CREATE OR REPLACE FUNCTION awstore.migration_statement(table_name name, direction text,
+-- 1.1 adds the parameter dynamodb_table (replication's staged sources)
+DROP FUNCTION awstore.migration_statement(name, text, name, name, text, boolean, boolean, boolean);
+CREATE FUNCTION awstore.migration_statement(table_name name, direction text,
                                             foreign_schema name, local_schema name,
                                             on_error text DEFAULT 'stop',
                                             skip_expired boolean DEFAULT false,
                                             delete_missing boolean DEFAULT false,
-                                            has_v1 boolean DEFAULT false)
+                                            has_v1 boolean DEFAULT false,
+                                            dynamodb_table text DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -724,10 +727,11 @@ DECLARE
     src text;
     sql text;
 BEGIN
-    IF direction IS NULL OR direction NOT IN ('from_dynamodb', 'to_dynamodb', 'to_dynamodb_delete', 'verify') THEN
+    IF direction IS NULL OR direction NOT IN ('from_dynamodb', 'from_dynamodb_delete', 'to_dynamodb',
+                                              'to_dynamodb_delete', 'verify') THEN
         RAISE EXCEPTION 'invalid direction "%"', direction
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Give from_dynamodb, to_dynamodb, to_dynamodb_delete or verify.';
+                  HINT = 'Give from_dynamodb, from_dynamodb_delete, to_dynamodb, to_dynamodb_delete or verify.';
     END IF;
     IF on_error IS NULL OR on_error NOT IN ('stop', 'skip') THEN
         RAISE EXCEPTION 'invalid on_error "%"', on_error
@@ -736,6 +740,7 @@ BEGIN
     SELECT ftopt.option_value INTO dyn_table
       FROM pg_foreign_table f, pg_options_to_table(f.ftoptions) ftopt
      WHERE f.ftrelid = ft::regclass AND ftopt.option_name = 'table_name';
+    dyn_table := coalesce(dyn_table, migration_statement.dynamodb_table);
     SELECT array_agg(a.attname ORDER BY k.n) INTO pk
       FROM pg_constraint con
      CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k (attnum, n)
@@ -802,6 +807,18 @@ BEGIN
     ELSIF direction = 'to_dynamodb_delete' THEN
         RETURN format('DELETE FROM %s f WHERE NOT EXISTS (SELECT FROM %s l WHERE %s)',
                       ft, lt, array_to_string(keymatch, ' AND '));
+    ELSIF direction = 'from_dynamodb_delete' AND tbl = 'property_lookup' THEN
+        -- the digest names the row; its property_name, when the source
+        -- has it (a removed item's old image), finds it by index
+        RETURN format('WITH named AS (DELETE FROM %1$s l USING %2$s f WHERE f.property_name IS NOT NULL'
+                      ' AND l.property_name = f.property_name AND %3$s RETURNING 1),'
+                      ' unnamed AS (DELETE FROM %1$s l USING %2$s f WHERE f.property_name IS NULL AND %3$s RETURNING 1)'
+                      ' SELECT (SELECT count(*) FROM named) + (SELECT count(*) FROM unnamed), 0::bigint, 0::bigint',
+                      lt, ft, array_to_string(keymatch, ' AND '));
+    ELSIF direction = 'from_dynamodb_delete' THEN
+        RETURN format('WITH removed AS (DELETE FROM %s l USING %s f WHERE %s RETURNING 1)'
+                      ' SELECT count(*), 0::bigint, 0::bigint FROM removed',
+                      lt, ft, array_to_string(keymatch, ' AND '));
     END IF;
 
     IF tbl = 'property_lookup' THEN
@@ -926,7 +943,7 @@ BEGIN
     RETURN sql;
 END
 $$;
-COMMENT ON FUNCTION awstore.migration_statement(name, text, name, name, text, boolean, boolean, boolean) IS
+COMMENT ON FUNCTION awstore.migration_statement(name, text, name, name, text, boolean, boolean, boolean, text) IS
     'the SQL statement that migrates or verifies one ActingWeb table, to read or to run by hand';
 
 DROP EVENT TRIGGER awstore_keep_data_on_drop;
@@ -1227,3 +1244,1174 @@ REVOKE ALL ON FUNCTION awstore.migrate_from_dynamodb(name, text, name, boolean, 
 REVOKE ALL ON FUNCTION awstore.migrate_to_dynamodb(name, text, name, boolean, boolean, boolean,
                                                    numeric, numeric, numeric, numeric) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.verify_migration(name, text, name, numeric, numeric) FROM PUBLIC;
+
+/*
+ * 1.1: replication from DynamoDB Streams (src/sql/13_replication.sql).
+ */
+
+/*
+ * ---------------------------------------------------------------------------
+ * Change capture from DynamoDB Streams.
+ *
+ * start_replication records where every shard of each table's stream
+ * stands, then takes the snapshot (the statements migrate_from_dynamodb
+ * runs), in one transaction.  CALL awstore.replicate() then reads each
+ * shard with GetRecords, parents before children, and applies the records
+ * a page at a time: the last record of each key decides (INSERT and MODIFY
+ * upsert, REMOVE deletes), through the same conversion and checks as the
+ * snapshot.  Each page is one transaction that also moves the shard's
+ * checkpoint, so whatever interrupts replicate, the next run starts after
+ * the last page committed: every record is applied once.
+ *
+ * A record applied again (a replay from the shard's trim horizon when a
+ * position expired) is harmless: the records after it bring the row to
+ * its final state, as they would have from the snapshot.  What is never
+ * silent is lost history: a checkpoint behind the stream's 24-hour
+ * retention, or a stream turned off (and on again, with a new ARN), stops
+ * the replication with an error asking for a new snapshot.
+ * ---------------------------------------------------------------------------
+ */
+
+CREATE FUNCTION awstore.dynamodb_enable_stream(server name, table_name text,
+                                               view_type text DEFAULT 'NEW_AND_OLD_IMAGES')
+RETURNS jsonb
+LANGUAGE C STRICT
+AS 'MODULE_PATHNAME', 'awstore_dynamodb_enable_stream';
+COMMENT ON FUNCTION awstore.dynamodb_enable_stream(name, text, text) IS
+    'UpdateTable turning the table''s stream on, waiting until it is enabled; returns the stream';
+
+CREATE FUNCTION awstore.dynamodb_stream_call(server name, action text, request jsonb,
+                                             tolerate text[] DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'awstore_dynamodb_stream_call';
+COMMENT ON FUNCTION awstore.dynamodb_stream_call(name, text, jsonb, text[]) IS
+    'one DynamoDB Streams request (DescribeStream, GetShardIterator, GetRecords, ListStreams); errors of the tolerated types come back as {"__type", "message"}';
+
+CREATE FUNCTION awstore.dynamodb_item_row(row_type anyelement, item jsonb, keys jsonb DEFAULT NULL)
+RETURNS anyelement
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'awstore_dynamodb_item_row';
+COMMENT ON FUNCTION awstore.dynamodb_item_row(anyelement, jsonb, jsonb) IS
+    'an item in DynamoDB JSON as a row of a table''s type, converted as a scan of that table would';
+
+/*
+ * One row per replication: the nine ActingWeb tables of a prefix into a
+ * schema, or one foreign table into one local table.
+ */
+CREATE TABLE awstore.replications (
+    id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    server name NOT NULL,
+    prefix text,                    -- ActingWeb: the DynamoDB prefix
+    target_schema name,             -- ActingWeb: the schema of its tables
+    foreign_table regclass,         -- one table: the foreign table
+    local_table regclass,           -- one table: the local table
+    on_error text NOT NULL CHECK (on_error IN ('stop', 'skip')),
+    started_at timestamptz NOT NULL,
+    started_by name NOT NULL,
+    failed text,                    -- why it cannot go on, when it cannot
+    CHECK ((prefix IS NOT NULL AND target_schema IS NOT NULL) OR
+           (foreign_table IS NOT NULL AND local_table IS NOT NULL))
+);
+COMMENT ON TABLE awstore.replications IS
+    'replications from DynamoDB Streams (start_replication, stop_replication)';
+SELECT pg_catalog.pg_extension_config_dump('awstore.replications', '');
+SELECT pg_catalog.pg_extension_config_dump('awstore.replications_id_seq', '');
+
+-- Each DynamoDB table a replication follows, with its stream.
+CREATE TABLE awstore.replication_tables (
+    replication integer NOT NULL REFERENCES awstore.replications ON DELETE CASCADE,
+    dynamodb_table text NOT NULL,
+    table_name text NOT NULL,       -- the ActingWeb table, or the local table
+    stream_arn text NOT NULL,
+    records_applied bigint NOT NULL DEFAULT 0,
+    last_record_created timestamptz,    -- ApproximateCreationDateTime
+    last_applied_at timestamptz,
+    last_error text,
+    last_error_at timestamptz,
+    PRIMARY KEY (replication, dynamodb_table)
+);
+COMMENT ON TABLE awstore.replication_tables IS
+    'the DynamoDB tables of each replication, their streams, and what was applied';
+SELECT pg_catalog.pg_extension_config_dump('awstore.replication_tables', '');
+
+/*
+ * Each shard of a stream, and where its reading stands.  checkpoint is
+ * the SequenceNumber of the last record applied (NULL: none yet);
+ * iterator, when not NULL, is where the next read starts (DynamoDB's
+ * shard iterator, good for 15 minutes after iterator_at).  A shard is
+ * read once its parent is finished (read to its end).
+ */
+CREATE TABLE awstore.replication_shards (
+    replication integer NOT NULL,
+    dynamodb_table text NOT NULL,
+    shard_id text NOT NULL,
+    parent_shard_id text,
+    checkpoint text,
+    iterator text,
+    iterator_at timestamptz,
+    finished boolean NOT NULL DEFAULT false,
+    records_applied bigint NOT NULL DEFAULT 0,
+    discovered_at timestamptz NOT NULL,
+    next_poll_at timestamptz NOT NULL DEFAULT '-infinity',
+    idle_polls integer NOT NULL DEFAULT 0,  -- reads in a row that found nothing
+    last_poll_at timestamptz,
+    last_empty_poll_at timestamptz,
+    PRIMARY KEY (replication, dynamodb_table, shard_id),
+    FOREIGN KEY (replication, dynamodb_table)
+        REFERENCES awstore.replication_tables ON DELETE CASCADE
+);
+COMMENT ON TABLE awstore.replication_shards IS
+    'the shards of each replicated stream: lineage, checkpoint and reading position';
+SELECT pg_catalog.pg_extension_config_dump('awstore.replication_shards', '');
+
+/*
+ * property_lookup items whose property (or actor) is not in PostgreSQL
+ * yet: the two tables have streams of their own, read one after the
+ * other.  An item waits here until its property arrives, until a later
+ * record of its key supersedes it, or for a minute; then the
+ * replication's on_error decides, as the migration's does.
+ */
+CREATE TABLE awstore.replication_pending (
+    replication integer NOT NULL,
+    dynamodb_table text NOT NULL,
+    item_key jsonb NOT NULL,        -- the record's Keys
+    item jsonb NOT NULL,            -- its NewImage
+    first_seen timestamptz NOT NULL,
+    PRIMARY KEY (replication, dynamodb_table, item_key),
+    FOREIGN KEY (replication, dynamodb_table)
+        REFERENCES awstore.replication_tables ON DELETE CASCADE
+);
+COMMENT ON TABLE awstore.replication_pending IS
+    'property_lookup items of a replication waiting for their property';
+SELECT pg_catalog.pg_extension_config_dump('awstore.replication_pending', '');
+
+-- How long a property_lookup item waits for its property.
+CREATE FUNCTION awstore.replication_lookup_grace()
+RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT interval '1 minute' $$;
+COMMENT ON FUNCTION awstore.replication_lookup_grace() IS
+    'how long a replicated property_lookup item waits for its property before on_error decides';
+
+/*
+ * The ARN of the table's stream, turning the stream on (new and old
+ * images) when it is off.  A stream without new images cannot be
+ * replicated: its records do not carry the item.
+ */
+CREATE FUNCTION awstore.replication_stream(server name, dynamodb_table text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    d jsonb := awstore.dynamodb_describe_table(server, dynamodb_table);
+    s jsonb;
+BEGIN
+    IF coalesce((d -> 'StreamSpecification' ->> 'StreamEnabled')::boolean, false) THEN
+        IF d -> 'StreamSpecification' ->> 'StreamViewType' NOT IN ('NEW_IMAGE', 'NEW_AND_OLD_IMAGES') THEN
+            RAISE EXCEPTION 'the stream of DynamoDB table "%" has view type %, which does not carry the items',
+                            dynamodb_table, d -> 'StreamSpecification' ->> 'StreamViewType'
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Replication needs a stream of view type NEW_AND_OLD_IMAGES or NEW_IMAGE.';
+        END IF;
+        RETURN d ->> 'LatestStreamArn';
+    END IF;
+    s := awstore.dynamodb_enable_stream(server, dynamodb_table, 'NEW_AND_OLD_IMAGES');
+    RAISE NOTICE 'enabled the stream of DynamoDB table "%"', dynamodb_table;
+    RETURN s ->> 'LatestStreamArn';
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_stream(name, text) IS
+    'the ARN of a table''s stream, enabling it (NEW_AND_OLD_IMAGES) when off';
+
+/*
+ * Records the shards of a table's stream that the replication does not
+ * know yet (DescribeStream, every page).  At the start, before the
+ * snapshot: a closed shard holds only changes older than the snapshot
+ * (finished), and an open one is read from its latest position.  Shards
+ * found later (a split, a new child) are read from their beginning.
+ */
+CREATE FUNCTION awstore.replication_discover(replication integer, dynamodb_table text,
+                                             at_start boolean)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rep awstore.replications;
+    arn text;
+    answer jsonb;
+    after text;
+    sh jsonb;
+    closed boolean;
+    it text;
+    found_new integer := 0;
+    n integer;
+BEGIN
+    SELECT * INTO rep FROM awstore.replications r WHERE r.id = replication_discover.replication;
+    SELECT t.stream_arn INTO arn FROM awstore.replication_tables t
+     WHERE t.replication = rep.id AND t.dynamodb_table = replication_discover.dynamodb_table;
+    LOOP
+        answer := awstore.dynamodb_stream_call(rep.server, 'DescribeStream',
+                                               jsonb_strip_nulls(jsonb_build_object('StreamArn', arn,
+                                                                                    'ExclusiveStartShardId', after)));
+        FOR sh IN SELECT * FROM jsonb_array_elements(coalesce(answer -> 'StreamDescription' -> 'Shards', '[]')) LOOP
+            CONTINUE WHEN EXISTS (SELECT FROM awstore.replication_shards s
+                                   WHERE s.replication = rep.id
+                                     AND s.dynamodb_table = replication_discover.dynamodb_table
+                                     AND s.shard_id = sh ->> 'ShardId');
+            closed := sh -> 'SequenceNumberRange' ? 'EndingSequenceNumber';
+            it := NULL;
+            IF at_start AND NOT closed THEN
+                it := awstore.dynamodb_stream_call(rep.server, 'GetShardIterator',
+                                                   jsonb_build_object('StreamArn', arn, 'ShardId', sh ->> 'ShardId',
+                                                                      'ShardIteratorType', 'LATEST')) ->> 'ShardIterator';
+            END IF;
+            INSERT INTO awstore.replication_shards (replication, dynamodb_table, shard_id, parent_shard_id,
+                                                    iterator, iterator_at, finished, discovered_at)
+            VALUES (rep.id, replication_discover.dynamodb_table, sh ->> 'ShardId', sh ->> 'ParentShardId',
+                    it, CASE WHEN it IS NOT NULL THEN clock_timestamp() END, at_start AND closed,
+                    clock_timestamp())
+            ON CONFLICT DO NOTHING;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            found_new := found_new + n;
+        END LOOP;
+        after := answer -> 'StreamDescription' ->> 'LastEvaluatedShardId';
+        EXIT WHEN after IS NULL;
+    END LOOP;
+    RETURN found_new;
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_discover(integer, text, boolean) IS
+    'record the shards of a replicated stream not known yet';
+
+/*
+ * ActingWeb: follows the nine tables of a prefix into target_schema.
+ * Streams are turned on where they are off (NEW_AND_OLD_IMAGES); the
+ * shards' positions are taken before the snapshot, which is
+ * migrate_from_dynamodb with delete_missing, all in one transaction.
+ */
+CREATE FUNCTION awstore.start_replication(server name, prefix text, target_schema name DEFAULT NULL,
+                                          max_read_capacity numeric DEFAULT NULL,
+                                          on_error text DEFAULT 'stop')
+RETURNS TABLE (table_name text, rows bigint, seconds numeric)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    target name := coalesce(target_schema, awstore.application_schema());
+    rid integer;
+    t record;
+    dyn text;
+    tables text[];
+BEGIN
+    IF server IS NULL OR prefix IS NULL OR prefix = '' THEN
+        RAISE EXCEPTION 'server and prefix must be given' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF on_error IS NULL OR on_error NOT IN ('stop', 'skip') THEN
+        RAISE EXCEPTION 'invalid on_error "%"', on_error
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give stop or skip.';
+    END IF;
+    PERFORM awstore.actingweb_check_schema(target);
+    IF EXISTS (SELECT FROM awstore.replications r WHERE r.target_schema = target) THEN
+        RAISE EXCEPTION 'schema "%" is replicated from DynamoDB already', target
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'awstore.replication_status shows it; awstore.stop_replication ends it.';
+    END IF;
+    INSERT INTO awstore.replications (server, prefix, target_schema, on_error, started_at, started_by)
+    VALUES (server, prefix, target, on_error, clock_timestamp(), current_user)
+    RETURNING id INTO rid;
+    tables := ARRAY(SELECT l FROM awstore.dynamodb_list_tables(server) l);
+    FOR t IN SELECT * FROM awstore.actingweb_tables() a ORDER BY a.ordinal LOOP
+        dyn := prefix || t.dynamodb_suffix;
+        CONTINUE WHEN NOT dyn = ANY (tables);
+        INSERT INTO awstore.replication_tables (replication, dynamodb_table, table_name, stream_arn)
+        VALUES (rid, dyn, t.table_name, awstore.replication_stream(server, dyn));
+        PERFORM awstore.replication_discover(rid, dyn, true);
+    END LOOP;
+    RETURN QUERY SELECT * FROM awstore.migrate_from_dynamodb(server, prefix, target, false, on_error, true,
+                                                             max_read_capacity);
+END
+$$;
+COMMENT ON FUNCTION awstore.start_replication(name, text, name, numeric, text) IS
+    'snapshot the ActingWeb tables of a DynamoDB prefix and follow their streams from then on';
+
+/*
+ * The columns of a one-table replication: the foreign table's, each of
+ * which the local table must have, and the local table's primary key,
+ * which must be the DynamoDB key's columns.
+ */
+CREATE FUNCTION awstore.replication_columns(foreign_table regclass, local_table regclass,
+                                            OUT cols name[], OUT pk name[], OUT nonkey name[])
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    missing text;
+BEGIN
+    cols := ARRAY(SELECT a.attname FROM pg_attribute a
+                   WHERE a.attrelid = foreign_table AND a.attnum > 0 AND NOT a.attisdropped
+                   ORDER BY a.attnum);
+    SELECT string_agg(quote_ident(c), ', ') INTO missing
+      FROM unnest(cols) c
+     WHERE NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = local_table AND a.attname = c
+                                                  AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'table % has no column % of foreign table %', local_table, missing, foreign_table
+            USING ERRCODE = 'undefined_column';
+    END IF;
+    SELECT array_agg(a.attname ORDER BY k.n) INTO pk
+      FROM pg_constraint con
+     CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k (attnum, n)
+      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+     WHERE con.conrelid = local_table AND con.contype = 'p';
+    IF pk IS NULL THEN
+        RAISE EXCEPTION 'table % has no primary key', local_table
+            USING ERRCODE = 'invalid_table_definition',
+                  HINT = 'Give it the primary key of the DynamoDB table''s key columns.';
+    END IF;
+    nonkey := ARRAY(SELECT c FROM unnest(cols) c WHERE NOT c = ANY (pk));
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_columns(regclass, regclass) IS
+    'the columns and primary key of a one-table replication';
+
+-- Raises an error unless the table's owner has the privileges of the
+-- calling role (code the owner attached would run as the caller).
+CREATE FUNCTION awstore.replication_check_owner(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    owner regrole;
+BEGIN
+    SELECT c.relowner::regrole INTO owner FROM pg_class c WHERE c.oid = tbl AND c.relkind IN ('r', 'p');
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation % is not a table', tbl USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF NOT pg_has_role(owner, current_user, 'USAGE') THEN
+        RAISE EXCEPTION 'table % is owned by role %, which does not have the privileges of role %',
+                        tbl, owner, current_user
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Replication writes as the calling role; code the table''s owner attached to the table would run with the caller''s privileges.',
+                  HINT = format('Replicate as the owner (SET ROLE %s), with a user mapping of its own for the server.', owner);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_check_owner(regclass) IS
+    'the table, when its owner has the privileges of the calling role; an error otherwise';
+
+-- ON CONFLICT's action: update the columns that differ.
+CREATE FUNCTION awstore.replication_upsert_action(nonkey name[])
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN cardinality(nonkey) = 0 THEN 'DO NOTHING'
+           ELSE format('DO UPDATE SET (%s) = ROW(%s) WHERE (%s) IS DISTINCT FROM (%s)',
+                       (SELECT string_agg(quote_ident(x), ', ') FROM unnest(nonkey) x),
+                       (SELECT string_agg('EXCLUDED.' || quote_ident(x), ', ') FROM unnest(nonkey) x),
+                       (SELECT string_agg('t.' || quote_ident(x), ', ') FROM unnest(nonkey) x),
+                       (SELECT string_agg('EXCLUDED.' || quote_ident(x), ', ') FROM unnest(nonkey) x))
+           END
+$$;
+COMMENT ON FUNCTION awstore.replication_upsert_action(name[]) IS
+    'the ON CONFLICT action of a replication''s upsert: update the columns that differ';
+/*
+ * Any table: the foreign table's items into a local table with the same
+ * columns and a primary key on the DynamoDB key's columns.  The snapshot
+ * upserts every item and deletes the rows whose item is not there.
+ */
+CREATE FUNCTION awstore.start_replication(foreign_table regclass, local_table regclass,
+                                          on_error text DEFAULT 'stop')
+RETURNS TABLE (table_name text, rows bigint, seconds numeric)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    srv name;
+    dyn text;
+    rid integer;
+    c record;
+    keys name[];
+    started timestamptz := clock_timestamp();
+BEGIN
+    IF foreign_table IS NULL OR local_table IS NULL THEN
+        RAISE EXCEPTION 'foreign_table and local_table must be given' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF on_error IS NULL OR on_error NOT IN ('stop', 'skip') THEN
+        RAISE EXCEPTION 'invalid on_error "%"', on_error
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give stop or skip.';
+    END IF;
+    SELECT s.srvname, o.option_value INTO srv, dyn
+      FROM pg_foreign_table f
+      JOIN pg_foreign_server s ON s.oid = f.ftserver
+      JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw AND w.fdwname = 'awstore_dynamodb'
+      LEFT JOIN pg_options_to_table(f.ftoptions) o ON o.option_name = 'table_name'
+     WHERE f.ftrelid = foreign_table;
+    IF srv IS NULL THEN
+        RAISE EXCEPTION 'relation % is not a foreign table of an awstore_dynamodb server', foreign_table
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+    dyn := coalesce(dyn, (SELECT relname FROM pg_class WHERE oid = foreign_table));
+    PERFORM awstore.replication_check_owner(local_table);
+    IF EXISTS (SELECT FROM awstore.replications r WHERE r.local_table = start_replication.local_table) THEN
+        RAISE EXCEPTION 'table % is replicated from DynamoDB already', local_table
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'awstore.replication_status shows it; awstore.stop_replication ends it.';
+    END IF;
+    SELECT * INTO c FROM awstore.replication_columns(foreign_table, local_table);
+    -- the primary key must be the columns of the DynamoDB key's attributes
+    keys := ARRAY(SELECT a.attname
+                    FROM jsonb_array_elements(awstore.dynamodb_describe_table(srv, dyn) -> 'KeySchema') k
+                    JOIN pg_attribute a ON a.attrelid = foreign_table AND a.attnum > 0 AND NOT a.attisdropped
+                     AND coalesce((SELECT o.option_value FROM pg_options_to_table(a.attfdwoptions) o
+                                    WHERE o.option_name = 'attribute_name'), a.attname::text)
+                         = k ->> 'AttributeName'
+                   ORDER BY a.attname);
+    IF keys IS DISTINCT FROM ARRAY(SELECT x FROM unnest(c.pk) x ORDER BY x) THEN
+        RAISE EXCEPTION 'the primary key of table % is not the key of DynamoDB table "%"', local_table, dyn
+            USING ERRCODE = 'invalid_table_definition',
+                  DETAIL = format('The key''s columns in foreign table %s are %s; the primary key is on %s.',
+                                  foreign_table, coalesce(array_to_string(keys, ', '), 'none'),
+                                  array_to_string(c.pk, ', '));
+    END IF;
+    INSERT INTO awstore.replications (server, foreign_table, local_table, on_error, started_at, started_by)
+    VALUES (srv, foreign_table, local_table, on_error, clock_timestamp(), current_user)
+    RETURNING id INTO rid;
+    INSERT INTO awstore.replication_tables (replication, dynamodb_table, table_name, stream_arn)
+    VALUES (rid, dyn, local_table::text, awstore.replication_stream(srv, dyn));
+    PERFORM awstore.replication_discover(rid, dyn, true);
+
+    EXECUTE format('WITH src AS MATERIALIZED (SELECT %1$s FROM %2$s),'
+                   ' written AS (INSERT INTO %3$s AS t (%1$s) SELECT %1$s FROM src ON CONFLICT (%4$s) %5$s RETURNING 1),'
+                   ' removed AS (DELETE FROM %3$s l WHERE NOT EXISTS (SELECT FROM src f WHERE %6$s) RETURNING 1)'
+                   ' SELECT count(*) FROM src',
+                   (SELECT string_agg(quote_ident(x), ', ') FROM unnest(c.cols) x), foreign_table, local_table,
+                   (SELECT string_agg(quote_ident(x), ', ') FROM unnest(c.pk) x),
+                   awstore.replication_upsert_action(c.nonkey),
+                   (SELECT string_agg(format('l.%1$I = f.%1$I', x), ' AND ') FROM unnest(c.pk) x))
+        INTO rows;
+    table_name := local_table::text;
+    seconds := round(extract(epoch FROM clock_timestamp() - started)::numeric, 3);
+    RETURN NEXT;
+END
+$$;
+
+COMMENT ON FUNCTION awstore.start_replication(regclass, regclass, text) IS
+    'snapshot a foreign table into a local table and follow the DynamoDB table''s stream from then on';
+
+/*
+ * Ends a replication: its positions are forgotten, the rows stay.  The
+ * streams stay on (other readers may use them); dynamodb_describe_table
+ * shows them.
+ */
+CREATE FUNCTION awstore.stop_replication(server name, prefix text)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    DELETE FROM awstore.replications r WHERE r.server = stop_replication.server AND r.prefix = stop_replication.prefix;
+    RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION awstore.stop_replication(name, text) IS
+    'end the replication of an ActingWeb prefix; false when there was none';
+
+CREATE FUNCTION awstore.stop_replication(local_table regclass)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    DELETE FROM awstore.replications r WHERE r.local_table = stop_replication.local_table;
+    RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION awstore.stop_replication(regclass) IS
+    'end the replication into a table; false when there was none';
+
+/*
+ * The temporary table (one per ActingWeb table, named like it, emptied at
+ * each commit) in which records are staged for the migration statements:
+ * the shape of actingweb_foreign_tables, text and jsonb by attribute.
+ */
+CREATE FUNCTION awstore.replication_stage(table_name name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    stage regclass := to_regclass(format('pg_temp.%I', table_name));
+    cols text;
+BEGIN
+    IF stage IS NULL THEN
+        SELECT string_agg(format('%I %s', c.attribute,
+                                 CASE WHEN c.kind IN ('N', 'BOOL') THEN 'jsonb' ELSE 'text' END),
+                          ', ' ORDER BY c.ordinal)
+          INTO cols
+          FROM awstore.actingweb_columns() c
+         WHERE c.table_name = replication_stage.table_name;
+        EXECUTE format('CREATE TEMPORARY TABLE %I (%s) ON COMMIT DELETE ROWS', table_name, cols);
+        EXECUTE format('COMMENT ON TABLE pg_temp.%I IS %L', table_name, 'awstore replication stage');
+    ELSIF obj_description(stage, 'pg_class') IS DISTINCT FROM 'awstore replication stage' THEN
+        RAISE EXCEPTION 'a temporary table "%" exists in this session', table_name
+            USING ERRCODE = 'duplicate_table',
+                  HINT = 'Replicate in a session without temporary tables named like the ActingWeb tables.';
+    ELSE
+        EXECUTE format('DELETE FROM pg_temp.%I', table_name);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_stage(name) IS
+    'the empty temporary table in which replication stages records of an ActingWeb table';
+
+/*
+ * Applies stream records of one DynamoDB table (in sequence order) for a
+ * replication, in the caller's transaction.  The last record of each key
+ * decides: REMOVE deletes the row, INSERT and MODIFY upsert it.
+ */
+CREATE FUNCTION awstore.replication_apply(replication integer, dynamodb_table text, records jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rep awstore.replications;
+    tbl text;
+    removes jsonb;
+    upserts jsonb;
+    c record;
+BEGIN
+    SELECT * INTO rep FROM awstore.replications r WHERE r.id = replication_apply.replication;
+    SELECT t.table_name INTO tbl FROM awstore.replication_tables t
+     WHERE t.replication = rep.id AND t.dynamodb_table = replication_apply.dynamodb_table;
+    SELECT coalesce(jsonb_agg(l.e ORDER BY l.ord) FILTER (WHERE l.e ->> 'eventName' = 'REMOVE'), '[]'),
+           coalesce(jsonb_agg(l.e ORDER BY l.ord) FILTER (WHERE l.e ->> 'eventName' <> 'REMOVE'), '[]')
+      INTO removes, upserts
+      FROM (SELECT DISTINCT ON (x.e -> 'dynamodb' -> 'Keys') x.e, x.ord
+              FROM jsonb_array_elements(records) WITH ORDINALITY AS x (e, ord)
+             ORDER BY x.e -> 'dynamodb' -> 'Keys', x.ord DESC) l;
+
+    IF rep.prefix IS NULL THEN
+        -- one table: the foreign table's conversion, the local table's key
+        SELECT * INTO c FROM awstore.replication_columns(rep.foreign_table, rep.local_table);
+        IF jsonb_array_length(removes) > 0 THEN
+            EXECUTE format('DELETE FROM %s l USING (SELECT (awstore.dynamodb_item_row(NULL::%s,'
+                           ' e -> ''dynamodb'' -> ''Keys'', e -> ''dynamodb'' -> ''Keys'')).*'
+                           ' FROM jsonb_array_elements($1) e) f WHERE %s',
+                           rep.local_table, rep.foreign_table,
+                           (SELECT string_agg(format('l.%1$I = f.%1$I', x), ' AND ') FROM unnest(c.pk) x))
+                USING removes;
+        END IF;
+        IF jsonb_array_length(upserts) > 0 THEN
+            EXECUTE format('INSERT INTO %1$s AS t (%2$s) SELECT %2$s FROM (SELECT (awstore.dynamodb_item_row(NULL::%3$s,'
+                           ' e -> ''dynamodb'' -> ''NewImage'', e -> ''dynamodb'' -> ''Keys'')).*'
+                           ' FROM jsonb_array_elements($1) e) f ON CONFLICT (%4$s) %5$s',
+                           rep.local_table, (SELECT string_agg(quote_ident(x), ', ') FROM unnest(c.cols) x),
+                           rep.foreign_table, (SELECT string_agg(quote_ident(x), ', ') FROM unnest(c.pk) x),
+                           awstore.replication_upsert_action(c.nonkey))
+                USING upserts;
+        END IF;
+        RETURN;
+    END IF;
+
+    -- ActingWeb: staged, then the migration's own statements
+    IF jsonb_array_length(removes) > 0 THEN
+        PERFORM awstore.replication_stage(tbl);
+        EXECUTE format('INSERT INTO pg_temp.%1$I SELECT (awstore.dynamodb_item_row(NULL::pg_temp.%1$I,'
+                       ' coalesce(e -> ''dynamodb'' -> ''OldImage'', e -> ''dynamodb'' -> ''Keys''),'
+                       ' e -> ''dynamodb'' -> ''Keys'')).* FROM jsonb_array_elements($1) e', tbl)
+            USING removes;
+        PERFORM * FROM awstore.migration_run(
+            awstore.migration_statement(tbl, 'from_dynamodb_delete', 'pg_temp', rep.target_schema,
+                                        dynamodb_table => replication_apply.dynamodb_table), tbl);
+        DELETE FROM awstore.replication_pending p
+         WHERE p.replication = rep.id AND p.dynamodb_table = replication_apply.dynamodb_table
+           AND p.item_key IN (SELECT e -> 'dynamodb' -> 'Keys' FROM jsonb_array_elements(removes) e);
+    END IF;
+    IF jsonb_array_length(upserts) > 0 THEN
+        PERFORM awstore.replication_stage(tbl);
+        EXECUTE format('INSERT INTO pg_temp.%1$I SELECT (awstore.dynamodb_item_row(NULL::pg_temp.%1$I,'
+                       ' e -> ''dynamodb'' -> ''NewImage'', e -> ''dynamodb'' -> ''Keys'')).*'
+                       ' FROM jsonb_array_elements($1) e', tbl)
+            USING upserts;
+        IF tbl = 'property_lookup' THEN
+            PERFORM awstore.replication_hold_lookups(rep, replication_apply.dynamodb_table, upserts);
+        END IF;
+        PERFORM * FROM awstore.migration_run(
+            awstore.migration_statement(tbl, 'from_dynamodb', 'pg_temp', rep.target_schema, rep.on_error,
+                                        dynamodb_table => replication_apply.dynamodb_table), tbl);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_apply(integer, text, jsonb) IS
+    'apply stream records of one DynamoDB table of a replication, the last record of each key deciding';
+
+/*
+ * Moves the staged property_lookup items whose property or actor is not
+ * in PostgreSQL yet to replication_pending (keeping when the key was first
+ * held), and forgets held items that a staged one supersedes.
+ */
+CREATE FUNCTION awstore.replication_hold_lookups(rep awstore.replications, dynamodb_table text,
+                                                 upserts jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE format(
+        'WITH held AS (DELETE FROM pg_temp.property_lookup f'
+        ' WHERE NOT (EXISTS (SELECT FROM %1$I.properties p WHERE p.id = f.actor_id AND p.name = f.property_name'
+        ' AND awstore.property_lookup_key(p.name, p.value) = f.lookup_key)'
+        ' AND EXISTS (SELECT FROM %1$I.actors a WHERE a.id = f.actor_id))'
+        ' RETURNING f.lookup_key)'
+        ' INSERT INTO awstore.replication_pending AS p (replication, dynamodb_table, item_key, item, first_seen)'
+        ' SELECT $1, $2, e -> ''dynamodb'' -> ''Keys'', e -> ''dynamodb'' -> ''NewImage'', clock_timestamp()'
+        ' FROM jsonb_array_elements($3) e JOIN held h ON h.lookup_key = e -> ''dynamodb'' -> ''Keys'' -> ''lookup_key'' ->> ''S'''
+        ' ON CONFLICT (replication, dynamodb_table, item_key) DO UPDATE SET item = EXCLUDED.item',
+        rep.target_schema)
+        USING rep.id, dynamodb_table, upserts;
+    -- staged ones replace what was held for their key
+    EXECUTE 'DELETE FROM awstore.replication_pending p'
+            ' WHERE p.replication = $1 AND p.dynamodb_table = $2'
+            ' AND p.item_key IN (SELECT e -> ''dynamodb'' -> ''Keys'' FROM jsonb_array_elements($3) e'
+            ' WHERE e -> ''dynamodb'' -> ''Keys'' -> ''lookup_key'' ->> ''S'' IN (SELECT f.lookup_key FROM pg_temp.property_lookup f))'
+        USING rep.id, dynamodb_table, upserts;
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_hold_lookups(awstore.replications, text, jsonb) IS
+    'hold replicated property_lookup items whose property is not there yet';
+
+/*
+ * Applies the held property_lookup items of a replication whose property
+ * has arrived, and those held longer than replication_lookup_grace(), for
+ * which on_error decides (stop, or skip into migration_rejects).
+ */
+CREATE FUNCTION awstore.replication_release_lookups(replication integer)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rep awstore.replications;
+    dyn text;
+BEGIN
+    SELECT * INTO rep FROM awstore.replications r WHERE r.id = replication_release_lookups.replication;
+    SELECT t.dynamodb_table INTO dyn FROM awstore.replication_tables t
+     WHERE t.replication = rep.id AND t.table_name = 'property_lookup';
+    IF rep.prefix IS NULL OR dyn IS NULL
+       OR NOT EXISTS (SELECT FROM awstore.replication_pending p WHERE p.replication = rep.id) THEN
+        RETURN;
+    END IF;
+    PERFORM awstore.replication_stage('property_lookup');
+    EXECUTE format(
+        'INSERT INTO pg_temp.property_lookup SELECT (awstore.dynamodb_item_row(NULL::pg_temp.property_lookup,'
+        ' p.item, p.item_key)).* FROM awstore.replication_pending p WHERE p.replication = $1 AND p.dynamodb_table = $2'
+        ' AND (p.first_seen < clock_timestamp() - awstore.replication_lookup_grace()'
+        ' OR EXISTS (SELECT FROM %1$I.properties pr JOIN %1$I.actors a ON a.id = pr.id'
+        ' WHERE pr.id = p.item -> ''actor_id'' ->> ''S'' AND pr.name = p.item -> ''property_name'' ->> ''S'''
+        ' AND awstore.property_lookup_key(pr.name, pr.value) = p.item_key -> ''lookup_key'' ->> ''S''))',
+        rep.target_schema)
+        USING rep.id, dyn;
+    DELETE FROM awstore.replication_pending p
+     WHERE p.replication = rep.id AND p.dynamodb_table = dyn
+       AND p.item_key -> 'lookup_key' ->> 'S' IN (SELECT f.lookup_key FROM pg_temp.property_lookup f);
+    PERFORM * FROM awstore.migration_run(
+        awstore.migration_statement('property_lookup', 'from_dynamodb', 'pg_temp', rep.target_schema,
+                                    rep.on_error, dynamodb_table => dyn), 'property_lookup');
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_release_lookups(integer) IS
+    'apply the held property_lookup items whose property arrived or whose wait is over';
+
+/*
+ * Applies records, and with on_error 'skip', when they do not convert,
+ * applies them one at a time, listing in migration_rejects each that
+ * fails (a conversion or constraint error).
+ */
+CREATE FUNCTION awstore.replication_apply_records(replication integer, dynamodb_table text,
+                                                  records jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rep awstore.replications;
+    tbl text;
+    rec jsonb;
+    problem text;
+BEGIN
+    SELECT * INTO rep FROM awstore.replications r WHERE r.id = replication_apply_records.replication;
+    BEGIN
+        PERFORM awstore.replication_apply(rep.id, dynamodb_table, records);
+        RETURN;
+    EXCEPTION WHEN data_exception OR integrity_constraint_violation OR fdw_error THEN
+        IF rep.on_error <> 'skip' THEN
+            RAISE;
+        END IF;
+    END;
+    SELECT t.table_name INTO tbl FROM awstore.replication_tables t
+     WHERE t.replication = rep.id AND t.dynamodb_table = replication_apply_records.dynamodb_table;
+    FOR rec IN SELECT x.e FROM jsonb_array_elements(records) WITH ORDINALITY AS x (e, ord) ORDER BY x.ord LOOP
+        BEGIN
+            PERFORM awstore.replication_apply(rep.id, dynamodb_table, jsonb_build_array(rec));
+        EXCEPTION WHEN data_exception OR integrity_constraint_violation OR fdw_error THEN
+            GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
+            INSERT INTO awstore.migration_rejects
+            VALUES (now(), dynamodb_table, CASE WHEN rep.prefix IS NOT NULL THEN tbl
+                                                ELSE (SELECT relname FROM pg_class WHERE oid = rep.local_table) END,
+                    (rec -> 'dynamodb' -> 'Keys')::text, problem);
+        END;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_apply_records(integer, text, jsonb) IS
+    'apply stream records, one at a time with on_error ''skip'' when a page does not convert';
+
+/*
+ * Before a run: for each replication that can go on, its tables must be
+ * there and their streams the ones it started from (otherwise it has
+ * failed: a new snapshot is needed), and new shards are recorded.
+ * Errors reaching DynamoDB are noted on the table and raised.
+ */
+CREATE FUNCTION awstore.replication_begin()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rep awstore.replications;
+    t awstore.replication_tables;
+    d jsonb;
+    why text;
+BEGIN
+    FOR rep IN SELECT * FROM awstore.replications r WHERE r.failed IS NULL ORDER BY r.id LOOP
+        IF rep.prefix IS NOT NULL THEN
+            PERFORM awstore.actingweb_check_schema(rep.target_schema);
+        ELSE
+            IF NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = rep.local_table)
+               OR NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = rep.foreign_table) THEN
+                UPDATE awstore.replications r SET failed = 'its local or foreign table was dropped'
+                 WHERE r.id = rep.id;
+                CONTINUE;
+            END IF;
+            PERFORM awstore.replication_check_owner(rep.local_table);
+        END IF;
+        FOR t IN SELECT * FROM awstore.replication_tables x WHERE x.replication = rep.id
+                  ORDER BY x.dynamodb_table LOOP
+            BEGIN
+                d := awstore.dynamodb_describe_table(rep.server, t.dynamodb_table);
+            EXCEPTION WHEN fdw_table_not_found THEN
+                d := NULL;
+            END;
+            why := CASE
+                WHEN d IS NULL THEN format('DynamoDB table "%s" no longer exists', t.dynamodb_table)
+                WHEN NOT coalesce((d -> 'StreamSpecification' ->> 'StreamEnabled')::boolean, false)
+                THEN format('the stream of DynamoDB table "%s" was turned off', t.dynamodb_table)
+                WHEN d ->> 'LatestStreamArn' IS DISTINCT FROM t.stream_arn
+                THEN format('DynamoDB table "%s" has a new stream (%s), not the one replication started from (%s)',
+                            t.dynamodb_table, d ->> 'LatestStreamArn', t.stream_arn)
+                END;
+            IF why IS NOT NULL THEN
+                UPDATE awstore.replications r SET failed = why WHERE r.id = rep.id;
+                UPDATE awstore.replication_tables x SET last_error = why, last_error_at = clock_timestamp()
+                 WHERE x.replication = rep.id AND x.dynamodb_table = t.dynamodb_table;
+                EXIT;
+            END IF;
+            PERFORM awstore.replication_discover(rep.id, t.dynamodb_table, false);
+        END LOOP;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_begin() IS
+    'check each replication''s tables and streams before a run, and record new shards';
+
+/*
+ * One step of a run: reads the next page of the shard most due (a shard
+ * whose parent is finished), applies it and moves the shard's checkpoint,
+ * all in the caller's transaction.  wait: seconds until a shard is due
+ * (0 after work), NULL when there is nothing to read or the deadline has
+ * come.  An error is not raised but returned (state, message, detail,
+ * hint) after being noted on the table, so that the caller can commit the
+ * note and raise it.  Lost history marks the replication failed.
+ */
+CREATE FUNCTION awstore.replication_step(deadline timestamptz, OUT wait float8, OUT state text,
+                                         OUT message text, OUT detail text, OUT hint text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    started timestamptz := clock_timestamp();
+    s awstore.replication_shards;
+    rep awstore.replications;
+    arn text;
+    it text;
+    answer jsonb;
+    records jsonb;
+    n integer;
+    next_due timestamptz;
+    lost text;
+    newest timestamptz;
+    tbl text;
+BEGIN
+    IF started >= deadline THEN
+        RETURN;
+    END IF;
+    SELECT sh.* INTO s
+      FROM awstore.replication_shards sh
+      JOIN awstore.replications r ON r.id = sh.replication AND r.failed IS NULL
+     WHERE NOT sh.finished AND sh.next_poll_at <= started
+       AND NOT EXISTS (SELECT FROM awstore.replication_shards p
+                        WHERE p.replication = sh.replication AND p.dynamodb_table = sh.dynamodb_table
+                          AND p.shard_id = sh.parent_shard_id AND NOT p.finished)
+     ORDER BY sh.next_poll_at
+     LIMIT 1
+       FOR UPDATE OF sh SKIP LOCKED;
+    IF NOT FOUND THEN
+        SELECT min(sh.next_poll_at) INTO next_due
+          FROM awstore.replication_shards sh
+          JOIN awstore.replications r ON r.id = sh.replication AND r.failed IS NULL
+         WHERE NOT sh.finished;
+        IF next_due IS NOT NULL THEN
+            wait := least(greatest(extract(epoch FROM next_due - clock_timestamp()), 0.02),
+                          extract(epoch FROM deadline - clock_timestamp()), 1.0);
+            IF wait <= 0 THEN
+                wait := NULL;
+            END IF;
+        END IF;
+        RETURN;
+    END IF;
+    SELECT * INTO rep FROM awstore.replications r WHERE r.id = s.replication;
+    SELECT t.stream_arn, t.table_name INTO arn, tbl FROM awstore.replication_tables t
+     WHERE t.replication = s.replication AND t.dynamodb_table = s.dynamodb_table;
+    wait := 0;
+    BEGIN
+        FOR attempt IN 1..3 LOOP
+            it := s.iterator;
+            IF it IS NULL OR s.iterator_at < clock_timestamp() - interval '14 minutes' THEN
+                -- a new position: after the checkpoint, or the shard's
+                -- beginning when nothing of it was applied and nothing
+                -- can have been trimmed since it was last read
+                IF s.checkpoint IS NULL
+                   AND coalesce(s.iterator_at, s.discovered_at) < clock_timestamp() - interval '23 hours' THEN
+                    lost := format('shard %s of DynamoDB table "%s" was last read at %s: changes since may be past the stream''s 24-hour retention',
+                                   s.shard_id, s.dynamodb_table, coalesce(s.iterator_at, s.discovered_at));
+                    RAISE EXCEPTION '%', lost USING ERRCODE = 'object_not_in_prerequisite_state';
+                END IF;
+                answer := awstore.dynamodb_stream_call(rep.server, 'GetShardIterator',
+                    jsonb_strip_nulls(jsonb_build_object(
+                        'StreamArn', arn, 'ShardId', s.shard_id,
+                        'ShardIteratorType', CASE WHEN s.checkpoint IS NULL THEN 'TRIM_HORIZON'
+                                                  ELSE 'AFTER_SEQUENCE_NUMBER' END,
+                        'SequenceNumber', s.checkpoint)),
+                    '{TrimmedDataAccessException,ResourceNotFoundException}');
+                IF answer ? '__type' THEN
+                    lost := format('shard %s of DynamoDB table "%s" cannot be read after its checkpoint %s: %s',
+                                   s.shard_id, s.dynamodb_table, coalesce(s.checkpoint, '(none)'),
+                                   answer ->> 'message');
+                    RAISE EXCEPTION '%', lost USING ERRCODE = 'object_not_in_prerequisite_state';
+                END IF;
+                it := answer ->> 'ShardIterator';
+                s.iterator_at := clock_timestamp();
+            END IF;
+            answer := awstore.dynamodb_stream_call(rep.server, 'GetRecords',
+                                                   jsonb_build_object('ShardIterator', it, 'Limit', 1000),
+                                                   '{ExpiredIteratorException,TrimmedDataAccessException,ResourceNotFoundException}');
+            EXIT WHEN NOT answer ? '__type';
+            IF attempt = 3 OR answer ->> '__type' = 'ResourceNotFoundException'
+               OR (answer ->> '__type' = 'TrimmedDataAccessException' AND s.checkpoint IS NOT NULL) THEN
+                lost := format('shard %s of DynamoDB table "%s" cannot be read after its checkpoint %s: %s',
+                               s.shard_id, s.dynamodb_table, coalesce(s.checkpoint, '(none)'),
+                               coalesce(nullif(answer ->> 'message', ''), answer ->> '__type'));
+                RAISE EXCEPTION '%', lost USING ERRCODE = 'object_not_in_prerequisite_state';
+            END IF;
+            -- an expired position, or one taken while the shard was empty
+            -- (which a first record can leave behind): take a new one
+            s.iterator := NULL;
+        END LOOP;
+        records := coalesce(answer -> 'Records', '[]');
+        n := jsonb_array_length(records);
+        IF n > 0 THEN
+            PERFORM awstore.replication_apply_records(s.replication, s.dynamodb_table, records);
+            SELECT to_timestamp(max((e -> 'dynamodb' ->> 'ApproximateCreationDateTime')::float8))
+              INTO newest FROM jsonb_array_elements(records) e;
+        END IF;
+        UPDATE awstore.replication_shards sh
+           SET checkpoint = CASE WHEN n > 0 THEN records -> (n - 1) -> 'dynamodb' ->> 'SequenceNumber'
+                                 ELSE sh.checkpoint END,
+               iterator = answer ->> 'NextShardIterator',
+               iterator_at = clock_timestamp(),
+               finished = answer ->> 'NextShardIterator' IS NULL,
+               records_applied = sh.records_applied + n,
+               last_poll_at = started,
+               idle_polls = CASE WHEN n = 0 THEN sh.idle_polls + 1 ELSE 0 END,
+               last_empty_poll_at = CASE WHEN n = 0 THEN started ELSE sh.last_empty_poll_at END,
+               next_poll_at = CASE WHEN n > 0 THEN started
+                                   ELSE started + least(0.05 * power(2, least(sh.idle_polls, 5)), 1.0)
+                                                  * interval '1 second' END
+         WHERE sh.replication = s.replication AND sh.dynamodb_table = s.dynamodb_table
+           AND sh.shard_id = s.shard_id;
+        UPDATE awstore.replication_tables t
+           SET records_applied = t.records_applied + n,
+               last_record_created = CASE WHEN n > 0 THEN greatest(t.last_record_created, newest)
+                                          ELSE t.last_record_created END,
+               last_applied_at = CASE WHEN n > 0 THEN clock_timestamp() ELSE t.last_applied_at END,
+               last_error = NULL, last_error_at = NULL
+         WHERE t.replication = s.replication AND t.dynamodb_table = s.dynamodb_table;
+        IF answer ->> 'NextShardIterator' IS NULL THEN
+            -- read to its end: its children can be read now
+            PERFORM awstore.replication_discover(s.replication, s.dynamodb_table, false);
+        END IF;
+        IF rep.prefix IS NOT NULL AND (n > 0 AND tbl IN ('actors', 'properties')
+                                       OR EXISTS (SELECT FROM awstore.replication_pending p
+                                                   WHERE p.replication = rep.id
+                                                     AND p.first_seen < clock_timestamp() - awstore.replication_lookup_grace())) THEN
+            PERFORM awstore.replication_release_lookups(rep.id);
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                                detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+        IF lost IS NOT NULL THEN
+            hint := 'Changes were lost to this replication: stop it (awstore.stop_replication) and start a new one, which takes a new snapshot.';
+            UPDATE awstore.replications r SET failed = lost WHERE r.id = s.replication;
+        END IF;
+        UPDATE awstore.replication_tables t
+           SET last_error = message, last_error_at = clock_timestamp()
+         WHERE t.replication = s.replication AND t.dynamodb_table = s.dynamodb_table;
+        detail := concat_ws(E'\n', nullif(detail, ''),
+                            format('While replicating shard %s of DynamoDB table "%s".', s.shard_id, s.dynamodb_table));
+        wait := NULL;
+    END;
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_step(timestamptz) IS
+    'read and apply the next page of the shard most due; errors are noted and returned';
+
+-- Raises the error of a failed replication, if one has failed.
+CREATE FUNCTION awstore.replication_check_failed()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rep awstore.replications;
+BEGIN
+    SELECT * INTO rep FROM awstore.replications r WHERE r.failed IS NOT NULL ORDER BY r.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'replication % from DynamoDB (server "%", %) has failed: %',
+                        rep.id, rep.server, coalesce('prefix "' || rep.prefix || '"', 'table ' || rep.local_table::text),
+                        rep.failed
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Changes were lost to this replication: stop it (awstore.stop_replication) and start a new one, which takes a new snapshot.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_check_failed() IS
+    'raise the error of a failed replication, if there is one';
+
+/*
+ * Replicates until max_runtime has passed: one transaction per page of
+ * records (so at least one commit a second while there is work), idle
+ * shards read again after 50 ms, doubling up to a second.  Run it every
+ * minute (schedule_replication).  A failed replication, or a step's
+ * error, ends the run with that error once what came before is committed.
+ */
+CREATE PROCEDURE awstore.replicate(max_runtime interval DEFAULT '55 seconds')
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    deadline pg_catalog.timestamptz;
+    step record;
+BEGIN
+    IF max_runtime IS NULL THEN
+        RAISE EXCEPTION 'max_runtime must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    deadline := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) max_runtime;
+    PERFORM awstore.replication_begin();
+    COMMIT;
+    LOOP
+        SELECT * INTO step FROM awstore.replication_step(deadline);
+        COMMIT;
+        IF step.state IS NOT NULL THEN
+            IF step.hint IS NOT NULL THEN
+                RAISE EXCEPTION USING ERRCODE = step.state, MESSAGE = step.message,
+                                      DETAIL = step.detail, HINT = step.hint;
+            END IF;
+            RAISE EXCEPTION USING ERRCODE = step.state, MESSAGE = step.message, DETAIL = step.detail;
+        END IF;
+        EXIT WHEN step.wait IS NULL;
+        IF step.wait OPERATOR(pg_catalog.>) 0 THEN
+            PERFORM pg_catalog.pg_sleep(step.wait);
+        END IF;
+    END LOOP;
+    PERFORM awstore.replication_check_failed();
+END
+$$;
+COMMENT ON PROCEDURE awstore.replicate(interval) IS
+    'apply the changes DynamoDB Streams recorded to every replication, until max_runtime has passed';
+
+/*
+ * Per replicated table.  caught_up_to: every change DynamoDB made before
+ * it is applied (the start of the last of two reads in a row that found
+ * nothing, on every open shard; while records come, the creation time of
+ * the last applied, which DynamoDB gives to the second or the minute).
+ * lag_seconds is the time since.
+ */
+CREATE VIEW awstore.replication_status AS
+    SELECT r.id AS replication, r.server,
+           coalesce(r.prefix, r.foreign_table::text) AS source,
+           t.table_name, t.dynamodb_table, t.stream_arn,
+           count(s.shard_id) FILTER (WHERE NOT s.finished) AS open_shards,
+           count(s.shard_id) FILTER (WHERE s.finished) AS closed_shards,
+           t.records_applied,
+           t.last_record_created,
+           t.last_applied_at,
+           (SELECT count(*) FROM awstore.replication_pending p
+             WHERE p.replication = r.id AND p.dynamodb_table = t.dynamodb_table) AS pending_items,
+           c.caught_up_to,
+           CASE WHEN r.failed IS NULL
+                THEN round(greatest(extract(epoch FROM now() - c.caught_up_to), 0)::numeric, 3) END AS lag_seconds,
+           coalesce(r.failed, t.last_error) AS last_error,
+           t.last_error_at
+      FROM awstore.replications r
+      JOIN awstore.replication_tables t ON t.replication = r.id
+      LEFT JOIN awstore.replication_shards s ON s.replication = t.replication AND s.dynamodb_table = t.dynamodb_table
+     CROSS JOIN LATERAL (
+           SELECT CASE WHEN r.failed IS NOT NULL THEN NULL
+                       ELSE least((SELECT min(sh.last_empty_poll_at) FILTER (WHERE sh.idle_polls >= 2)
+                                     FROM awstore.replication_shards sh
+                                    WHERE sh.replication = t.replication AND sh.dynamodb_table = t.dynamodb_table
+                                      AND NOT sh.finished
+                                   HAVING bool_and(sh.idle_polls >= 2)),
+                                  CASE WHEN EXISTS (SELECT FROM awstore.replication_shards sh
+                                                     WHERE sh.replication = t.replication
+                                                       AND sh.dynamodb_table = t.dynamodb_table
+                                                       AND NOT sh.finished AND sh.idle_polls < 2)
+                                       THEN coalesce(t.last_record_created, r.started_at) END,
+                                  (SELECT min(p.first_seen) FROM awstore.replication_pending p
+                                    WHERE p.replication = r.id AND p.dynamodb_table = t.dynamodb_table))
+                  END AS caught_up_to) c
+     GROUP BY r.id, t.replication, t.dynamodb_table, c.caught_up_to;
+COMMENT ON VIEW awstore.replication_status IS
+    'each replicated table: stream, shards, records applied, how far it is caught up, last error';
+
+/*
+ * Waits until every replicated table is caught up to a moment at least a
+ * second after the call (the changes DynamoDB made before the call are
+ * applied), or timeout has passed: true or false.  Needs replicate
+ * running (scheduled, or in another session).  A failed replication is
+ * its error.
+ */
+CREATE FUNCTION awstore.replication_wait(timeout interval)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    called timestamptz := clock_timestamp();
+BEGIN
+    IF timeout IS NULL THEN
+        RAISE EXCEPTION 'timeout must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT FROM awstore.replications) THEN
+        RAISE EXCEPTION 'there is no replication to wait for'
+            USING ERRCODE = 'undefined_object', HINT = 'awstore.start_replication starts one.';
+    END IF;
+    LOOP
+        PERFORM awstore.replication_check_failed();
+        IF NOT EXISTS (SELECT FROM awstore.replication_status st
+                        WHERE st.caught_up_to IS NULL OR st.caught_up_to < called + interval '1 second') THEN
+            RETURN true;
+        END IF;
+        IF clock_timestamp() >= called + timeout THEN
+            RETURN false;
+        END IF;
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_wait(interval) IS
+    'wait until every replicated table has applied the changes made before the call; false after timeout';
+
+CREATE FUNCTION awstore.replication_job_name()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 'awstore_replicate'::text $$;
+COMMENT ON FUNCTION awstore.replication_job_name() IS
+    'name of the pg_cron job that runs replicate';
+
+CREATE FUNCTION awstore.schedule_replication(schedule text DEFAULT '* * * * *')
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    jobid bigint;
+BEGIN
+    IF schedule IS NULL THEN
+        RAISE EXCEPTION 'schedule must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM awstore.require_pg_cron(format('SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+                                           awstore.replication_job_name() || ':' || current_database(),
+                                           schedule, 'CALL awstore.replicate()', current_database()));
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)'
+        INTO jobid
+        USING awstore.replication_job_name(), schedule, 'CALL awstore.replicate()';
+    RETURN jobid;
+END
+$$;
+COMMENT ON FUNCTION awstore.schedule_replication(text) IS
+    'schedule CALL awstore.replicate() with pg_cron (every minute by default); returns the job id';
+
+CREATE FUNCTION awstore.unschedule_replication()
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    jobid bigint;
+BEGIN
+    PERFORM awstore.require_pg_cron(format('SELECT cron.unschedule(%L);',
+                                           awstore.replication_job_name() || ':' || current_database()));
+    EXECUTE 'SELECT j.jobid FROM cron.job j WHERE j.jobname = $1 AND j.username = current_user'
+        INTO jobid
+        USING awstore.replication_job_name();
+    IF jobid IS NULL THEN
+        RAISE NOTICE 'replication is not scheduled';
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT cron.unschedule($1)' USING jobid;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION awstore.unschedule_replication() IS
+    'remove the pg_cron job of replicate; false when there was none';
+
+-- Privileges: replicating is for superusers and the roles they grant it
+-- to.  dynamodb_item_row only converts its argument: it stays with PUBLIC.
+REVOKE ALL ON FUNCTION awstore.dynamodb_enable_stream(name, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.dynamodb_stream_call(name, text, jsonb, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_stream(name, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_discover(integer, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.start_replication(name, text, name, numeric, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.start_replication(regclass, regclass, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.stop_replication(name, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.stop_replication(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_stage(name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_apply(integer, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_hold_lookups(awstore.replications, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_release_lookups(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_apply_records(integer, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_begin() FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_step(timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_check_failed() FROM PUBLIC;
+REVOKE ALL ON PROCEDURE awstore.replicate(interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_wait(interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.schedule_replication(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.unschedule_replication() FROM PUBLIC;

@@ -280,3 +280,21 @@ dyn_body_update_time_to_live(const char *table, const char *attribute, bool enab
 	dynbuf_printf(&b, ",\"Enabled\":%s}}", enabled ? "true" : "false");
 	return dynbuf_release(&b, len);
 }
+
+char *
+dyn_body_update_table_stream(const char *table, bool enabled, const char *view_type,
+							 size_t *len)
+{
+	DynBuf		b;
+
+	body_begin(&b, table);
+	dynbuf_printf(&b, ",\"StreamSpecification\":{\"StreamEnabled\":%s",
+				  enabled ? "true" : "false");
+	if (enabled && view_type)
+	{
+		dynbuf_append_str(&b, ",\"StreamViewType\":");
+		dynbuf_append_json_string(&b, view_type, strlen(view_type));
+	}
+	dynbuf_append_str(&b, "}}");
+	return dynbuf_release(&b, len);
+}

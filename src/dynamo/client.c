@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DYN_TARGET_PREFIX "DynamoDB_20120810."
+#define DYN_TARGET_SERVICE "DynamoDB_20120810"
 
 long long
 dyn_now_ms(void)
@@ -68,6 +68,8 @@ dyn_client_create(const DynConfig *cfg, DynError *err)
 	client->rng = ((uint64_t) dyn_now_ms() << 16) ^ (uint64_t) getpid() ^ 0x9E3779B97F4A7C15ull;
 	client->credentials_fn = cfg->credentials_fn;
 	client->credentials_arg = cfg->credentials_arg;
+	snprintf(client->target_prefix, sizeof(client->target_prefix), "%s.",
+			 cfg->target_prefix ? cfg->target_prefix : DYN_TARGET_SERVICE);
 	return client;
 }
 
@@ -170,7 +172,7 @@ dyn_call_start(DynClient *client, const char *action, char *body, size_t len)
 	}
 	call->client = client;
 	snprintf(call->action, sizeof(call->action), "%s", action);
-	snprintf(call->target, sizeof(call->target), DYN_TARGET_PREFIX "%s", action);
+	snprintf(call->target, sizeof(call->target), "%s%s", client->target_prefix, action);
 	call->body = body;
 	call->body_len = len;
 	call->deferred = strcmp(action, "Scan") == 0 || strcmp(action, "Query") == 0 ||

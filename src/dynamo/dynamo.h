@@ -158,6 +158,8 @@ typedef struct DynConfig
 	long		backoff_cap_ms;
 	DynCredentialsFn credentials_fn;	/* NULL: the credentials never change */
 	void	   *credentials_arg;
+	/* X-Amz-Target's service part; NULL: DynamoDB's, "DynamoDB_20120810" */
+	const char *target_prefix;
 } DynConfig;
 
 /* Counters a call accumulates, for EXPLAIN ANALYZE. */
@@ -555,6 +557,9 @@ extern char *dyn_body_delete_table(const char *table, size_t *len);
 extern char *dyn_body_describe_time_to_live(const char *table, size_t *len);
 extern char *dyn_body_update_time_to_live(const char *table, const char *attribute,
 										  bool enabled, size_t *len);
+/* UpdateTable turning the table's stream on (with a view type) or off */
+extern char *dyn_body_update_table_stream(const char *table, bool enabled,
+										  const char *view_type, size_t *len);
 
 /*
  * The size DynamoDB counts for an item (a map of AttributeValues) against

@@ -75,6 +75,7 @@ struct DynClient
 	long		credentials_generation; /* bumped by dyn_client_set_credentials */
 	DynCall    *calls;			/* every call not yet freed */
 	int			in_flight;		/* calls not yet handed out */
+	char		target_prefix[48];	/* "DynamoDB_20120810." */
 };
 
 /* dynerror.c */

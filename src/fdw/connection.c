@@ -83,6 +83,7 @@ typedef struct AwClientKey
 {
 	Oid			umid;			/* user mapping OID */
 	Oid			userid;			/* the role using it */
+	bool		streams;		/* DynamoDB Streams' endpoint, not DynamoDB's */
 } AwClientKey;
 
 typedef struct AwClientEntry
@@ -230,8 +231,28 @@ aw_release_fd(void)
  * current memory context is reset or deleted: keep the pointer no longer
  * than that, and take it in a context that outlives the calls made with it.
  */
+static DynClient *aw_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts,
+							   bool streams);
+
 DynClient *
 awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
+{
+	return aw_get_client(server, user, opts, false);
+}
+
+/*
+ * The client for DynamoDB Streams (DescribeStream, GetShardIterator,
+ * GetRecords): its own endpoint and X-Amz-Target service, the same
+ * credentials, cached and released as the other.
+ */
+DynClient *
+awstore_get_streams_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
+{
+	return aw_get_client(server, user, opts, true);
+}
+
+static DynClient *
+aw_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts, bool streams)
 {
 	AwClientEntry *entry;
 	AwClientKey key;
@@ -257,6 +278,7 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 	memset(&key, 0, sizeof(key));
 	key.umid = user->umid;
 	key.userid = user->userid;
+	key.streams = streams;
 	entry = hash_search(aw_clients, &key, HASH_ENTER, &found);
 	if (!found)
 	{
@@ -287,7 +309,9 @@ awstore_get_client(ForeignServer *server, UserMapping *user, AwOptions *opts)
 
 		cred = awstore_cred_create(server, user, opts, &first);
 		memset(&cfg, 0, sizeof(cfg));
-		cfg.http.endpoint = opts->endpoint;
+		cfg.http.endpoint = streams ? opts->streams_endpoint : opts->endpoint;
+		/* Streams signs as service dynamodb too */
+		cfg.target_prefix = streams ? "DynamoDBStreams_20120810" : NULL;
 		cfg.http.region = opts->region;
 		cfg.http.service = "dynamodb";
 		cfg.http.access_key_id = first.access_key_id;

@@ -5,7 +5,8 @@
  *
  * Thin wrappers, one per DynamoDB action: ListTables, DescribeTable,
  * CreateTable (waiting until the table and its indexes are ACTIVE),
- * DeleteTable (waiting until it is gone) and UpdateTimeToLive; and
+ * DeleteTable (waiting until it is gone), UpdateTimeToLive and UpdateTable
+ * turning a stream on (waiting until it is enabled); and
  * dynamodb_whoami, STS GetCallerIdentity with the credentials a server's
  * requests are signed with (no secret in its answer).  Each uses
  * the calling role's user mapping for the named awstore_dynamodb server,
@@ -35,6 +36,7 @@ PG_FUNCTION_INFO_V1(awstore_dynamodb_describe_table);
 PG_FUNCTION_INFO_V1(awstore_dynamodb_create_table);
 PG_FUNCTION_INFO_V1(awstore_dynamodb_delete_table);
 PG_FUNCTION_INFO_V1(awstore_dynamodb_enable_ttl);
+PG_FUNCTION_INFO_V1(awstore_dynamodb_enable_stream);
 PG_FUNCTION_INFO_V1(awstore_dynamodb_whoami);
 
 /*
@@ -575,6 +577,118 @@ awstore_dynamodb_enable_ttl(PG_FUNCTION_ARGS)
 																	 awstore_json_string(attribute)))));
 	awstore_report_error(&err, "UpdateTimeToLive", table);
 	PG_RETURN_NULL();			/* not reached */
+}
+
+/*
+ * The table's stream as its description shows it: StreamEnabled,
+ * StreamViewType, LatestStreamArn and LatestStreamLabel.  *enabled says
+ * whether the stream is on and has an ARN, *view_type its view type.
+ */
+static char *
+aw_stream_json(DynValue *table, bool *enabled, const char **view_type)
+{
+	DynValue   *spec = dyn_get(table, "StreamSpecification");
+	DynValue   *on = dyn_get(spec, "StreamEnabled");
+	const char *view = dyn_string(dyn_get(spec, "StreamViewType"), NULL);
+	const char *arn = dyn_string(dyn_get(table, "LatestStreamArn"), NULL);
+	const char *label = dyn_string(dyn_get(table, "LatestStreamLabel"), NULL);
+	bool		is_on = on && dyn_boolean(on);
+
+	*enabled = is_on && arn != NULL;
+	*view_type = view;
+	return psprintf("{\"StreamEnabled\": %s, \"StreamViewType\": %s, "
+					"\"LatestStreamArn\": %s, \"LatestStreamLabel\": %s}",
+					is_on ? "true" : "false",
+					view ? awstore_json_string(view) : "null",
+					arn ? awstore_json_string(arn) : "null",
+					label ? awstore_json_string(label) : "null");
+}
+
+/*
+ * awstore.dynamodb_enable_stream(server, table_name, view_type): UpdateTable
+ * with a StreamSpecification, then waits (bounded, interruptibly) until
+ * the table is ACTIVE with the stream enabled, and returns the stream.  A
+ * stream already on with the same view type is success, with no request;
+ * one with another view type is an error (DynamoDB cannot change it in
+ * place: it would have to be turned off, which ends the stream).
+ */
+Datum
+awstore_dynamodb_enable_stream(PG_FUNCTION_ARGS)
+{
+	DynClient  *client = aw_admin_client(PG_GETARG_NAME(0), NULL);
+	char	   *table = aw_name_arg(fcinfo, 1, "table_name");
+	char	   *view = aw_name_arg(fcinfo, 2, "view_type");
+	static const char *const views[] = {"NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY"};
+	bool		known = false;
+	bool		sent = false;
+	TimestampTz give_up;
+
+	for (size_t i = 0; i < lengthof(views); i++)
+		known = known || strcmp(view, views[i]) == 0;
+	if (!known)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid view_type \"%s\"", view),
+				 errhint("Give NEW_AND_OLD_IMAGES, NEW_IMAGE, OLD_IMAGE or KEYS_ONLY.")));
+
+	give_up = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), AW_TABLE_WAIT_SECONDS * 1000);
+	for (;;)
+	{
+		AwCallHolder *desc = aw_describe_raw(client, table);
+		DynValue   *t = desc ? dyn_get(dyn_call_response(desc->call), "Table") : NULL;
+		bool		enabled;
+		const char *have;
+		char	   *stream;
+
+		if (t == NULL)
+		{
+			if (desc)
+				awstore_release_call(desc);
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+					 errmsg("DynamoDB table \"%s\" does not exist", table)));
+		}
+		stream = aw_stream_json(t, &enabled, &have);
+		if (enabled && have && strcmp(have, view) != 0)
+		{
+			char	   *have_copy = pstrdup(have);
+
+			awstore_release_call(desc);
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("DynamoDB table \"%s\" already has a stream of view type %s",
+							table, have_copy),
+					 errdetail("DynamoDB cannot change the view type of a stream; turning it off ends the stream."),
+					 errhint("Use the stream as it is, or turn it off and enable a new one with view type %s.",
+							 view)));
+		}
+		if (enabled && aw_table_active(t))
+		{
+			Datum		result = DirectFunctionCall1(jsonb_in, CStringGetDatum(stream));
+
+			awstore_release_call(desc);
+			PG_RETURN_DATUM(result);
+		}
+		awstore_release_call(desc);
+		if (!enabled && !sent)
+		{
+			size_t		len;
+			char	   *body = dyn_body_update_table_stream(table, true, view, &len);
+
+			/* a resend meeting its own first attempt: the loop sees it */
+			aw_admin_change(client, "UpdateTable", body, len, table, "");
+			awstore_forget_descriptions();
+			sent = true;
+			continue;
+		}
+		if (GetCurrentTimestamp() > give_up)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the stream of DynamoDB table \"%s\" was not enabled within %d seconds",
+							table, AW_TABLE_WAIT_SECONDS),
+					 errhint("awstore.dynamodb_describe_table shows the table's status and stream.")));
+		awstore_pause(AW_TABLE_POLL_MS);
+	}
 }
 
 /*

@@ -75,6 +75,8 @@ typedef struct AwOptions
 	/* server */
 	char	   *region;
 	char	   *endpoint;		/* derived from region when not given */
+	char	   *streams_endpoint;	/* DynamoDB Streams: endpoint when given,
+									 * else derived from region */
 	char	   *ca_bundle;		/* NULL: the system's CAs */
 	char	   *proxy;			/* NULL: libcurl's default (https_proxy …) */
 	char	   *sts_endpoint;	/* NULL: AWS_ENDPOINT_URL_STS, else regional */
@@ -169,6 +171,8 @@ extern void awstore_columns_use_key_types(AwColumns *cols, const char *pk, DynTy
  */
 extern DynClient *awstore_get_client(ForeignServer *server, UserMapping *user,
 									 AwOptions *opts);
+extern DynClient *awstore_get_streams_client(ForeignServer *server, UserMapping *user,
+											 AwOptions *opts);
 
 /* ---------------------------------------------------------------------
  * AWS credentials of a user mapping (credentials.c)

@@ -80,6 +80,7 @@ typedef struct AwOptionDef
 static const AwOptionDef aw_options[] = {
 	{"region", ForeignServerRelationId, AW_CHECK_REGION},
 	{"endpoint", ForeignServerRelationId, AW_CHECK_ENDPOINT},
+	{"streams_endpoint", ForeignServerRelationId, AW_CHECK_ENDPOINT},
 	{"sts_endpoint", ForeignServerRelationId, AW_CHECK_STS_ENDPOINT},
 	{"ca_bundle", ForeignServerRelationId, AW_CHECK_CA_BUNDLE},
 	{"proxy", ForeignServerRelationId, AW_CHECK_PROXY},
@@ -540,6 +541,15 @@ aw_endpoint_for_region(const char *region)
 	return psprintf("https://dynamodb.%s.amazonaws.com", region);
 }
 
+/* The default DynamoDB Streams endpoint of a region. */
+static char *
+aw_streams_endpoint_for_region(const char *region)
+{
+	if (strncmp(region, "cn-", 3) == 0)
+		return psprintf("https://streams.dynamodb.%s.amazonaws.com.cn", region);
+	return psprintf("https://streams.dynamodb.%s.amazonaws.com", region);
+}
+
 static void
 aw_apply_shared_option(DefElem *def, AwOptions *opts)
 {
@@ -583,6 +593,8 @@ awstore_server_options(ForeignServer *server, AwOptions *opts)
 			opts->region = defGetString(def);
 		else if (strcmp(def->defname, "endpoint") == 0)
 			opts->endpoint = defGetString(def);
+		else if (strcmp(def->defname, "streams_endpoint") == 0)
+			opts->streams_endpoint = defGetString(def);
 		else if (strcmp(def->defname, "ca_bundle") == 0)
 			opts->ca_bundle = defGetString(def);
 		else if (strcmp(def->defname, "proxy") == 0)
@@ -598,6 +610,13 @@ awstore_server_options(ForeignServer *server, AwOptions *opts)
 		else
 			aw_apply_shared_option(def, opts);
 	}
+	/*
+	 * DynamoDB Streams has endpoints of its own in AWS; an endpoint given
+	 * by hand (DynamoDB Local, a proxy) serves both unless told otherwise.
+	 */
+	if (opts->streams_endpoint == NULL)
+		opts->streams_endpoint = opts->endpoint ? opts->endpoint :
+			aw_streams_endpoint_for_region(opts->region);
 	if (opts->endpoint == NULL)
 		opts->endpoint = aw_endpoint_for_region(opts->region);
 }

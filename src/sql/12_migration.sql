@@ -207,15 +207,22 @@ COMMENT ON FUNCTION awstore.migration_column(text, text, name, text, boolean, in
  *                   rows written, rows deleted
  *   to_dynamodb     INSERT INTO foreign table SELECT … FROM local table
  *   to_dynamodb_delete  DELETE of the items whose row is gone
+ *   from_dynamodb_delete  DELETE of the local rows whose DynamoDB key is in
+ *                   the source (the items a stream removed); returns rows
+ *                   deleted
  *   verify          both sides by key and content; returns local rows,
  *                   items, missing locally, missing in DynamoDB, different
+ * The source is the foreign table of that name in foreign_schema, or any
+ * table of its shape there (replication stages stream records in temporary
+ * tables); dynamodb_table then names the DynamoDB table in messages.
  */
 CREATE FUNCTION awstore.migration_statement(table_name name, direction text,
                                             foreign_schema name, local_schema name,
                                             on_error text DEFAULT 'stop',
                                             skip_expired boolean DEFAULT false,
                                             delete_missing boolean DEFAULT false,
-                                            has_v1 boolean DEFAULT false)
+                                            has_v1 boolean DEFAULT false,
+                                            dynamodb_table text DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -245,10 +252,11 @@ DECLARE
     src text;
     sql text;
 BEGIN
-    IF direction IS NULL OR direction NOT IN ('from_dynamodb', 'to_dynamodb', 'to_dynamodb_delete', 'verify') THEN
+    IF direction IS NULL OR direction NOT IN ('from_dynamodb', 'from_dynamodb_delete', 'to_dynamodb',
+                                              'to_dynamodb_delete', 'verify') THEN
         RAISE EXCEPTION 'invalid direction "%"', direction
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Give from_dynamodb, to_dynamodb, to_dynamodb_delete or verify.';
+                  HINT = 'Give from_dynamodb, from_dynamodb_delete, to_dynamodb, to_dynamodb_delete or verify.';
     END IF;
     IF on_error IS NULL OR on_error NOT IN ('stop', 'skip') THEN
         RAISE EXCEPTION 'invalid on_error "%"', on_error
@@ -257,6 +265,7 @@ BEGIN
     SELECT ftopt.option_value INTO dyn_table
       FROM pg_foreign_table f, pg_options_to_table(f.ftoptions) ftopt
      WHERE f.ftrelid = ft::regclass AND ftopt.option_name = 'table_name';
+    dyn_table := coalesce(dyn_table, migration_statement.dynamodb_table);
     SELECT array_agg(a.attname ORDER BY k.n) INTO pk
       FROM pg_constraint con
      CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k (attnum, n)
@@ -323,6 +332,18 @@ BEGIN
     ELSIF direction = 'to_dynamodb_delete' THEN
         RETURN format('DELETE FROM %s f WHERE NOT EXISTS (SELECT FROM %s l WHERE %s)',
                       ft, lt, array_to_string(keymatch, ' AND '));
+    ELSIF direction = 'from_dynamodb_delete' AND tbl = 'property_lookup' THEN
+        -- the digest names the row; its property_name, when the source
+        -- has it (a removed item's old image), finds it by index
+        RETURN format('WITH named AS (DELETE FROM %1$s l USING %2$s f WHERE f.property_name IS NOT NULL'
+                      ' AND l.property_name = f.property_name AND %3$s RETURNING 1),'
+                      ' unnamed AS (DELETE FROM %1$s l USING %2$s f WHERE f.property_name IS NULL AND %3$s RETURNING 1)'
+                      ' SELECT (SELECT count(*) FROM named) + (SELECT count(*) FROM unnamed), 0::bigint, 0::bigint',
+                      lt, ft, array_to_string(keymatch, ' AND '));
+    ELSIF direction = 'from_dynamodb_delete' THEN
+        RETURN format('WITH removed AS (DELETE FROM %s l USING %s f WHERE %s RETURNING 1)'
+                      ' SELECT count(*), 0::bigint, 0::bigint FROM removed',
+                      lt, ft, array_to_string(keymatch, ' AND '));
     END IF;
 
     IF tbl = 'property_lookup' THEN
@@ -447,7 +468,7 @@ BEGIN
     RETURN sql;
 END
 $$;
-COMMENT ON FUNCTION awstore.migration_statement(name, text, name, name, text, boolean, boolean, boolean) IS
+COMMENT ON FUNCTION awstore.migration_statement(name, text, name, name, text, boolean, boolean, boolean, text) IS
     'the SQL statement that migrates or verifies one ActingWeb table, to read or to run by hand';
 
 /*
