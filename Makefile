@@ -63,7 +63,7 @@ REGRESS += fdw_credentials
 # "Tested against").  test/run runs every suite on both engines except
 # what only DynamoDB Local can run (dynalite lacks UpdateTimeToLive).
 REGRESS += fdw_engines
-REGRESS_LOCAL_ONLY = fdw_enable_ttl
+REGRESS_LOCAL_ONLY = fdw_enable_ttl replication
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
 	--temp-instance=tmp_check --inputdir=$(srcdir)
 

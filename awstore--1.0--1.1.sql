@@ -2032,6 +2032,25 @@ COMMENT ON FUNCTION awstore.replication_begin() IS
     'check each replication''s tables and streams before a run, and record new shards';
 
 /*
+ * Shard lineage: a shard is read once its parent has been read to its end
+ * (DynamoDB splits a shard into children, and a key's changes move with
+ * it).  A parent the replication does not know (older than the stream's
+ * retention, or closed before the snapshot) does not hold a child back.
+ */
+CREATE FUNCTION awstore.replication_shard_readable(shard awstore.replication_shards)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT NOT shard.finished
+           AND NOT EXISTS (SELECT FROM awstore.replication_shards p
+                            WHERE p.replication = shard.replication AND p.dynamodb_table = shard.dynamodb_table
+                              AND p.shard_id = shard.parent_shard_id AND NOT p.finished)
+$$;
+COMMENT ON FUNCTION awstore.replication_shard_readable(awstore.replication_shards) IS
+    'whether a shard can be read: not finished, and its parent finished or unknown';
+
+/*
  * One step of a run: reads the next page of the shard most due (a shard
  * whose parent is finished), applies it and moves the shard's checkpoint,
  * all in the caller's transaction.  wait: seconds until a shard is due
@@ -2065,10 +2084,7 @@ BEGIN
     SELECT sh.* INTO s
       FROM awstore.replication_shards sh
       JOIN awstore.replications r ON r.id = sh.replication AND r.failed IS NULL
-     WHERE NOT sh.finished AND sh.next_poll_at <= started
-       AND NOT EXISTS (SELECT FROM awstore.replication_shards p
-                        WHERE p.replication = sh.replication AND p.dynamodb_table = sh.dynamodb_table
-                          AND p.shard_id = sh.parent_shard_id AND NOT p.finished)
+     WHERE sh.next_poll_at <= started AND awstore.replication_shard_readable(sh)
      ORDER BY sh.next_poll_at
      LIMIT 1
        FOR UPDATE OF sh SKIP LOCKED;
@@ -2410,6 +2426,7 @@ REVOKE ALL ON FUNCTION awstore.replication_release_lookups(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_apply_records(integer, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_begin() FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_step(timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_shard_readable(awstore.replication_shards) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_check_failed() FROM PUBLIC;
 REVOKE ALL ON PROCEDURE awstore.replicate(interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_wait(interval) FROM PUBLIC;

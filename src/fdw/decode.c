@@ -130,6 +130,9 @@ awstore_raw_item_key_text(DynRaw item, const char *pk, const char *sk)
 	const char *keys[2] = {pk, sk};
 	const char *values[2] = {"?", "?"};
 
+	/* a stream image converted with no key named (dynamodb_item_row) */
+	if (pk == NULL)
+		return pstrdup("(of unknown key)");
 	/* while an item is read, only a bound of its length may be known */
 	if (item.p && !dyn_raw_first_value(item.p, item.p + item.len, &item))
 		item.p = NULL;
