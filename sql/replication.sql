@@ -168,6 +168,8 @@ SELECT * FROM awstore.start_replication('dynamo', 'aw');
 CALL awstore.replicate('1 second');
 -- should fail
 SELECT * FROM awstore.replication_status;
+-- should fail: reading a table's definition needs SELECT on it
+SELECT * FROM awstore.dynamodb_item_row(NULL::image, '{}');
 RESET ROLE;
 DROP ROLE replication_user;
 

@@ -19,6 +19,7 @@
  * table uses (decode.c): the columns of a foreign table map to attributes
  * as its options say; a plain table's columns are the attributes of their
  * names.  What a scan would refuse, it refuses, with the same message.
+ * It needs SELECT on the table, whose definition it reads.
  *
  *-------------------------------------------------------------------------
  */
@@ -211,6 +212,7 @@ aw_item_row_cache(FunctionCallInfo fcinfo)
 	MemoryContext old;
 	Oid			relid;
 	Relation	rel;
+	AclResult	aclresult;
 
 	if (cache && cache->typid == typid)
 		return cache;
@@ -220,6 +222,12 @@ aw_item_row_cache(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("first argument of awstore.dynamodb_item_row must be a table's row type"),
 				 errhint("Pass NULL::the_table.")));
+
+	/* as reading the table would: it is opened, and locked, to learn it */
+	aclresult = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, get_relkind_objtype(get_rel_relkind(relid)),
+					   get_rel_name(relid));
 
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	cache = palloc0(sizeof(AwItemRowCache));

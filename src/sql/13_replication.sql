@@ -932,7 +932,8 @@ BEGIN
                                           ELSE t.last_record_created END,
                last_applied_at = CASE WHEN n > 0 THEN clock_timestamp() ELSE t.last_applied_at END,
                last_error = NULL, last_error_at = NULL
-         WHERE t.replication = s.replication AND t.dynamodb_table = s.dynamodb_table;
+         WHERE t.replication = s.replication AND t.dynamodb_table = s.dynamodb_table
+           AND (n > 0 OR t.last_error IS NOT NULL);
         IF answer ->> 'NextShardIterator' IS NULL THEN
             -- read to its end: its children can be read now
             PERFORM awstore.replication_discover(s.replication, s.dynamodb_table, false);
