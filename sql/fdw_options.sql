@@ -25,6 +25,8 @@ CREATE SERVER bad FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (region 'EU West
 -- should fail
 CREATE SERVER bad FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint 'localhost:8000');
 -- should fail
+CREATE SERVER bad FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (streams_endpoint 'streams.dynamodb.eu-west-1.amazonaws.com');
+-- should fail
 CREATE SERVER bad FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (connect_timeout '-1');
 -- should fail
 CREATE SERVER bad FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (request_timeout '5 parsecs');

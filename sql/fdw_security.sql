@@ -61,6 +61,8 @@ SET ROLE regress_aw_owner;
 CREATE SERVER s_meta FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint 'http://169.254.169.254/latest');
 -- should fail
 CREATE SERVER s_meta FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint 'https://169.254.169.254');
+-- should fail: the Streams endpoint carries the same credentials
+CREATE SERVER s_meta FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (streams_endpoint 'https://169.254.169.254');
 -- should fail
 CREATE SERVER s_meta FOREIGN DATA WRAPPER awstore_dynamodb OPTIONS (endpoint 'https://[fd00:ec2::254]');
 -- should fail
