@@ -1246,7 +1246,7 @@ REVOKE ALL ON FUNCTION awstore.migrate_to_dynamodb(name, text, name, boolean, bo
 REVOKE ALL ON FUNCTION awstore.verify_migration(name, text, name, numeric, numeric) FROM PUBLIC;
 
 /*
- * 1.1: replication from DynamoDB Streams (src/sql/13_replication.sql).
+ * 1.1: replication from DynamoDB Streams (src/sql/13_replication.sql, 14_replicate.sql).
  */
 
 /*
@@ -1734,6 +1734,158 @@ END
 $$;
 COMMENT ON FUNCTION awstore.stop_replication(regclass) IS
     'end the replication into a table; false when there was none';
+
+/*
+ * Per replicated table.  caught_up_to: every change DynamoDB made before
+ * it is applied (the start of the last of two reads in a row that found
+ * nothing, on every open shard; while records come, the creation time of
+ * the last applied, which DynamoDB gives to the second or the minute).
+ * lag_seconds is the time since.
+ */
+CREATE VIEW awstore.replication_status AS
+    SELECT r.id AS replication, r.server,
+           coalesce(r.prefix, r.foreign_table::text) AS source,
+           t.table_name, t.dynamodb_table, t.stream_arn,
+           count(s.shard_id) FILTER (WHERE NOT s.finished) AS open_shards,
+           count(s.shard_id) FILTER (WHERE s.finished) AS closed_shards,
+           t.records_applied,
+           t.last_record_created,
+           t.last_applied_at,
+           (SELECT count(*) FROM awstore.replication_pending p
+             WHERE p.replication = r.id AND p.dynamodb_table = t.dynamodb_table) AS pending_items,
+           c.caught_up_to,
+           CASE WHEN r.failed IS NULL
+                THEN round(greatest(extract(epoch FROM now() - c.caught_up_to), 0)::numeric, 3) END AS lag_seconds,
+           coalesce(r.failed, t.last_error) AS last_error,
+           t.last_error_at
+      FROM awstore.replications r
+      JOIN awstore.replication_tables t ON t.replication = r.id
+      LEFT JOIN awstore.replication_shards s ON s.replication = t.replication AND s.dynamodb_table = t.dynamodb_table
+     CROSS JOIN LATERAL (
+           SELECT CASE WHEN r.failed IS NOT NULL THEN NULL
+                       ELSE least((SELECT min(sh.last_empty_poll_at) FILTER (WHERE sh.idle_polls >= 2)
+                                     FROM awstore.replication_shards sh
+                                    WHERE sh.replication = t.replication AND sh.dynamodb_table = t.dynamodb_table
+                                      AND NOT sh.finished
+                                   HAVING bool_and(sh.idle_polls >= 2)),
+                                  CASE WHEN EXISTS (SELECT FROM awstore.replication_shards sh
+                                                     WHERE sh.replication = t.replication
+                                                       AND sh.dynamodb_table = t.dynamodb_table
+                                                       AND NOT sh.finished AND sh.idle_polls < 2)
+                                       THEN coalesce(t.last_record_created, r.started_at) END,
+                                  (SELECT min(p.first_seen) FROM awstore.replication_pending p
+                                    WHERE p.replication = r.id AND p.dynamodb_table = t.dynamodb_table))
+                  END AS caught_up_to) c
+     GROUP BY r.id, t.replication, t.dynamodb_table, c.caught_up_to;
+COMMENT ON VIEW awstore.replication_status IS
+    'each replicated table: stream, shards, records applied, how far it is caught up, last error';
+
+/*
+ * Waits until every replicated table is caught up to a moment at least a
+ * second after the call (the changes DynamoDB made before the call are
+ * applied), or timeout has passed: true or false.  Needs replicate
+ * running (scheduled, or in another session).  A failed replication is
+ * its error.
+ */
+CREATE FUNCTION awstore.replication_wait(timeout interval)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    called timestamptz := clock_timestamp();
+BEGIN
+    IF timeout IS NULL THEN
+        RAISE EXCEPTION 'timeout must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT FROM awstore.replications) THEN
+        RAISE EXCEPTION 'there is no replication to wait for'
+            USING ERRCODE = 'undefined_object', HINT = 'awstore.start_replication starts one.';
+    END IF;
+    LOOP
+        PERFORM awstore.replication_check_failed();
+        IF NOT EXISTS (SELECT FROM awstore.replication_status st
+                        WHERE st.caught_up_to IS NULL OR st.caught_up_to < called + interval '1 second') THEN
+            RETURN true;
+        END IF;
+        IF clock_timestamp() >= called + timeout THEN
+            RETURN false;
+        END IF;
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_wait(interval) IS
+    'wait until every replicated table has applied the changes made before the call; false after timeout';
+
+CREATE FUNCTION awstore.replication_job_name()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 'awstore_replicate'::text $$;
+COMMENT ON FUNCTION awstore.replication_job_name() IS
+    'name of the pg_cron job that runs replicate';
+
+CREATE FUNCTION awstore.schedule_replication(schedule text DEFAULT '* * * * *')
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    jobid bigint;
+BEGIN
+    IF schedule IS NULL THEN
+        RAISE EXCEPTION 'schedule must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM awstore.require_pg_cron(format('SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+                                           awstore.replication_job_name() || ':' || current_database(),
+                                           schedule, 'CALL awstore.replicate()', current_database()));
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)'
+        INTO jobid
+        USING awstore.replication_job_name(), schedule, 'CALL awstore.replicate()';
+    RETURN jobid;
+END
+$$;
+COMMENT ON FUNCTION awstore.schedule_replication(text) IS
+    'schedule CALL awstore.replicate() with pg_cron (every minute by default); returns the job id';
+
+CREATE FUNCTION awstore.unschedule_replication()
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    jobid bigint;
+BEGIN
+    PERFORM awstore.require_pg_cron(format('SELECT cron.unschedule(%L);',
+                                           awstore.replication_job_name() || ':' || current_database()));
+    EXECUTE 'SELECT j.jobid FROM cron.job j WHERE j.jobname = $1 AND j.username = current_user'
+        INTO jobid
+        USING awstore.replication_job_name();
+    IF jobid IS NULL THEN
+        RAISE NOTICE 'replication is not scheduled';
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT cron.unschedule($1)' USING jobid;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION awstore.unschedule_replication() IS
+    'remove the pg_cron job of replicate; false when there was none';
+
+-- Privileges: replicating is for superusers and the roles they grant it
+-- to.  dynamodb_item_row only converts its argument: it stays with PUBLIC.
+REVOKE ALL ON FUNCTION awstore.dynamodb_enable_stream(name, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.dynamodb_stream_call(name, text, jsonb, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_stream(name, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_discover(integer, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.start_replication(name, text, name, numeric, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.start_replication(regclass, regclass, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.stop_replication(name, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.stop_replication(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_wait(interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.schedule_replication(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.unschedule_replication() FROM PUBLIC;
 
 /*
  * The temporary table (one per ActingWeb table, named like it, emptied at
@@ -2272,154 +2424,8 @@ $$;
 COMMENT ON PROCEDURE awstore.replicate(interval) IS
     'apply the changes DynamoDB Streams recorded to every replication, until max_runtime has passed';
 
-/*
- * Per replicated table.  caught_up_to: every change DynamoDB made before
- * it is applied (the start of the last of two reads in a row that found
- * nothing, on every open shard; while records come, the creation time of
- * the last applied, which DynamoDB gives to the second or the minute).
- * lag_seconds is the time since.
- */
-CREATE VIEW awstore.replication_status AS
-    SELECT r.id AS replication, r.server,
-           coalesce(r.prefix, r.foreign_table::text) AS source,
-           t.table_name, t.dynamodb_table, t.stream_arn,
-           count(s.shard_id) FILTER (WHERE NOT s.finished) AS open_shards,
-           count(s.shard_id) FILTER (WHERE s.finished) AS closed_shards,
-           t.records_applied,
-           t.last_record_created,
-           t.last_applied_at,
-           (SELECT count(*) FROM awstore.replication_pending p
-             WHERE p.replication = r.id AND p.dynamodb_table = t.dynamodb_table) AS pending_items,
-           c.caught_up_to,
-           CASE WHEN r.failed IS NULL
-                THEN round(greatest(extract(epoch FROM now() - c.caught_up_to), 0)::numeric, 3) END AS lag_seconds,
-           coalesce(r.failed, t.last_error) AS last_error,
-           t.last_error_at
-      FROM awstore.replications r
-      JOIN awstore.replication_tables t ON t.replication = r.id
-      LEFT JOIN awstore.replication_shards s ON s.replication = t.replication AND s.dynamodb_table = t.dynamodb_table
-     CROSS JOIN LATERAL (
-           SELECT CASE WHEN r.failed IS NOT NULL THEN NULL
-                       ELSE least((SELECT min(sh.last_empty_poll_at) FILTER (WHERE sh.idle_polls >= 2)
-                                     FROM awstore.replication_shards sh
-                                    WHERE sh.replication = t.replication AND sh.dynamodb_table = t.dynamodb_table
-                                      AND NOT sh.finished
-                                   HAVING bool_and(sh.idle_polls >= 2)),
-                                  CASE WHEN EXISTS (SELECT FROM awstore.replication_shards sh
-                                                     WHERE sh.replication = t.replication
-                                                       AND sh.dynamodb_table = t.dynamodb_table
-                                                       AND NOT sh.finished AND sh.idle_polls < 2)
-                                       THEN coalesce(t.last_record_created, r.started_at) END,
-                                  (SELECT min(p.first_seen) FROM awstore.replication_pending p
-                                    WHERE p.replication = r.id AND p.dynamodb_table = t.dynamodb_table))
-                  END AS caught_up_to) c
-     GROUP BY r.id, t.replication, t.dynamodb_table, c.caught_up_to;
-COMMENT ON VIEW awstore.replication_status IS
-    'each replicated table: stream, shards, records applied, how far it is caught up, last error';
-
-/*
- * Waits until every replicated table is caught up to a moment at least a
- * second after the call (the changes DynamoDB made before the call are
- * applied), or timeout has passed: true or false.  Needs replicate
- * running (scheduled, or in another session).  A failed replication is
- * its error.
- */
-CREATE FUNCTION awstore.replication_wait(timeout interval)
-RETURNS boolean
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    called timestamptz := clock_timestamp();
-BEGIN
-    IF timeout IS NULL THEN
-        RAISE EXCEPTION 'timeout must not be null' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF NOT EXISTS (SELECT FROM awstore.replications) THEN
-        RAISE EXCEPTION 'there is no replication to wait for'
-            USING ERRCODE = 'undefined_object', HINT = 'awstore.start_replication starts one.';
-    END IF;
-    LOOP
-        PERFORM awstore.replication_check_failed();
-        IF NOT EXISTS (SELECT FROM awstore.replication_status st
-                        WHERE st.caught_up_to IS NULL OR st.caught_up_to < called + interval '1 second') THEN
-            RETURN true;
-        END IF;
-        IF clock_timestamp() >= called + timeout THEN
-            RETURN false;
-        END IF;
-        PERFORM pg_sleep(0.1);
-    END LOOP;
-END
-$$;
-COMMENT ON FUNCTION awstore.replication_wait(interval) IS
-    'wait until every replicated table has applied the changes made before the call; false after timeout';
-
-CREATE FUNCTION awstore.replication_job_name()
-RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT 'awstore_replicate'::text $$;
-COMMENT ON FUNCTION awstore.replication_job_name() IS
-    'name of the pg_cron job that runs replicate';
-
-CREATE FUNCTION awstore.schedule_replication(schedule text DEFAULT '* * * * *')
-RETURNS bigint
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    jobid bigint;
-BEGIN
-    IF schedule IS NULL THEN
-        RAISE EXCEPTION 'schedule must not be null' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    PERFORM awstore.require_pg_cron(format('SELECT cron.schedule_in_database(%L, %L, %L, %L);',
-                                           awstore.replication_job_name() || ':' || current_database(),
-                                           schedule, 'CALL awstore.replicate()', current_database()));
-    EXECUTE 'SELECT cron.schedule($1, $2, $3)'
-        INTO jobid
-        USING awstore.replication_job_name(), schedule, 'CALL awstore.replicate()';
-    RETURN jobid;
-END
-$$;
-COMMENT ON FUNCTION awstore.schedule_replication(text) IS
-    'schedule CALL awstore.replicate() with pg_cron (every minute by default); returns the job id';
-
-CREATE FUNCTION awstore.unschedule_replication()
-RETURNS boolean
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    jobid bigint;
-BEGIN
-    PERFORM awstore.require_pg_cron(format('SELECT cron.unschedule(%L);',
-                                           awstore.replication_job_name() || ':' || current_database()));
-    EXECUTE 'SELECT j.jobid FROM cron.job j WHERE j.jobname = $1 AND j.username = current_user'
-        INTO jobid
-        USING awstore.replication_job_name();
-    IF jobid IS NULL THEN
-        RAISE NOTICE 'replication is not scheduled';
-        RETURN false;
-    END IF;
-    EXECUTE 'SELECT cron.unschedule($1)' USING jobid;
-    RETURN true;
-END
-$$;
-COMMENT ON FUNCTION awstore.unschedule_replication() IS
-    'remove the pg_cron job of replicate; false when there was none';
-
--- Privileges: replicating is for superusers and the roles they grant it
--- to.  dynamodb_item_row only converts its argument: it stays with PUBLIC.
-REVOKE ALL ON FUNCTION awstore.dynamodb_enable_stream(name, text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION awstore.dynamodb_stream_call(name, text, jsonb, text[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION awstore.replication_stream(name, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION awstore.replication_discover(integer, text, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION awstore.start_replication(name, text, name, numeric, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION awstore.start_replication(regclass, regclass, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION awstore.stop_replication(name, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION awstore.stop_replication(regclass) FROM PUBLIC;
+-- Privileges: the steps of replicate, for superusers and the roles they
+-- grant it to.
 REVOKE ALL ON FUNCTION awstore.replication_stage(name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_apply(integer, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_hold_lookups(awstore.replications, text, jsonb) FROM PUBLIC;
@@ -2430,6 +2436,3 @@ REVOKE ALL ON FUNCTION awstore.replication_step(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_shard_readable(awstore.replication_shards) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_check_failed() FROM PUBLIC;
 REVOKE ALL ON PROCEDURE awstore.replicate(interval) FROM PUBLIC;
-REVOKE ALL ON FUNCTION awstore.replication_wait(interval) FROM PUBLIC;
-REVOKE ALL ON FUNCTION awstore.schedule_replication(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION awstore.unschedule_replication() FROM PUBLIC;
