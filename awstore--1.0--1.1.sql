@@ -2244,7 +2244,7 @@ BEGIN
         SELECT min(sh.next_poll_at) INTO next_due
           FROM awstore.replication_shards sh
           JOIN awstore.replications r ON r.id = sh.replication AND r.failed IS NULL
-         WHERE NOT sh.finished;
+         WHERE awstore.replication_shard_readable(sh);
         IF next_due IS NOT NULL THEN
             wait := least(greatest(extract(epoch FROM next_due - clock_timestamp()), 0.02),
                           extract(epoch FROM deadline - clock_timestamp()), 1.0);
