@@ -141,7 +141,7 @@ CALL awstore.replicate('1 second');
 -- splits shards on its own schedule; here the shards are written by hand.)
 BEGIN;
 INSERT INTO awstore.replications (id, server, foreign_table, local_table, on_error, started_at, started_by)
-VALUES (1000, 'dynamo', 'events_f', 'image', 'stop', now(), current_user);
+VALUES (1000, 'dynamo', 'events_f', 'image', 'stop', now(), current_user::regrole);
 INSERT INTO awstore.replication_tables (replication, dynamodb_table, table_name, stream_arn)
 VALUES (1000, 'split', 'image', 'arn');
 INSERT INTO awstore.replication_shards (replication, dynamodb_table, shard_id, parent_shard_id, discovered_at)

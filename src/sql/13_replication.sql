@@ -63,7 +63,7 @@ CREATE TABLE awstore.replications (
     local_table regclass,           -- one table: the local table
     on_error text NOT NULL CHECK (on_error IN ('stop', 'skip')),
     started_at timestamptz NOT NULL,
-    started_by name NOT NULL,
+    started_by regrole NOT NULL,    -- runs of this role only apply it
     failed text,                    -- why it cannot go on, when it cannot
     CHECK ((prefix IS NOT NULL AND target_schema IS NOT NULL) OR
            (foreign_table IS NOT NULL AND local_table IS NOT NULL))
@@ -107,6 +107,7 @@ CREATE TABLE awstore.replication_shards (
     iterator_at timestamptz,
     finished boolean NOT NULL DEFAULT false,
     records_applied bigint NOT NULL DEFAULT 0,
+    last_record_created timestamptz,    -- of the last record applied
     discovered_at timestamptz NOT NULL,
     next_poll_at timestamptz NOT NULL DEFAULT '-infinity',
     idle_polls integer NOT NULL DEFAULT 0,  -- reads in a row that found nothing
@@ -122,10 +123,12 @@ SELECT pg_catalog.pg_extension_config_dump('awstore.replication_shards', '');
 
 /*
  * property_lookup items whose property (or actor) is not in PostgreSQL
- * yet: the two tables have streams of their own, read one after the
- * other.  An item waits here until its property arrives, until a later
- * record of its key supersedes it, or for a minute; then the
- * replication's on_error decides, as the migration's does.
+ * yet: the tables have streams of their own, read one after the other.
+ * An item waits here until its property arrives, until a later record of
+ * its key supersedes it, or until the actors and properties streams have
+ * been read past the moment it was seen (the property, written before
+ * it, would be there); then the replication's on_error decides, as the
+ * migration's does.
  */
 CREATE TABLE awstore.replication_pending (
     replication integer NOT NULL,
@@ -140,15 +143,6 @@ CREATE TABLE awstore.replication_pending (
 COMMENT ON TABLE awstore.replication_pending IS
     'property_lookup items of a replication waiting for their property';
 SELECT pg_catalog.pg_extension_config_dump('awstore.replication_pending', '');
-
--- How long a property_lookup item waits for its property.
-CREATE FUNCTION awstore.replication_lookup_grace()
-RETURNS interval
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT interval '1 minute' $$;
-COMMENT ON FUNCTION awstore.replication_lookup_grace() IS
-    'how long a replicated property_lookup item waits for its property before on_error decides';
 
 /*
  * The ARN of the table's stream, turning the stream on (new and old
@@ -276,7 +270,7 @@ BEGIN
                   HINT = 'awstore.replication_status shows it; awstore.stop_replication ends it.';
     END IF;
     INSERT INTO awstore.replications (server, prefix, target_schema, on_error, started_at, started_by)
-    VALUES (server, prefix, target, on_error, clock_timestamp(), current_user)
+    VALUES (server, prefix, target, on_error, clock_timestamp(), current_user::regrole)
     RETURNING id INTO rid;
     tables := ARRAY(SELECT l FROM awstore.dynamodb_list_tables(server) l);
     FOR t IN SELECT * FROM awstore.actingweb_tables() a ORDER BY a.ordinal LOOP
@@ -435,7 +429,7 @@ BEGIN
                                   array_to_string(c.pk, ', '));
     END IF;
     INSERT INTO awstore.replications (server, foreign_table, local_table, on_error, started_at, started_by)
-    VALUES (srv, foreign_table, local_table, on_error, clock_timestamp(), current_user)
+    VALUES (srv, foreign_table, local_table, on_error, clock_timestamp(), current_user::regrole)
     RETURNING id INTO rid;
     INSERT INTO awstore.replication_tables (replication, dynamodb_table, table_name, stream_arn)
     VALUES (rid, dyn, local_table::text, awstore.replication_stream(srv, dyn));
@@ -492,46 +486,52 @@ COMMENT ON FUNCTION awstore.stop_replication(regclass) IS
 
 /*
  * Per replicated table.  caught_up_to: every change DynamoDB made before
- * it is applied (the start of the last of two reads in a row that found
- * nothing, on every open shard; while records come, the creation time of
- * the last applied, which DynamoDB gives to the second or the minute).
- * lag_seconds is the time since.
+ * it is applied.  A shard that two reads in a row found at its end is
+ * caught up to the start of the last; one that is still being read, to
+ * its last applied record's creation time (DynamoDB gives it to the
+ * second; DynamoDB Local to the minute), or to the replication's start.
+ * A table is caught up to the earliest of its open shards, and of its
+ * property_lookup items still waiting.  lag_seconds is the time since.
  */
+CREATE FUNCTION awstore.replication_caught_up_to(replication integer, dynamodb_table text)
+RETURNS timestamptz
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT least((SELECT min(CASE WHEN sh.idle_polls >= 2 THEN sh.last_empty_poll_at
+                                  ELSE coalesce(sh.last_record_created, r.started_at) END)
+                    FROM awstore.replication_shards sh
+                   WHERE sh.replication = r.id AND sh.dynamodb_table = $2 AND NOT sh.finished),
+                 (SELECT min(p.first_seen) FROM awstore.replication_pending p
+                   WHERE p.replication = r.id AND p.dynamodb_table = $2))
+      FROM awstore.replications r
+     WHERE r.id = $1 AND r.failed IS NULL
+$$;
+COMMENT ON FUNCTION awstore.replication_caught_up_to(integer, text) IS
+    'the moment before which every change of a replicated table is applied';
+
 CREATE VIEW awstore.replication_status AS
     SELECT r.id AS replication, r.server,
            coalesce(r.prefix, r.foreign_table::text) AS source,
            t.table_name, t.dynamodb_table, t.stream_arn,
-           count(s.shard_id) FILTER (WHERE NOT s.finished) AS open_shards,
-           count(s.shard_id) FILTER (WHERE s.finished) AS closed_shards,
+           (SELECT count(*) FROM awstore.replication_shards s
+             WHERE s.replication = t.replication AND s.dynamodb_table = t.dynamodb_table
+               AND NOT s.finished) AS open_shards,
+           (SELECT count(*) FROM awstore.replication_shards s
+             WHERE s.replication = t.replication AND s.dynamodb_table = t.dynamodb_table
+               AND s.finished) AS closed_shards,
            t.records_applied,
            t.last_record_created,
            t.last_applied_at,
            (SELECT count(*) FROM awstore.replication_pending p
              WHERE p.replication = r.id AND p.dynamodb_table = t.dynamodb_table) AS pending_items,
            c.caught_up_to,
-           CASE WHEN r.failed IS NULL
-                THEN round(greatest(extract(epoch FROM now() - c.caught_up_to), 0)::numeric, 3) END AS lag_seconds,
+           round(greatest(extract(epoch FROM now() - c.caught_up_to), 0)::numeric, 3) AS lag_seconds,
            coalesce(r.failed, t.last_error) AS last_error,
            t.last_error_at
       FROM awstore.replications r
       JOIN awstore.replication_tables t ON t.replication = r.id
-      LEFT JOIN awstore.replication_shards s ON s.replication = t.replication AND s.dynamodb_table = t.dynamodb_table
-     CROSS JOIN LATERAL (
-           SELECT CASE WHEN r.failed IS NOT NULL THEN NULL
-                       ELSE least((SELECT min(sh.last_empty_poll_at) FILTER (WHERE sh.idle_polls >= 2)
-                                     FROM awstore.replication_shards sh
-                                    WHERE sh.replication = t.replication AND sh.dynamodb_table = t.dynamodb_table
-                                      AND NOT sh.finished
-                                   HAVING bool_and(sh.idle_polls >= 2)),
-                                  CASE WHEN EXISTS (SELECT FROM awstore.replication_shards sh
-                                                     WHERE sh.replication = t.replication
-                                                       AND sh.dynamodb_table = t.dynamodb_table
-                                                       AND NOT sh.finished AND sh.idle_polls < 2)
-                                       THEN coalesce(t.last_record_created, r.started_at) END,
-                                  (SELECT min(p.first_seen) FROM awstore.replication_pending p
-                                    WHERE p.replication = r.id AND p.dynamodb_table = t.dynamodb_table))
-                  END AS caught_up_to) c
-     GROUP BY r.id, t.replication, t.dynamodb_table, c.caught_up_to;
+     CROSS JOIN LATERAL (SELECT awstore.replication_caught_up_to(r.id, t.dynamodb_table) AS caught_up_to) c;
 COMMENT ON VIEW awstore.replication_status IS
     'each replicated table: stream, shards, records applied, how far it is caught up, last error';
 
@@ -552,6 +552,11 @@ DECLARE
 BEGIN
     IF timeout IS NULL THEN
         RAISE EXCEPTION 'timeout must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'replication_wait needs isolation level READ COMMITTED'
+            USING ERRCODE = 'active_sql_transaction',
+                  DETAIL = 'A snapshot taken once would never see the runs'' progress.';
     END IF;
     IF NOT EXISTS (SELECT FROM awstore.replications) THEN
         RAISE EXCEPTION 'there is no replication to wait for'
@@ -639,5 +644,6 @@ REVOKE ALL ON FUNCTION awstore.start_replication(regclass, regclass, text) FROM 
 REVOKE ALL ON FUNCTION awstore.stop_replication(name, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.stop_replication(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_wait(interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_caught_up_to(integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.schedule_replication(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.unschedule_replication() FROM PUBLIC;

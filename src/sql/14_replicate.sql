@@ -26,9 +26,14 @@ BEGIN
          WHERE c.table_name = replication_stage.table_name;
         EXECUTE format('CREATE TEMPORARY TABLE %I (%s) ON COMMIT DELETE ROWS', table_name, cols);
         EXECUTE format('COMMENT ON TABLE pg_temp.%I IS %L', table_name, 'awstore replication stage');
-    ELSIF obj_description(stage, 'pg_class') IS DISTINCT FROM 'awstore replication stage' THEN
+    ELSIF obj_description(stage, 'pg_class') IS DISTINCT FROM 'awstore replication stage'
+          OR NOT EXISTS (SELECT FROM pg_class c
+                          WHERE c.oid = stage AND c.relowner = current_user::regrole AND c.relkind = 'r'
+                            AND c.relpersistence = 't' AND NOT c.relhastriggers AND NOT c.relhasrules
+                            AND NOT c.relrowsecurity) THEN
         RAISE EXCEPTION 'a temporary table "%" exists in this session', table_name
             USING ERRCODE = 'duplicate_table',
+                  DETAIL = 'Replication stages records in temporary tables of that name, made by the replicating role, without triggers, rules or policies.',
                   HINT = 'Replicate in a session without temporary tables named like the ActingWeb tables.';
     ELSE
         EXECUTE format('DELETE FROM pg_temp.%I', table_name);
@@ -91,9 +96,15 @@ BEGIN
     -- ActingWeb: staged, then the migration's own statements
     IF jsonb_array_length(removes) > 0 THEN
         PERFORM awstore.replication_stage(tbl);
+        -- by key (what the item held does not matter to its deletion); a
+        -- lookup's property_name too, when the old image has it, finds
+        -- its row by index
         EXECUTE format('INSERT INTO pg_temp.%1$I SELECT (awstore.dynamodb_item_row(NULL::pg_temp.%1$I,'
-                       ' coalesce(e -> ''dynamodb'' -> ''OldImage'', e -> ''dynamodb'' -> ''Keys''),'
-                       ' e -> ''dynamodb'' -> ''Keys'')).* FROM jsonb_array_elements($1) e', tbl)
+                       ' e -> ''dynamodb'' -> ''Keys'' || CASE WHEN %2$L = ''property_lookup'''
+                       ' AND jsonb_typeof(e -> ''dynamodb'' -> ''OldImage'' -> ''property_name'' -> ''S'') = ''string'''
+                       ' THEN jsonb_build_object(''property_name'', e -> ''dynamodb'' -> ''OldImage'' -> ''property_name'')'
+                       ' ELSE ''{}'' END,'
+                       ' e -> ''dynamodb'' -> ''Keys'')).* FROM jsonb_array_elements($1) e', tbl, tbl)
             USING removes;
         PERFORM * FROM awstore.migration_run(
             awstore.migration_statement(tbl, 'from_dynamodb_delete', 'pg_temp', rep.target_schema,
@@ -157,8 +168,10 @@ COMMENT ON FUNCTION awstore.replication_hold_lookups(awstore.replications, text,
 
 /*
  * Applies the held property_lookup items of a replication whose property
- * has arrived, and those held longer than replication_lookup_grace(), for
- * which on_error decides (stop, or skip into migration_rejects).
+ * has arrived, and those seen before the moment up to which the actors
+ * and properties streams are applied (their property, written first,
+ * would be there by now), for which on_error decides (stop, or skip into
+ * migration_rejects), as for the snapshot.
  */
 CREATE FUNCTION awstore.replication_release_lookups(replication integer)
 RETURNS void
@@ -168,6 +181,7 @@ AS $$
 DECLARE
     rep awstore.replications;
     dyn text;
+    settled timestamptz;
 BEGIN
     SELECT * INTO rep FROM awstore.replications r WHERE r.id = replication_release_lookups.replication;
     SELECT t.dynamodb_table INTO dyn FROM awstore.replication_tables t
@@ -176,16 +190,20 @@ BEGIN
        OR NOT EXISTS (SELECT FROM awstore.replication_pending p WHERE p.replication = rep.id) THEN
         RETURN;
     END IF;
+    SELECT coalesce(min(awstore.replication_caught_up_to(rep.id, t.dynamodb_table)), 'infinity')
+      INTO settled
+      FROM awstore.replication_tables t
+     WHERE t.replication = rep.id AND t.table_name IN ('actors', 'properties');
     PERFORM awstore.replication_stage('property_lookup');
     EXECUTE format(
         'INSERT INTO pg_temp.property_lookup SELECT (awstore.dynamodb_item_row(NULL::pg_temp.property_lookup,'
         ' p.item, p.item_key)).* FROM awstore.replication_pending p WHERE p.replication = $1 AND p.dynamodb_table = $2'
-        ' AND (p.first_seen < clock_timestamp() - awstore.replication_lookup_grace()'
+        ' AND (p.first_seen < $3'
         ' OR EXISTS (SELECT FROM %1$I.properties pr JOIN %1$I.actors a ON a.id = pr.id'
         ' WHERE pr.id = p.item -> ''actor_id'' ->> ''S'' AND pr.name = p.item -> ''property_name'' ->> ''S'''
         ' AND awstore.property_lookup_key(pr.name, pr.value) = p.item_key -> ''lookup_key'' ->> ''S''))',
         rep.target_schema)
-        USING rep.id, dyn;
+        USING rep.id, dyn, settled;
     DELETE FROM awstore.replication_pending p
      WHERE p.replication = rep.id AND p.dynamodb_table = dyn
        AND p.item_key -> 'lookup_key' ->> 'S' IN (SELECT f.lookup_key FROM pg_temp.property_lookup f);
@@ -242,13 +260,16 @@ COMMENT ON FUNCTION awstore.replication_apply_records(integer, text, jsonb) IS
     'apply stream records, one at a time with on_error ''skip'' when a page does not convert';
 
 /*
- * Before a run: for each replication that can go on, its tables must be
- * there and their streams the ones it started from (otherwise it has
- * failed: a new snapshot is needed), and new shards are recorded.
- * Errors reaching DynamoDB are noted on the table and raised.
+ * Before a run: for each replication the calling role started that can
+ * go on, its tables must be there and their streams the ones it started
+ * from (otherwise it has failed: a new snapshot is needed), and new
+ * shards are recorded.  A replication whose check fails otherwise (its
+ * tables' owner, DynamoDB unreachable) has the error noted on its tables
+ * and is left out of this run (skip); the first such error is returned,
+ * for the run to raise at its end.
  */
-CREATE FUNCTION awstore.replication_begin()
-RETURNS void
+CREATE FUNCTION awstore.replication_begin(OUT skip integer[], OUT state text, OUT message text,
+                                          OUT detail text, OUT hint text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -257,47 +278,67 @@ DECLARE
     t awstore.replication_tables;
     d jsonb;
     why text;
+    e_state text;
+    e_message text;
+    e_detail text;
+    e_hint text;
 BEGIN
-    FOR rep IN SELECT * FROM awstore.replications r WHERE r.failed IS NULL ORDER BY r.id LOOP
-        IF rep.prefix IS NOT NULL THEN
-            PERFORM awstore.actingweb_check_schema(rep.target_schema);
-        ELSE
-            IF NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = rep.local_table)
-               OR NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = rep.foreign_table) THEN
+    skip := '{}';
+    FOR rep IN SELECT * FROM awstore.replications r
+                WHERE r.failed IS NULL AND r.started_by = current_user::regrole ORDER BY r.id LOOP
+        BEGIN
+            IF rep.prefix IS NOT NULL THEN
+                PERFORM awstore.actingweb_check_schema(rep.target_schema);
+            ELSIF NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = rep.local_table)
+                  OR NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = rep.foreign_table) THEN
                 UPDATE awstore.replications r SET failed = 'its local or foreign table was dropped'
                  WHERE r.id = rep.id;
                 CONTINUE;
+            ELSE
+                PERFORM awstore.replication_check_owner(rep.local_table);
             END IF;
-            PERFORM awstore.replication_check_owner(rep.local_table);
-        END IF;
-        FOR t IN SELECT * FROM awstore.replication_tables x WHERE x.replication = rep.id
-                  ORDER BY x.dynamodb_table LOOP
-            BEGIN
-                d := awstore.dynamodb_describe_table(rep.server, t.dynamodb_table);
-            EXCEPTION WHEN fdw_table_not_found THEN
-                d := NULL;
-            END;
-            why := CASE
-                WHEN d IS NULL THEN format('DynamoDB table "%s" no longer exists', t.dynamodb_table)
-                WHEN NOT coalesce((d -> 'StreamSpecification' ->> 'StreamEnabled')::boolean, false)
-                THEN format('the stream of DynamoDB table "%s" was turned off', t.dynamodb_table)
-                WHEN d ->> 'LatestStreamArn' IS DISTINCT FROM t.stream_arn
-                THEN format('DynamoDB table "%s" has a new stream (%s), not the one replication started from (%s)',
-                            t.dynamodb_table, d ->> 'LatestStreamArn', t.stream_arn)
+            FOR t IN SELECT * FROM awstore.replication_tables x WHERE x.replication = rep.id
+                      ORDER BY x.dynamodb_table LOOP
+                BEGIN
+                    d := awstore.dynamodb_describe_table(rep.server, t.dynamodb_table);
+                EXCEPTION WHEN fdw_table_not_found THEN
+                    d := NULL;
                 END;
-            IF why IS NOT NULL THEN
-                UPDATE awstore.replications r SET failed = why WHERE r.id = rep.id;
-                UPDATE awstore.replication_tables x SET last_error = why, last_error_at = clock_timestamp()
-                 WHERE x.replication = rep.id AND x.dynamodb_table = t.dynamodb_table;
-                EXIT;
+                why := CASE
+                    WHEN d IS NULL THEN format('DynamoDB table "%s" no longer exists', t.dynamodb_table)
+                    WHEN NOT coalesce((d -> 'StreamSpecification' ->> 'StreamEnabled')::boolean, false)
+                    THEN format('the stream of DynamoDB table "%s" was turned off', t.dynamodb_table)
+                    WHEN d ->> 'LatestStreamArn' IS DISTINCT FROM t.stream_arn
+                    THEN format('DynamoDB table "%s" has a new stream (%s), not the one replication started from (%s)',
+                                t.dynamodb_table, d ->> 'LatestStreamArn', t.stream_arn)
+                    END;
+                IF why IS NOT NULL THEN
+                    UPDATE awstore.replications r SET failed = why WHERE r.id = rep.id;
+                    UPDATE awstore.replication_tables x SET last_error = why, last_error_at = clock_timestamp()
+                     WHERE x.replication = rep.id AND x.dynamodb_table = t.dynamodb_table;
+                    EXIT;
+                END IF;
+                PERFORM awstore.replication_discover(rep.id, t.dynamodb_table, false);
+            END LOOP;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_message = MESSAGE_TEXT,
+                                    e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+            skip := skip || rep.id;
+            UPDATE awstore.replication_tables x SET last_error = e_message, last_error_at = clock_timestamp()
+             WHERE x.replication = rep.id;
+            IF state IS NULL THEN
+                state := e_state;
+                message := e_message;
+                detail := concat_ws(E'\n', nullif(e_detail, ''),
+                                    format('While checking replication %s.', rep.id));
+                hint := nullif(e_hint, '');
             END IF;
-            PERFORM awstore.replication_discover(rep.id, t.dynamodb_table, false);
-        END LOOP;
+        END;
     END LOOP;
 END
 $$;
 COMMENT ON FUNCTION awstore.replication_begin() IS
-    'check each replication''s tables and streams before a run, and record new shards';
+    'check the caller''s replications and their streams before a run, and record new shards';
 
 /*
  * Shard lineage: a shard is read once its parent has been read to its end
@@ -320,14 +361,17 @@ COMMENT ON FUNCTION awstore.replication_shard_readable(awstore.replication_shard
 
 /*
  * One step of a run: reads the next page of the shard most due (a shard
- * whose parent is finished), applies it and moves the shard's checkpoint,
- * all in the caller's transaction.  wait: seconds until a shard is due
- * (0 after work), NULL when there is nothing to read or the deadline has
+ * whose parent is finished, of a replication the caller started and
+ * that is not in skip), applies it and moves the shard's checkpoint, all
+ * in the caller's transaction.  wait: seconds until a shard is due (0
+ * after work), NULL when there is nothing to read or the deadline has
  * come.  An error is not raised but returned (state, message, detail,
- * hint) after being noted on the table, so that the caller can commit the
- * note and raise it.  Lost history marks the replication failed.
+ * hint) after being noted on the table, and the shard is left for 10
+ * seconds, so that the caller can commit, go on with the other shards
+ * and raise it at the end.  Lost history marks the replication failed.
  */
-CREATE FUNCTION awstore.replication_step(deadline timestamptz, OUT wait float8, OUT state text,
+CREATE FUNCTION awstore.replication_step(deadline timestamptz, skip integer[],
+                                         OUT wait float8, OUT state text,
                                          OUT message text, OUT detail text, OUT hint text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -352,6 +396,7 @@ BEGIN
     SELECT sh.* INTO s
       FROM awstore.replication_shards sh
       JOIN awstore.replications r ON r.id = sh.replication AND r.failed IS NULL
+           AND r.started_by = current_user::regrole AND NOT r.id = ANY (skip)
      WHERE sh.next_poll_at <= started AND awstore.replication_shard_readable(sh)
      ORDER BY sh.next_poll_at
      LIMIT 1
@@ -360,6 +405,7 @@ BEGIN
         SELECT min(sh.next_poll_at) INTO next_due
           FROM awstore.replication_shards sh
           JOIN awstore.replications r ON r.id = sh.replication AND r.failed IS NULL
+               AND r.started_by = current_user::regrole AND NOT r.id = ANY (skip)
          WHERE awstore.replication_shard_readable(sh);
         IF next_due IS NOT NULL THEN
             wait := least(greatest(extract(epoch FROM next_due - clock_timestamp()), 0.02),
@@ -432,6 +478,7 @@ BEGIN
                iterator_at = clock_timestamp(),
                finished = answer ->> 'NextShardIterator' IS NULL,
                records_applied = sh.records_applied + n,
+               last_record_created = CASE WHEN n > 0 THEN newest ELSE sh.last_record_created END,
                last_poll_at = started,
                idle_polls = CASE WHEN n = 0 THEN sh.idle_polls + 1 ELSE 0 END,
                last_empty_poll_at = CASE WHEN n = 0 THEN started ELSE sh.last_empty_poll_at END,
@@ -452,10 +499,8 @@ BEGIN
             -- read to its end: its children can be read now
             PERFORM awstore.replication_discover(s.replication, s.dynamodb_table, false);
         END IF;
-        IF rep.prefix IS NOT NULL AND (n > 0 AND tbl IN ('actors', 'properties')
-                                       OR EXISTS (SELECT FROM awstore.replication_pending p
-                                                   WHERE p.replication = rep.id
-                                                     AND p.first_seen < clock_timestamp() - awstore.replication_lookup_grace())) THEN
+        -- held lookups, with the lookup shard (whose errors they are)
+        IF rep.prefix IS NOT NULL AND tbl = 'property_lookup' THEN
             PERFORM awstore.replication_release_lookups(rep.id);
         END IF;
     EXCEPTION WHEN OTHERS THEN
@@ -470,11 +515,17 @@ BEGIN
          WHERE t.replication = s.replication AND t.dynamodb_table = s.dynamodb_table;
         detail := concat_ws(E'\n', nullif(detail, ''),
                             format('While replicating shard %s of DynamoDB table "%s".', s.shard_id, s.dynamodb_table));
-        wait := NULL;
+        hint := nullif(hint, '');
+        -- the shard waits (its row is still locked): the others go on
+        UPDATE awstore.replication_shards sh
+           SET next_poll_at = clock_timestamp() + interval '10 seconds'
+         WHERE sh.replication = s.replication AND sh.dynamodb_table = s.dynamodb_table
+           AND sh.shard_id = s.shard_id;
+        wait := 0;
     END;
 END
 $$;
-COMMENT ON FUNCTION awstore.replication_step(timestamptz) IS
+COMMENT ON FUNCTION awstore.replication_step(timestamptz, integer[]) IS
     'read and apply the next page of the shard most due; errors are noted and returned';
 
 -- Raises the error of a failed replication, if one has failed.
@@ -503,37 +554,46 @@ COMMENT ON FUNCTION awstore.replication_check_failed() IS
  * Replicates until max_runtime has passed: one transaction per page of
  * records (so at least one commit a second while there is work), idle
  * shards read again after 50 ms, doubling up to a second.  Run it every
- * minute (schedule_replication).  A failed replication, or a step's
- * error, ends the run with that error once what came before is committed.
+ * minute (schedule_replication).  It applies the replications the calling
+ * role started.  A shard whose page fails is left for 10 seconds while
+ * the others go on; the run then ends with the first error, once what
+ * came after it is committed, and with the error of a failed replication.
  */
 CREATE PROCEDURE awstore.replicate(max_runtime interval DEFAULT '55 seconds')
 LANGUAGE plpgsql
 AS $$
 DECLARE
     deadline pg_catalog.timestamptz;
+    first record;
     step record;
 BEGIN
     IF max_runtime IS NULL THEN
         RAISE EXCEPTION 'max_runtime must not be null' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     deadline := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) max_runtime;
-    PERFORM awstore.replication_begin();
+    SELECT * INTO first FROM awstore.replication_begin();
     COMMIT;
     LOOP
-        SELECT * INTO step FROM awstore.replication_step(deadline);
+        SELECT * INTO step FROM awstore.replication_step(deadline, first.skip);
         COMMIT;
-        IF step.state IS NOT NULL THEN
-            IF step.hint IS NOT NULL THEN
-                RAISE EXCEPTION USING ERRCODE = step.state, MESSAGE = step.message,
-                                      DETAIL = step.detail, HINT = step.hint;
-            END IF;
-            RAISE EXCEPTION USING ERRCODE = step.state, MESSAGE = step.message, DETAIL = step.detail;
+        IF step.state IS NOT NULL AND first.state IS NULL THEN
+            first.state := step.state;
+            first.message := step.message;
+            first.detail := step.detail;
+            first.hint := step.hint;
         END IF;
         EXIT WHEN step.wait IS NULL;
         IF step.wait OPERATOR(pg_catalog.>) 0 THEN
             PERFORM pg_catalog.pg_sleep(step.wait);
         END IF;
     END LOOP;
+    IF first.state IS NOT NULL THEN
+        IF first.hint IS NOT NULL THEN
+            RAISE EXCEPTION USING ERRCODE = first.state, MESSAGE = first.message,
+                                  DETAIL = first.detail, HINT = first.hint;
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = first.state, MESSAGE = first.message, DETAIL = first.detail;
+    END IF;
     PERFORM awstore.replication_check_failed();
 END
 $$;
@@ -548,7 +608,7 @@ REVOKE ALL ON FUNCTION awstore.replication_hold_lookups(awstore.replications, te
 REVOKE ALL ON FUNCTION awstore.replication_release_lookups(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_apply_records(integer, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_begin() FROM PUBLIC;
-REVOKE ALL ON FUNCTION awstore.replication_step(timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_step(timestamptz, integer[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_shard_readable(awstore.replication_shards) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_check_failed() FROM PUBLIC;
 REVOKE ALL ON PROCEDURE awstore.replicate(interval) FROM PUBLIC;
