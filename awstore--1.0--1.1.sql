@@ -1948,6 +1948,7 @@ DECLARE
     tbl text;
     removes jsonb;
     upserts jsonb;
+    bad jsonb;
     c record;
 BEGIN
     SELECT * INTO rep FROM awstore.replications r WHERE r.id = replication_apply.replication;
@@ -1959,6 +1960,17 @@ BEGIN
       FROM (SELECT DISTINCT ON (x.e -> 'dynamodb' -> 'Keys') x.e, x.ord
               FROM jsonb_array_elements(records) WITH ORDINALITY AS x (e, ord)
              ORDER BY x.e -> 'dynamodb' -> 'Keys', x.ord DESC) l;
+
+    -- a record the Streams answer could not carry (streams.c) is an item
+    -- that cannot be replicated
+    SELECT x.e INTO bad FROM jsonb_array_elements(upserts || removes) x (e) WHERE x.e ? 'awstore_problem' LIMIT 1;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot replicate item % of DynamoDB table "%"',
+                        bad -> 'dynamodb' -> 'Keys', replication_apply.dynamodb_table
+            USING ERRCODE = 'untranslatable_character',
+                  DETAIL = format('Stream record %s: %s.', bad -> 'dynamodb' ->> 'SequenceNumber',
+                                  bad ->> 'awstore_problem');
+    END IF;
 
     IF rep.prefix IS NULL THEN
         -- one table: the foreign table's conversion, the local table's key
@@ -2121,6 +2133,7 @@ DECLARE
     tbl text;
     rec jsonb;
     problem text;
+    problem_detail text;
 BEGIN
     SELECT * INTO rep FROM awstore.replications r WHERE r.id = replication_apply_records.replication;
     BEGIN
@@ -2137,7 +2150,8 @@ BEGIN
         BEGIN
             PERFORM awstore.replication_apply(rep.id, dynamodb_table, jsonb_build_array(rec));
         EXCEPTION WHEN data_exception OR integrity_constraint_violation OR fdw_error THEN
-            GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
+            GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT, problem_detail = PG_EXCEPTION_DETAIL;
+            problem := concat_ws(': ', problem, nullif(rtrim(problem_detail, '.'), ''));
             INSERT INTO awstore.migration_rejects
             VALUES (now(), dynamodb_table, CASE WHEN rep.prefix IS NOT NULL THEN tbl
                                                 ELSE (SELECT relname FROM pg_class WHERE oid = rep.local_table) END,

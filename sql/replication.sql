@@ -133,6 +133,17 @@ CALL awstore.replicate('2 seconds');
 SELECT dynamodb_table, table_name, item_key, problem FROM awstore.migration_rejects;
 SELECT pk, sk, v FROM events WHERE pk IN ('i', 'j') ORDER BY pk;
 SELECT last_error FROM awstore.replication_status;
+-- A string holding U+0000, which PostgreSQL cannot store, is such an item;
+-- its deletion is not.
+\! /usr/bin/python3 -c 'import boto3, os; c = boto3.client("dynamodb", endpoint_url=os.environ["AWSTORE_DYNAMODB_ENDPOINT"], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"); c.put_item(TableName="events", Item={"pk": {"S": "k"}, "sk": {"N": "11"}, "v": {"S": "a\u0000b"}}); c.put_item(TableName="events", Item={"pk": {"S": "l"}, "sk": {"N": "12"}, "v": {"S": "after it"}})'
+CALL awstore.replicate('2 seconds');
+SELECT item_key, regexp_replace(problem, 'record [0-9]+', 'record N') AS problem
+  FROM awstore.migration_rejects WHERE item_key LIKE '%"k"%';
+SELECT pk, sk, v FROM events WHERE pk IN ('k', 'l') ORDER BY pk;
+\! /usr/bin/python3 -c 'import boto3, os; c = boto3.client("dynamodb", endpoint_url=os.environ["AWSTORE_DYNAMODB_ENDPOINT"], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"); c.delete_item(TableName="events", Key={"pk": {"S": "k"}, "sk": {"N": "11"}}); c.delete_item(TableName="events", Key={"pk": {"S": "l"}, "sk": {"N": "12"}})'
+CALL awstore.replicate('2 seconds');
+SELECT count(*) AS k_or_l, (SELECT last_error FROM awstore.replication_status) AS last_error
+  FROM events WHERE pk IN ('k', 'l');
 DELETE FROM events_raw WHERE pk = 'i';
 CALL awstore.replicate('1 second');
 

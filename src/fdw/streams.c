@@ -13,6 +13,14 @@
  * replication (shard lineage, checkpoints, applying records) is SQL:
  * src/sql/13_replication.sql.
  *
+ * jsonb cannot hold the character U+0000, which a DynamoDB string can.  A
+ * GetRecords answer holding one is handed back record by record: a record
+ * whose image or key holds it becomes {"eventName", "awstore_problem",
+ * "dynamodb": {"Keys", "SequenceNumber", "ApproximateCreationDateTime"}}
+ * (Keys empty when they hold it), for the replication to stop at or skip
+ * as on_error says; a REMOVE keeps its keys, without the old image it does
+ * not need.
+ *
  * awstore.dynamodb_item_row(NULL::some_table, item) converts one item in
  * DynamoDB JSON (a stream record's NewImage, OldImage or Keys) into a row
  * of that table's type, through the same conversion a scan of a foreign
@@ -41,6 +49,8 @@
 #include "utils/rel.h"
 
 #include "fdw/fdw.h"
+#include "lib/stringinfo.h"
+#include "utils/typcache.h"
 
 PG_FUNCTION_INFO_V1(awstore_dynamodb_stream_call);
 PG_FUNCTION_INFO_V1(awstore_dynamodb_item_row);
@@ -65,6 +75,79 @@ aw_tolerated(ArrayType *tolerate, const char *type)
 		if (!nulls[i] && strcmp(TextDatumGetCString(elems[i]), type) == 0)
 			return true;
 	return false;
+}
+
+/* Does this JSON text escape a U+0000 ("\u0000") in one of its strings? */
+static bool
+aw_json_has_nul(const char *json)
+{
+	for (const char *p = json; *p; p++)
+	{
+		if (*p != '\\')
+			continue;
+		if (p[1] == 'u' && strncmp(p + 2, "0000", 4) == 0)
+			return true;
+		if (p[1] != '\0')
+			p++;				/* the escaped character is not a backslash */
+	}
+	return false;
+}
+
+/* A member's JSON text, or "null". */
+static const char *
+aw_member_json(DynValue *obj, const char *name)
+{
+	DynValue   *v = dyn_get(obj, name);
+
+	return v ? awstore_value_json(v) : "null";
+}
+
+/*
+ * A GetRecords answer as JSON text jsonb can hold: records that hold a
+ * U+0000 replaced as the file header says.
+ */
+static char *
+aw_records_without_nul(DynValue *answer)
+{
+	DynValue   *records = dyn_get(answer, "Records");
+	DynValue   *next = dyn_get(answer, "NextShardIterator");
+	StringInfoData out;
+
+	initStringInfo(&out);
+	appendStringInfoString(&out, "{\"Records\": [");
+	for (int i = 0; i < dyn_array_length(records); i++)
+	{
+		DynValue   *rec = dyn_array_get(records, i);
+		DynValue   *d = dyn_get(rec, "dynamodb");
+		char	   *json = awstore_value_json(rec);
+		const char *keys;
+		const char *event;
+
+		if (i > 0)
+			appendStringInfoString(&out, ", ");
+		if (!aw_json_has_nul(json))
+		{
+			appendStringInfoString(&out, json);
+			continue;
+		}
+		keys = aw_member_json(d, "Keys");
+		event = aw_member_json(rec, "eventName");
+		if (aw_json_has_nul(keys))
+			keys = "{}";
+		appendStringInfo(&out, "{\"eventName\": %s, ", event);
+		if (strcmp(event, "\"REMOVE\"") != 0 || strcmp(keys, "{}") == 0)
+			appendStringInfoString(&out,
+								   "\"awstore_problem\": \"a string of the item holds the character U+0000, which PostgreSQL cannot store\", ");
+		appendStringInfo(&out, "\"dynamodb\": {\"Keys\": %s, \"SequenceNumber\": %s, "
+						 "\"ApproximateCreationDateTime\": %s}}",
+						 keys, aw_member_json(d, "SequenceNumber"),
+						 aw_member_json(d, "ApproximateCreationDateTime"));
+	}
+	appendStringInfoChar(&out, ']');
+	if (next)
+		appendStringInfo(&out, ", \"NextShardIterator\": %s", awstore_value_json(next));
+	appendStringInfoChar(&out, '}');
+	return out.data;
 }
 
 /*
@@ -133,9 +216,11 @@ awstore_dynamodb_stream_call(PG_FUNCTION_ARGS)
 	if (dyn_call_ok(holder->call))
 	{
 		DynValue   *answer = dyn_call_response(holder->call);
+		char	   *text = answer ? awstore_value_json(answer) : "{}";
 
-		result = DirectFunctionCall1(jsonb_in,
-									 CStringGetDatum(answer ? awstore_value_json(answer) : "{}"));
+		if (strcmp(action, "GetRecords") == 0 && aw_json_has_nul(text))
+			text = aw_records_without_nul(answer);
+		result = DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
 		awstore_release_call(holder);
 		PG_RETURN_DATUM(result);
 	}
@@ -154,6 +239,7 @@ awstore_dynamodb_stream_call(PG_FUNCTION_ARGS)
 typedef struct AwItemRowCache
 {
 	Oid			typid;
+	uint64		tupdesc_id;		/* the typcache's: changes with the table */
 	TupleDesc	tupdesc;
 	AwColumns  *columns;
 	TupleTableSlot *slot;
@@ -213,10 +299,18 @@ aw_item_row_cache(FunctionCallInfo fcinfo)
 	Oid			relid;
 	Relation	rel;
 	AclResult	aclresult;
+	TypeCacheEntry *tc;
 
-	if (cache && cache->typid == typid)
-		return cache;
 	relid = OidIsValid(typid) ? get_typ_typrelid(typid) : InvalidOid;
+	/* the table altered since (even in this transaction): learn it again */
+	tc = OidIsValid(relid) ? lookup_type_cache(typid, TYPECACHE_TUPDESC) : NULL;
+	if (cache && cache->typid == typid && tc && cache->tupdesc_id == tc->tupDesc_identifier)
+		return cache;
+	if (cache)
+	{
+		ExecDropSingleTupleTableSlot(cache->slot);
+		fcinfo->flinfo->fn_extra = cache = NULL;
+	}
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -232,6 +326,7 @@ aw_item_row_cache(FunctionCallInfo fcinfo)
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	cache = palloc0(sizeof(AwItemRowCache));
 	cache->typid = typid;
+	cache->tupdesc_id = tc->tupDesc_identifier;
 	rel = table_open(relid, AccessShareLock);
 	cache->tupdesc = CreateTupleDescCopy(RelationGetDescr(rel));
 	cache->columns = awstore_get_columns(rel);
@@ -250,7 +345,7 @@ aw_item_row_cache(FunctionCallInfo fcinfo)
 			cache->sort_key = opts.sort_key ? pstrdup(opts.sort_key) : NULL;
 		}
 	}
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);	/* locked until the transaction ends */
 	cache->slot = MakeSingleTupleTableSlot(cache->tupdesc, &TTSOpsVirtual);
 	fcinfo->flinfo->fn_extra = cache;
 	MemoryContextSwitchTo(old);
