@@ -677,7 +677,8 @@ CREATE FUNCTION awstore.migrate_from_dynamodb(server name, prefix text,
                                               on_error text DEFAULT 'stop',
                                               delete_missing boolean DEFAULT false,
                                               max_read_capacity numeric DEFAULT NULL,
-                                              read_capacity_percent numeric DEFAULT NULL)
+                                              read_capacity_percent numeric DEFAULT NULL,
+                                              consistent_read boolean DEFAULT false)
 RETURNS TABLE (table_name text, rows bigint, seconds numeric)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -685,6 +686,7 @@ AS $$
 DECLARE
     fs record;
     t record;
+    ft record;
     target name := coalesce(target_schema, awstore.application_schema());
     n_written bigint;
     n_deleted bigint;
@@ -704,6 +706,14 @@ BEGIN
     PERFORM awstore.actingweb_check_schema(target);
     SELECT * INTO fs FROM awstore.migration_foreign_schema(server, prefix);
     PERFORM awstore.migration_pace(fs.schema_name, max_read_capacity, read_capacity_percent);
+    IF consistent_read THEN
+        -- every write DynamoDB acknowledged before the read began is seen
+        FOR ft IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = fs.schema_name AND c.relkind = 'f' LOOP
+            EXECUTE format('ALTER FOREIGN TABLE %I.%I OPTIONS (ADD consistent_read %L)',
+                           fs.schema_name, ft.relname, 'true');
+        END LOOP;
+    END IF;
     FOR t IN SELECT * FROM awstore.actingweb_tables() ORDER BY ordinal LOOP
         IF prefix || t.dynamodb_suffix = ANY (fs.tables) THEN
             items := items || jsonb_build_object(t.table_name, coalesce(
@@ -743,7 +753,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION awstore.migrate_from_dynamodb(name, text, name, boolean, text, boolean,
-                                                  numeric, numeric) IS
+                                                  numeric, numeric, boolean) IS
     'copy every ActingWeb table of a DynamoDB prefix into PostgreSQL; run again to catch up';
 
 /*
@@ -913,7 +923,7 @@ REVOKE ALL ON FUNCTION awstore.migration_pace(name, numeric, numeric, numeric, n
 REVOKE ALL ON FUNCTION awstore.migration_capacity() FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.migration_rate_note(numeric) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.migrate_from_dynamodb(name, text, name, boolean, text, boolean,
-                                                     numeric, numeric) FROM PUBLIC;
+                                                     numeric, numeric, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.migrate_to_dynamodb(name, text, name, boolean, boolean, boolean,
                                                    numeric, numeric, numeric, numeric) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.verify_migration(name, text, name, numeric, numeric) FROM PUBLIC;

@@ -280,8 +280,10 @@ BEGIN
         VALUES (rid, dyn, t.table_name, awstore.replication_stream(server, dyn));
         PERFORM awstore.replication_discover(rid, dyn, true);
     END LOOP;
+    -- read consistently: a write acknowledged before the positions were
+    -- taken, and so not in the stream after them, is in the snapshot
     RETURN QUERY SELECT * FROM awstore.migrate_from_dynamodb(server, prefix, target, false, on_error, true,
-                                                             max_read_capacity);
+                                                             max_read_capacity, NULL, true);
 END
 $$;
 COMMENT ON FUNCTION awstore.start_replication(name, text, name, numeric, text) IS
