@@ -1535,14 +1535,81 @@ BEGIN
         VALUES (rid, dyn, t.table_name, awstore.replication_stream(server, dyn));
         PERFORM awstore.replication_discover(rid, dyn, true);
     END LOOP;
-    -- read consistently: a write acknowledged before the positions were
-    -- taken, and so not in the stream after them, is in the snapshot
-    RETURN QUERY SELECT * FROM awstore.migrate_from_dynamodb(server, prefix, target, false, on_error, true,
+    -- Read consistently: a write acknowledged before the positions were
+    -- taken, and so not in the stream after them, is in the snapshot.
+    -- Items left out are sorted afterwards (replication_snapshot_rejects).
+    RETURN QUERY SELECT * FROM awstore.migrate_from_dynamodb(server, prefix, target, false, 'skip', true,
                                                              max_read_capacity, NULL, true);
+    PERFORM awstore.replication_snapshot_rejects(rid);
 END
 $$;
 COMMENT ON FUNCTION awstore.start_replication(name, text, name, numeric, text) IS
     'snapshot the ActingWeb tables of a DynamoDB prefix and follow their streams from then on';
+
+/*
+ * After the snapshot (run with on_error 'skip'): a property_lookup item
+ * whose actor or property the snapshot read before they were written
+ * (the tables are read one after the other while the application writes)
+ * is no reject but an item to hold, as replicate holds one, until the
+ * stream brings what it names.  Its attributes are read again (GetItem).
+ * The other items left out follow the replication's on_error: with
+ * 'stop', the first is the error, as the migration would have raised it.
+ */
+CREATE FUNCTION awstore.replication_snapshot_rejects(replication integer)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rep awstore.replications;
+    dyn text;
+    held text[];
+    fs record;
+    bad record;
+BEGIN
+    SELECT * INTO rep FROM awstore.replications r WHERE r.id = replication_snapshot_rejects.replication;
+    SELECT t.dynamodb_table INTO dyn FROM awstore.replication_tables t
+     WHERE t.replication = rep.id AND t.table_name = 'property_lookup';
+    held := ARRAY(
+        SELECT substring(j.item_key FROM '^\(lookup_key\)=\((.*)\)$')
+          FROM awstore.migration_rejects j
+         WHERE j.run = now() AND j.table_name = 'property_lookup' AND j.dynamodb_table = dyn
+           AND NOT EXISTS (SELECT FROM regexp_split_to_table(j.problem, '; ') part
+                            WHERE part !~ '^actor .* (does not exist|has no property .* whose value has the digest lookup_key)$'));
+    IF cardinality(held) > 0 THEN
+        SELECT * INTO fs FROM awstore.migration_foreign_schema(rep.server, rep.prefix);
+        EXECUTE format(
+            'INSERT INTO awstore.replication_pending (replication, dynamodb_table, item_key, item, first_seen)'
+            ' SELECT $1, $2, jsonb_build_object(''lookup_key'', jsonb_build_object(''S'', f.lookup_key)),'
+            ' jsonb_strip_nulls(jsonb_build_object(''lookup_key'', jsonb_build_object(''S'', f.lookup_key),'
+            ' ''property_name'', CASE WHEN f.property_name IS NOT NULL THEN jsonb_build_object(''S'', f.property_name) END,'
+            ' ''actor_id'', CASE WHEN f.actor_id IS NOT NULL THEN jsonb_build_object(''S'', f.actor_id) END)),'
+            ' clock_timestamp()'
+            ' FROM %I.property_lookup f WHERE f.lookup_key = ANY ($3)'
+            ' ON CONFLICT DO NOTHING', fs.schema_name)
+            USING rep.id, dyn, held;
+        PERFORM awstore.migration_drop_schema(fs.schema_name);
+        DELETE FROM awstore.migration_rejects j
+         WHERE j.run = now() AND j.table_name = 'property_lookup' AND j.dynamodb_table = dyn
+           AND substring(j.item_key FROM '^\(lookup_key\)=\((.*)\)$') = ANY (held);
+    END IF;
+    IF rep.on_error = 'stop' THEN
+        SELECT j.* INTO bad FROM awstore.migration_rejects j
+          JOIN awstore.replication_tables t ON t.replication = rep.id AND t.dynamodb_table = j.dynamodb_table
+         WHERE j.run = now()
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'cannot migrate item % of DynamoDB table "%" into table "%"',
+                            bad.item_key, bad.dynamodb_table, bad.table_name
+                USING ERRCODE = 'data_exception',
+                      DETAIL = bad.problem || '.',
+                      HINT = 'Correct the item, or start the replication with on_error => ''skip'' to list such items in awstore.migration_rejects.';
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION awstore.replication_snapshot_rejects(integer) IS
+    'hold the snapshot''s property_lookup items whose property was written after it was read; on_error for the rest';
 
 /*
  * The columns of a one-table replication: the foreign table's, each of
@@ -1631,8 +1698,10 @@ COMMENT ON FUNCTION awstore.replication_upsert_action(name[]) IS
  * columns and a primary key on the DynamoDB key's columns.  The snapshot
  * upserts every item and deletes the rows whose item is not there.
  */
+-- (on_error is a name, not text: a call with three string literals is
+-- then the ActingWeb form's, not ambiguous)
 CREATE FUNCTION awstore.start_replication(foreign_table regclass, local_table regclass,
-                                          on_error text DEFAULT 'stop')
+                                          on_error name DEFAULT 'stop')
 RETURNS TABLE (table_name text, rows bigint, seconds numeric)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1707,7 +1776,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION awstore.start_replication(regclass, regclass, text) IS
+COMMENT ON FUNCTION awstore.start_replication(regclass, regclass, name) IS
     'snapshot a foreign table into a local table and follow the DynamoDB table''s stream from then on';
 
 /*
@@ -1896,8 +1965,9 @@ REVOKE ALL ON FUNCTION awstore.dynamodb_enable_stream(name, text, text) FROM PUB
 REVOKE ALL ON FUNCTION awstore.dynamodb_stream_call(name, text, jsonb, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_stream(name, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_discover(integer, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.replication_snapshot_rejects(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.start_replication(name, text, name, numeric, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION awstore.start_replication(regclass, regclass, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION awstore.start_replication(regclass, regclass, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.stop_replication(name, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.stop_replication(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION awstore.replication_wait(interval) FROM PUBLIC;
@@ -1969,9 +2039,14 @@ BEGIN
     SELECT coalesce(jsonb_agg(l.e ORDER BY l.ord) FILTER (WHERE l.e ->> 'eventName' = 'REMOVE'), '[]'),
            coalesce(jsonb_agg(l.e ORDER BY l.ord) FILTER (WHERE l.e ->> 'eventName' <> 'REMOVE'), '[]')
       INTO removes, upserts
-      FROM (SELECT DISTINCT ON (x.e -> 'dynamodb' -> 'Keys') x.e, x.ord
+      FROM (SELECT DISTINCT ON (k.key) x.e, x.ord
               FROM jsonb_array_elements(records) WITH ORDINALITY AS x (e, ord)
-             ORDER BY x.e -> 'dynamodb' -> 'Keys', x.ord DESC) l;
+             -- a number key as a number: 1.50 and 15E-1 are one key
+             CROSS JOIN LATERAL (SELECT jsonb_object_agg(a.name, CASE WHEN a.v ? 'N'
+                                                                  THEN jsonb_build_object('N', (a.v ->> 'N')::numeric)
+                                                                  ELSE a.v END) AS key
+                                   FROM jsonb_each(x.e -> 'dynamodb' -> 'Keys') a (name, v)) k
+             ORDER BY k.key, x.ord DESC) l;
 
     -- a record the Streams answer could not carry (streams.c) is an item
     -- that cannot be replicated

@@ -67,9 +67,14 @@ BEGIN
     SELECT coalesce(jsonb_agg(l.e ORDER BY l.ord) FILTER (WHERE l.e ->> 'eventName' = 'REMOVE'), '[]'),
            coalesce(jsonb_agg(l.e ORDER BY l.ord) FILTER (WHERE l.e ->> 'eventName' <> 'REMOVE'), '[]')
       INTO removes, upserts
-      FROM (SELECT DISTINCT ON (x.e -> 'dynamodb' -> 'Keys') x.e, x.ord
+      FROM (SELECT DISTINCT ON (k.key) x.e, x.ord
               FROM jsonb_array_elements(records) WITH ORDINALITY AS x (e, ord)
-             ORDER BY x.e -> 'dynamodb' -> 'Keys', x.ord DESC) l;
+             -- a number key as a number: 1.50 and 15E-1 are one key
+             CROSS JOIN LATERAL (SELECT jsonb_object_agg(a.name, CASE WHEN a.v ? 'N'
+                                                                  THEN jsonb_build_object('N', (a.v ->> 'N')::numeric)
+                                                                  ELSE a.v END) AS key
+                                   FROM jsonb_each(x.e -> 'dynamodb' -> 'Keys') a (name, v)) k
+             ORDER BY k.key, x.ord DESC) l;
 
     -- a record the Streams answer could not carry (streams.c) is an item
     -- that cannot be replicated
