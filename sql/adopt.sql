@@ -112,7 +112,8 @@ SELECT count(*) AS member_tables
 SELECT cardinality(extconfig) AS dumped_tables FROM pg_extension WHERE extname = 'awstore';
 -- No table was left behind in schema awstore.
 SELECT count(*) FROM pg_tables WHERE schemaname = 'awstore'
-   AND tablename NOT IN ('ttl_tables', 'ttl_history', 'migration_rejects');
+   AND tablename NOT IN ('ttl_tables', 'ttl_history', 'migration_rejects', 'replications',
+                         'replication_tables', 'replication_shards', 'replication_pending');
 
 -- TTL cleanup works on the adopted tables.
 SELECT table_name, rows_with_ttl, expired_rows FROM awstore.ttl_status;
